@@ -1,0 +1,58 @@
+// Typed errors: TypeError for a wrong kind of value, RangeError for a wrong value, each with a
+// stable `code`, the `argument` at fault and, where one applies, the first bad `index`.
+// Native code raises the same classes with the same codes (native/core/status.h).
+
+export const codes = {
+  invalidType: 'ERR_INVALID_ARG_TYPE',
+  outOfRange: 'ERR_OUT_OF_RANGE',
+  shape: 'ERR_INFOGAIN_SHAPE',
+  nonFinite: 'ERR_INFOGAIN_NONFINITE',
+  cuda: 'ERR_INFOGAIN_CUDA',
+  cudaUnavailable: 'ERR_INFOGAIN_CUDA_UNAVAILABLE',
+  outOfMemory: 'ERR_INFOGAIN_OUT_OF_MEMORY',
+  load: 'ERR_INFOGAIN_LOAD',
+} as const;
+
+export type ErrorCode = (typeof codes)[keyof typeof codes];
+
+export interface InfogainErrorFields {
+  code: string;
+  argument?: string;
+  index?: number;
+}
+
+function decorate<E extends Error>(error: E, code: string, argument?: string, index?: number): E & InfogainErrorFields {
+  const e = error as E & InfogainErrorFields;
+  e.code = code;
+  if (argument !== undefined) e.argument = argument;
+  if (index !== undefined && index >= 0) e.index = index;
+  return e;
+}
+
+export function typeError(argument: string, message: string): TypeError & InfogainErrorFields {
+  return decorate(new TypeError(message), codes.invalidType, argument);
+}
+
+export function rangeError(
+  code: string,
+  argument: string,
+  message: string,
+  index?: number,
+): RangeError & InfogainErrorFields {
+  return decorate(new RangeError(message), code, argument, index);
+}
+
+export function plainError(code: string, message: string): Error & InfogainErrorFields {
+  return decorate(new Error(message), code);
+}
+
+/** How a value looks in an error message: its type, and its value when short. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}`;
+  if (Array.isArray(value)) return 'Array';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}

@@ -1,0 +1,38 @@
+// One-lane "vector" with the same interface and the same exp2 polynomial as the SIMD types,
+// so every ISA computes the same function (sums differ only in order).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "../dtype.h"
+#include "exp_poly.h"
+
+namespace infogain {
+
+struct VecScalar {
+  using V = float;
+  static constexpr int W = 1;
+
+  static V set1(float a) { return a; }
+  static V loadF32(const float* p) { return *p; }
+  static V loadF16(const uint16_t* p) { return f16ToFloat(*p); }
+  // two vectors of bfloat16, in any order (reductions do not care)
+  static void loadBF16x2(const uint16_t* p, V& a, V& b) {
+    a = bf16ToFloat(p[0]);
+    b = bf16ToFloat(p[1]);
+  }
+  static void store(float* p, V v) { *p = v; }
+
+  static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
+  static V mul(V a, V b) { return a * b; }
+  static V fmadd(V a, V b, V c) { return std::fma(a, b, c); }
+  static V fmsub(V a, V b, V c) { return std::fma(a, b, -c); }
+  static V max(V a, V b) { return a > b ? a : b; }
+  static V floorAt(V a, float lo) { return !(a < lo) ? a : lo; }  // NaN stays NaN
+  static V exp2(V d) { return exp2PolyScalar(d); }
+
+  static float reduceMax(V v) { return v; }
+};
+
+}  // namespace infogain

@@ -1,0 +1,144 @@
+// The softmax-statistics loop, written once over a vector type V (simd/vec_*.h) and
+// instantiated per ISA in softmax_stats_{scalar,avx2,avx512}.cpp.
+// ISA files are built with wider flags than the rest: every helper they share with other
+// files is a template on V or `static`, so the linker can never hand AVX-512 code to a scalar caller.
+//
+// Each lane keeps its own running max m of the raw logits. Data goes in blocks that fit L1: a
+// first sweep takes the block max, the lanes rescale once, a second sweep adds 2^d with
+// d = (x - m) * log2(e) / T: one exp2 per element and one read from memory. Subtracting before
+// scaling keeps d exact where it matters (|logits| ~ 1e4 that differ by a few units).
+// NaN and +inf need no test of their own: they turn the sum into NaN, which reduceLanes flags.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "dtype.h"
+#include "simd/exp_poly.h"
+#include "softmax_stats.h"
+
+namespace infogain {
+namespace kernel {
+
+constexpr int kBlock = 1024;  // elements per block; a multiple of 4 * 16
+constexpr float kNoMax = -3.402823466e38f;
+
+// Element loaders: two vectors (2 * W elements) at a time, widened to float32, in any order.
+struct LoadF32 {
+  using T = float;
+  static constexpr DType dtype = DType::Float32;
+  template <class V> static void load2(const float* p, typename V::V& a, typename V::V& b) {
+    a = V::loadF32(p);
+    b = V::loadF32(p + V::W);
+  }
+};
+struct LoadF16 {
+  using T = uint16_t;
+  static constexpr DType dtype = DType::Float16;
+  template <class V> static void load2(const uint16_t* p, typename V::V& a, typename V::V& b) {
+    a = V::loadF16(p);
+    b = V::loadF16(p + V::W);
+  }
+};
+struct LoadBF16 {
+  using T = uint16_t;
+  static constexpr DType dtype = DType::BFloat16;
+  template <class V> static void load2(const uint16_t* p, typename V::V& a, typename V::V& b) {
+    V::loadBF16x2(p, a, b);
+  }
+};
+
+// Per-lane state: m the raw max, s = sum 2^d, w = sum 2^d d (base-2 units).
+template <class V>
+struct LaneStats {
+  typename V::V m = V::set1(kNoMax), s = V::set1(0.0f), w = V::set1(0.0f);
+};
+
+// Folds `len` elements at p (len a multiple of 4 * V::W) into the lane stats; c = log2(e) / T.
+template <class V, class L>
+static inline void addBlock(const typename L::T* p, int len, typename V::V c, LaneStats<V>& st) {
+  using Vec = typename V::V;
+  constexpr int W = V::W;
+  // sweep 1: the block max
+  Vec bm0 = V::set1(kNoMax), bm1 = bm0, bm2 = bm0, bm3 = bm0;
+  for (int i = 0; i < len; i += 4 * W) {
+    Vec x0, x1, x2, x3;
+    L::template load2<V>(p + i, x0, x1);
+    L::template load2<V>(p + i + 2 * W, x2, x3);
+    bm0 = V::max(bm0, x0); bm1 = V::max(bm1, x1); bm2 = V::max(bm2, x2); bm3 = V::max(bm3, x3);
+  }
+  Vec mn = V::max(st.m, V::max(V::max(bm0, bm1), V::max(bm2, bm3)));
+  Vec delta = V::floorAt(V::mul(V::sub(st.m, mn), c), kMinDelta);
+  Vec scale = V::exp2(delta);
+  st.w = V::mul(scale, V::fmadd(st.s, delta, st.w));
+  st.s = V::mul(st.s, scale);
+  st.m = mn;
+
+  // sweep 2: sum 2^d and 2^d d, four independent chains, while the next block streams into
+  // cache (without the prefetch, sweep 1 of the next block waits on DRAM with no math to hide it)
+  Vec zero = V::set1(0.0f);
+  Vec s0 = zero, s1 = zero, s2 = zero, s3 = zero, w0 = zero, w1 = zero, w2 = zero, w3 = zero;
+  const char* next = reinterpret_cast<const char*>(p + len);
+  constexpr int kStepBytes = 4 * W * int(sizeof(typename L::T));
+  for (int i = 0; i < len; i += 4 * W) {
+    for (int b = 0; b < kStepBytes; b += 64) __builtin_prefetch(next + i * int(sizeof(typename L::T)) + b);
+    Vec x0, x1, x2, x3;
+    L::template load2<V>(p + i, x0, x1);
+    L::template load2<V>(p + i + 2 * W, x2, x3);
+    Vec d0 = V::floorAt(V::mul(V::sub(x0, mn), c), kMinDelta), d1 = V::floorAt(V::mul(V::sub(x1, mn), c), kMinDelta);
+    Vec d2 = V::floorAt(V::mul(V::sub(x2, mn), c), kMinDelta), d3 = V::floorAt(V::mul(V::sub(x3, mn), c), kMinDelta);
+    Vec e0 = V::exp2(d0), e1 = V::exp2(d1), e2 = V::exp2(d2), e3 = V::exp2(d3);
+    s0 = V::add(s0, e0); s1 = V::add(s1, e1); s2 = V::add(s2, e2); s3 = V::add(s3, e3);
+    w0 = V::fmadd(e0, d0, w0); w1 = V::fmadd(e1, d1, w1); w2 = V::fmadd(e2, d2, w2); w3 = V::fmadd(e3, d3, w3);
+  }
+  st.s = V::add(st.s, V::add(V::add(s0, s1), V::add(s2, s3)));
+  st.w = V::add(st.w, V::add(V::add(w0, w1), V::add(w2, w3)));
+}
+
+// Lanes -> one SoftmaxStats in natural units (s is the same in both bases).
+template <class V>
+static inline SoftmaxStats reduceLanes(const LaneStats<V>& st, float invTemperature) {
+  float m[V::W], s[V::W], w[V::W];
+  V::store(m, st.m);
+  V::store(s, st.s);
+  V::store(w, st.w);
+  SoftmaxStats r;
+  for (int l = 0; l < V::W; l++) {
+    SoftmaxStats lane;
+    lane.m = m[l] == kNoMax ? kNoMax : m[l] * invTemperature;
+    lane.s = s[l];
+    lane.w = w[l] * exp2c::kLn2;
+    lane.bad = !(s[l] == s[l]) || !(w[l] == w[l]) || m[l] == INFINITY;  // NaN or +inf came in
+    r = mergeStats(r, lane);
+  }
+  return r;
+}
+
+template <class V, class L>
+static inline SoftmaxStats statsOf(const typename L::T* x, int64_t n, float invTemperature) {
+  typename V::V c = V::set1(invTemperature * exp2c::kLog2e);
+  LaneStats<V> st;
+  int64_t full = n / kBlock * kBlock;
+  for (int64_t i = 0; i < full; i += kBlock) addBlock<V, L>(x + i, kBlock, c, st);
+  int64_t rest = n - full;
+  if (rest > 0) {
+    // the tail, widened to float32 and padded with -inf (which adds nothing)
+    alignas(64) float tail[kBlock];
+    int padded = int((rest + 4 * V::W - 1) / (4 * V::W) * (4 * V::W));
+    for (int i = 0; i < padded; i++) tail[i] = i < rest ? loadAsFloat(x, L::dtype, full + i) : -INFINITY;
+    addBlock<V, LoadF32>(tail, padded, c, st);
+  }
+  return reduceLanes<V>(st, invTemperature);
+}
+
+template <class V>
+SoftmaxStats softmaxStatsFor(const void* row, DType dtype, int64_t begin, int64_t end, float invTemperature) {
+  int64_t n = end - begin;
+  switch (dtype) {
+    case DType::Float32: return statsOf<V, LoadF32>(static_cast<const float*>(row) + begin, n, invTemperature);
+    case DType::Float16: return statsOf<V, LoadF16>(static_cast<const uint16_t*>(row) + begin, n, invTemperature);
+    default: return statsOf<V, LoadBF16>(static_cast<const uint16_t*>(row) + begin, n, invTemperature);
+  }
+}
+
+}  // namespace kernel
+}  // namespace infogain

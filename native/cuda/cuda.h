@@ -1,0 +1,36 @@
+// The CUDA backend as the rest of the package sees it: plain C++, no CUDA headers.
+// Built from the .cu files when a toolkit is found, else from stub.cpp. With no GPU or no driver
+// at run time available() is false and callers use the CPU.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "../core/dtype.h"
+#include "../core/logprobs.h"
+#include "../core/status.h"
+
+namespace infogain {
+namespace cuda {
+
+struct DeviceInfo {
+  int device = -1;
+  std::string name;
+  int64_t memoryBytes = 0;
+  int multiprocessors = 0;
+  int computeCapability = 0;  // major * 10 + minor
+};
+
+bool compiled();   // was this binary built with CUDA?
+bool available();  // is a usable device present? (first call initializes; never throws)
+DeviceInfo deviceInfo();
+
+// Inputs below this many bytes stay on the CPU under backend 'auto': the copy to the device
+// costs more than the CPU pass. (A first estimate from PCIe vs CPU bandwidth; see bench/RESULTS.md.)
+constexpr int64_t kAutoMinBytes = int64_t(64) << 20;
+
+// Same contract as infogain::tokenLogprobs; logits in host memory (pageable or pinned).
+Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const TokenLogprobsOptions& opt,
+                     const TokenLogprobsOutput& out);
+
+}  // namespace cuda
+}  // namespace infogain

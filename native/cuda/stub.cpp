@@ -1,0 +1,20 @@
+// The CUDA backend of a build without a CUDA toolkit: never available.
+#include "cuda.h"
+
+namespace infogain {
+namespace cuda {
+
+static Status unavailable() {
+  return runtimeError(codes::kCudaUnavailable, "this build of infogain has no CUDA support");
+}
+
+bool compiled() { return false; }
+bool available() { return false; }
+DeviceInfo deviceInfo() { return {}; }
+
+Status tokenLogprobs(const LogitsView&, const int32_t*, const TokenLogprobsOptions&, const TokenLogprobsOutput&) {
+  return unavailable();
+}
+
+}  // namespace cuda
+}  // namespace infogain

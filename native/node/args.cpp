@@ -1,0 +1,98 @@
+#include "args.h"
+
+#include <cmath>
+#include <string>
+
+#include "errors.h"
+
+namespace infogain {
+
+TypedView typedArg(Napi::Env env, Napi::Value v, const char* name) {
+  if (!v.IsTypedArray()) throwType(env, name, std::string(name) + " must be a typed array");
+  TypedView view;
+  napi_value buffer;
+  size_t offset;
+  napi_status s = napi_get_typedarray_info(env, v, &view.type, &view.length, &view.data, &buffer, &offset);
+  if (s != napi_ok) throwType(env, name, std::string(name) + ": cannot read the typed array");
+  size_t elementSize = 1;
+  switch (view.type) {
+    case napi_int16_array: case napi_uint16_array: elementSize = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: elementSize = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elementSize = 8; break;
+    default: break;
+  }
+  view.byteLength = view.length * elementSize;
+  return view;
+}
+
+static const void* typedOf(Napi::Env env, Napi::Value v, const char* name, napi_typedarray_type want,
+                           const char* kind, int64_t length, size_t* outLength) {
+  TypedView view = typedArg(env, v, name);
+  if (view.type != want) throwType(env, name, std::string(name) + " must be a " + kind);
+  if (length >= 0 && view.length != size_t(length))
+    throwRange(env, codes::kShape, name, -1,
+               std::string(name) + " has " + std::to_string(view.length) + " elements, expected " +
+                   std::to_string(length));
+  if (outLength) *outLength = view.length;
+  return view.data;
+}
+
+const float* float32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength) {
+  return static_cast<const float*>(typedOf(env, v, name, napi_float32_array, "Float32Array", length, outLength));
+}
+
+const int32_t* int32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength) {
+  return static_cast<const int32_t*>(typedOf(env, v, name, napi_int32_array, "Int32Array", length, outLength));
+}
+
+int64_t int64Prop(Napi::Env env, Napi::Object o, const char* key, const char* name) {
+  Napi::Value v = o.Get(key);
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0)
+    throwRange(env, codes::kRange, name, -1, std::string(name) + "." + key + " must be a non-negative integer");
+  return int64_t(d);
+}
+
+double numberProp(Napi::Object o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+bool boolProp(Napi::Object o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+
+LogitsView logitsArg(Napi::Env env, Napi::Value v, const char* name) {
+  if (!v.IsObject()) throwType(env, name, std::string(name) + " must be a logits object");
+  Napi::Object o = v.As<Napi::Object>();
+  LogitsView view;
+  view.rows = int64Prop(env, o, "rows", name);
+  view.vocab = int64Prop(env, o, "vocab", name);
+  int64_t dtype = int64Prop(env, o, "dtype", name);
+  if (dtype > 2) throwRange(env, codes::kRange, name, -1, std::string(name) + ".dtype is not a dtype code");
+  view.dtype = DType(dtype);
+  TypedView data = typedArg(env, o.Get("data"), name);
+  bool kindOk = view.dtype == DType::Float32 ? data.type == napi_float32_array : data.type == napi_uint16_array;
+  if (!kindOk)
+    throwType(env, name, std::string(name) + ".data must be a " +
+                             (view.dtype == DType::Float32 ? "Float32Array" : "Uint16Array") + " for " +
+                             dtypeName(view.dtype));
+  if (view.vocab > 0 && view.rows > INT64_MAX / view.vocab)
+    throwRange(env, codes::kRange, name, -1, std::string(name) + ": rows * vocab overflows");
+  if (data.length != size_t(view.rows * view.vocab))
+    throwRange(env, codes::kShape, name, -1,
+               std::string(name) + ".data has " + std::to_string(data.length) + " elements, expected rows * vocab = " +
+                   std::to_string(view.rows * view.vocab));
+  view.data = data.data;
+  return view;
+}
+
+Napi::Float32Array poisonedFloat32(Napi::Env env, int64_t length) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
+  float* p = a.Data();
+  for (int64_t i = 0; i < length; i++) p[i] = NAN;
+  return a;
+}
+
+}  // namespace infogain

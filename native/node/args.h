@@ -1,0 +1,36 @@
+// Unpacking of arguments the TypeScript layer has already validated. The checks here are the
+// cheap ones that keep a direct caller of the binding from reading out of bounds.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+
+#include "../core/dtype.h"
+
+namespace infogain {
+
+// A typed array's memory and element count; works for ArrayBuffer- and SharedArrayBuffer-backed views.
+struct TypedView {
+  void* data = nullptr;
+  size_t length = 0;      // elements
+  size_t byteLength = 0;
+  napi_typedarray_type type = napi_uint8_array;
+};
+
+TypedView typedArg(Napi::Env env, Napi::Value v, const char* name);
+
+// Float32Array / Int32Array of exactly `length` elements (length < 0: any).
+const float* float32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength = nullptr);
+const int32_t* int32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength = nullptr);
+
+// { data, rows, vocab, dtype } with dtype the DType code; data length must be rows * vocab.
+LogitsView logitsArg(Napi::Env env, Napi::Value v, const char* name);
+
+int64_t int64Prop(Napi::Env env, Napi::Object o, const char* key, const char* name);
+double numberProp(Napi::Object o, const char* key, double fallback);
+bool boolProp(Napi::Object o, const char* key, bool fallback);
+
+// A fresh JS-owned Float32Array filled with NaN, so an element a kernel forgot to write shows.
+Napi::Float32Array poisonedFloat32(Napi::Env env, int64_t length);
+
+}  // namespace infogain

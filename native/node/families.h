@@ -1,0 +1,11 @@
+// Each op family's binding file defines one register function; addon.cpp calls them all.
+#pragma once
+#include <napi.h>
+
+namespace infogain {
+
+void registerBackends(Napi::Env env, Napi::Object exports);
+void registerBandwidth(Napi::Env env, Napi::Object exports);
+void registerLogprobs(Napi::Env env, Napi::Object exports);
+
+}  // namespace infogain

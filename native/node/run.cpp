@@ -1,0 +1,70 @@
+#include "run.h"
+
+#include <new>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+
+namespace infogain {
+namespace {
+
+Status guarded(const Compute& compute) {
+  try {
+    return compute();
+  } catch (const std::bad_alloc&) {
+    return runtimeError(codes::kOutOfMemory, "out of memory while computing");
+  } catch (const std::exception& e) {
+    return runtimeError("ERR_INFOGAIN_INTERNAL", e.what());
+  }
+}
+
+class KernelWorker : public Napi::AsyncWorker {
+ public:
+  KernelWorker(Napi::Env env, Compute compute, Napi::Object result, std::initializer_list<Napi::Value> keep)
+      : Napi::AsyncWorker(env, "infogain"), compute_(std::move(compute)), deferred_(Napi::Promise::Deferred::New(env)) {
+    result_ = Napi::Persistent(result);
+    for (Napi::Value v : keep)
+      if (v.IsObject()) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override { status_ = guarded(compute_); }
+  void OnOK() override {
+    if (status_.ok())
+      deferred_.Resolve(result_.Value());
+    else
+      deferred_.Reject(makeError(Env(), status_).Value());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Compute compute_;
+  Status status_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference result_;
+  std::vector<Napi::ObjectReference> keep_;
+};
+
+}  // namespace
+
+Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object result,
+                      std::initializer_list<Napi::Value> keepAlive) {
+  if (!async) {
+    Status st = guarded(compute);
+    if (!st.ok()) throwStatus(env, st);
+    return result;
+  }
+  auto* worker = new KernelWorker(env, std::move(compute), result, keepAlive);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();  // the worker deletes itself after OnOK / OnError
+  return promise;
+}
+
+void exportKernel(Napi::Env env, Napi::Object exports, const char* name, KernelEntry entry) {
+  exports.Set(name, Napi::Function::New(env, [entry](const Napi::CallbackInfo& info) { return entry(info, true); }, name));
+  std::string sync = std::string(name) + "Sync";
+  exports.Set(sync, Napi::Function::New(env, [entry](const Napi::CallbackInfo& info) { return entry(info, false); }, sync));
+}
+
+}  // namespace infogain

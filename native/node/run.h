@@ -1,0 +1,25 @@
+// One kernel call, run either on the calling thread (the ...Sync exports) or on the libuv pool
+// behind a Promise. Inputs and the prepared result stay referenced until the call settles.
+#pragma once
+#include <napi.h>
+
+#include <functional>
+#include <initializer_list>
+
+#include "../core/status.h"
+
+namespace infogain {
+
+using Compute = std::function<Status()>;
+
+// Sync: runs compute, throws its error or returns result. Async: returns a Promise of the same.
+Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object result,
+                      std::initializer_list<Napi::Value> keepAlive);
+
+// A binding entry that serves both forms; `async` says which one was called.
+using KernelEntry = Napi::Value (*)(const Napi::CallbackInfo& info, bool async);
+
+// Exports `name` (Promise) and `nameSync`.
+void exportKernel(Napi::Env env, Napi::Object exports, const char* name, KernelEntry entry);
+
+}  // namespace infogain

@@ -1,0 +1,205 @@
+// tokenLogprobs against the float64 reference, across dtypes, shapes, extremes, ISAs and threads.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { backends, configure, tokenLogprobs, tokenLogprobsSync } from '../dist/index.js';
+import { assertClose } from './helpers/assert.mjs';
+import { randomLogits, randomTargets, rng } from './helpers/random.mjs';
+import { refTokenLogprobs } from './helpers/reference.mjs';
+
+const dtypes = ['float32', 'float16', 'bfloat16'];
+
+// The issue's tolerance: 2e-5 absolute plus 1e-6 of |target logit| + |logsumexp| (float32 outputs).
+function checkAgainstReference(result, wide, rows, vocab, targets, temperature, what) {
+  const ref = refTokenLogprobs(wide, rows, vocab, targets, temperature);
+  const scale = Float64Array.from(ref.logsumexp, (l, r) => Math.abs(l) + Math.abs(wide[r * vocab + targets[r]] / temperature));
+  const lseScale = Float64Array.from(ref.logsumexp, (l) => Math.abs(l));
+  assertClose(result.logprobs, ref.logprobs, { atol: 2e-5, rtol: 1e-6, scale, what: `${what} logprobs` });
+  assertClose(result.logsumexp, ref.logsumexp, { atol: 2e-5, rtol: 1e-6, scale: lseScale, what: `${what} logsumexp` });
+  if (result.entropy) assertClose(result.entropy, ref.entropy, { atol: 2e-5, rtol: 1e-6, scale, what: `${what} entropy` });
+}
+
+describe('tokenLogprobs matches the float64 reference', () => {
+  const r = rng();
+  for (const dtype of dtypes) {
+    for (const vocab of [1, 7, 4096, 151936, 200000]) {
+      for (const rows of [0, 1, vocab > 5000 ? 5 : 33]) {
+        test(`${dtype} rows ${rows} vocab ${vocab}`, () => {
+          for (const temperature of [0.3, 1, 2]) {
+            const { logits, wide } = randomLogits(r, rows, vocab, dtype, { scale: 4, negInf: vocab > 1 ? 0.05 : 0 });
+            const targets = randomTargets(r, rows, vocab, wide);
+            const result = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
+            assert.equal(result.logprobs.length, rows);
+            checkAgainstReference(result, wide, rows, vocab, targets, temperature, `${dtype} T=${temperature}`);
+          }
+        });
+      }
+    }
+  }
+});
+
+describe('extreme values', () => {
+  const r = rng();
+  for (const dtype of dtypes) {
+    test(`${dtype}: |logit| up to 1e4, offsets of +-1e4`, () => {
+      for (const offset of [0, 1e4, -1e4]) {
+        const { logits, wide } = randomLogits(r, 6, 3000, dtype, { scale: offset ? 20 : 3000, offset, negInf: 0.2 });
+        const targets = randomTargets(r, 6, 3000, wide);
+        for (const temperature of [0.3, 1]) {
+          const result = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
+          checkAgainstReference(result, wide, 6, 3000, targets, temperature, `${dtype} offset ${offset}`);
+        }
+      }
+    });
+  }
+
+  test('a row with one finite entry is a point mass; a -Infinity target has log-prob -Infinity', () => {
+    const data = new Float32Array([-Infinity, 5, -Infinity, -Infinity, 1, 2, -Infinity, 3]);
+    const res = tokenLogprobsSync({ data, rows: 2, vocab: 4 }, new Int32Array([1, 2]), { entropy: true });
+    assert.equal(res.logprobs[0], 0);
+    assert.equal(res.entropy[0], 0);
+    assert.equal(res.logsumexp[0], 5);
+    assert.equal(res.logprobs[1], -Infinity);
+  });
+
+  test('vocab 1: log-prob 0 and entropy 0 for any finite logit', () => {
+    const data = new Float32Array([-1e4, 0, 3.5, 1e4]);
+    const res = tokenLogprobsSync({ data, rows: 4, vocab: 1 }, new Int32Array(4), { entropy: true });
+    assert.deepEqual([...res.logprobs], [0, 0, 0, 0]);
+    assert.deepEqual([...res.entropy], [0, 0, 0, 0]);
+    assert.deepEqual([...res.logsumexp], [...data]);
+  });
+
+  test('uniform rows have entropy log(vocab)', () => {
+    const vocab = 151936;
+    const res = tokenLogprobsSync({ data: new Float32Array(vocab).fill(7), rows: 1, vocab }, new Int32Array(1), { entropy: true });
+    assert.ok(Math.abs(res.entropy[0] - Math.log(vocab)) < 2e-5, `${res.entropy[0]}`);
+    assert.ok(Math.abs(res.logprobs[0] + Math.log(vocab)) < 2e-5);
+  });
+});
+
+describe('options', () => {
+  const r = rng();
+  test('ignoreIndex rows get 0 and are not read (NaN there is fine)', () => {
+    const { logits, wide } = randomLogits(r, 8, 50, 'float32');
+    const targets = randomTargets(r, 8, 50, wide);
+    targets[2] = -100;
+    targets[5] = -100;
+    logits.data[2 * 50 + 3] = NaN;
+    const res = tokenLogprobsSync(logits, targets, { ignoreIndex: -100, entropy: true });
+    for (const k of ['logprobs', 'logsumexp', 'entropy']) {
+      assert.equal(res[k][2], 0);
+      assert.equal(res[k][5], 0);
+    }
+    const kept = [0, 1, 3, 4, 6, 7];
+    const ref = refTokenLogprobs(wide, 8, 50, targets.map((t) => (t < 0 ? 0 : t)), 1);
+    for (const i of kept) assert.ok(Math.abs(res.logprobs[i] - ref.logprobs[i]) < 2e-5);
+  });
+
+  test('entropy is absent unless asked for', () => {
+    const res = tokenLogprobsSync({ data: new Float32Array(4), rows: 2, vocab: 2 }, new Int32Array(2));
+    assert.equal(res.entropy, undefined);
+  });
+
+  test('async equals sync bit for bit', async () => {
+    for (const dtype of dtypes) {
+      const { logits, wide } = randomLogits(r, 17, 40000, dtype);
+      const targets = randomTargets(r, 17, 40000, wide);
+      const sync = tokenLogprobsSync(logits, targets, { entropy: true, temperature: 0.7 });
+      const async = await tokenLogprobs(logits, targets, { entropy: true, temperature: 0.7 });
+      for (const k of ['logprobs', 'logsumexp', 'entropy']) assert.deepEqual(async[k], sync[k]);
+    }
+  });
+
+  test('many concurrent async calls all settle with correct results', async () => {
+    const jobs = [];
+    for (let i = 0; i < 64; i++) {
+      const { logits, wide } = randomLogits(r, 3, 2000, dtypes[i % 3]);
+      const targets = randomTargets(r, 3, 2000, wide);
+      jobs.push(tokenLogprobs(logits, targets).then((res) => checkAgainstReference(res, wide, 3, 2000, targets, 1, `job ${i}`)));
+    }
+    await Promise.all(jobs);
+  });
+
+  test('outputs are fresh, transferable, JS-owned Float32Arrays', () => {
+    const res = tokenLogprobsSync({ data: new Float32Array(6), rows: 3, vocab: 2 }, new Int32Array(3), { entropy: true });
+    for (const k of ['logprobs', 'logsumexp', 'entropy']) {
+      assert.ok(res[k] instanceof Float32Array);
+      const copy = structuredClone(res[k], { transfer: [res[k].buffer] });
+      assert.equal(res[k].byteLength, 0, `${k} buffer was transferred, not copied`);
+      assert.equal(copy.length, 3);
+    }
+  });
+
+  test('an onnxruntime-style Tensor is accepted (last dim = vocab)', () => {
+    const { logits, wide } = randomLogits(r, 6, 11, 'float32');
+    const targets = randomTargets(r, 6, 11, wide);
+    const tensor = { dims: [2, 3, 11], type: 'float32', data: logits.data, location: 'cpu' };
+    assert.deepEqual(tokenLogprobsSync(tensor, targets).logprobs, tokenLogprobsSync(logits, targets).logprobs);
+  });
+});
+
+describe('every SIMD path and thread count agrees', () => {
+  const r = rng();
+  const order = ['scalar', 'avx2', 'avx512'];
+  const available = order.slice(0, order.indexOf(backends().cpu.detectedIsa) + 1);
+
+  test(`ISAs ${available.join(', ')} give the same results to 1e-6 of the row's scale`, () => {
+    const start = backends().cpu;
+    try {
+      for (const dtype of dtypes) {
+        for (const [rows, vocab] of [[3, 151936], [40, 1000], [5, 37]]) {
+          const { logits, wide } = randomLogits(r, rows, vocab, dtype, { scale: 5, negInf: 0.1 });
+          const targets = randomTargets(r, rows, vocab, wide);
+          const results = available.map((isa) => {
+            configure({ isa });
+            assert.equal(backends().cpu.isa, isa);
+            return tokenLogprobsSync(logits, targets, { entropy: true, temperature: 0.9 });
+          });
+          const scale = Float64Array.from(results[0].logsumexp, (l) => Math.abs(l) + 1);
+          for (let k = 1; k < results.length; k++)
+            for (const key of ['logprobs', 'logsumexp', 'entropy'])
+              assertClose(results[k][key], results[0][key], { atol: 0, rtol: 1e-6, scale, what: `${available[k]} vs scalar ${key} ${dtype}` });
+          checkAgainstReference(results[results.length - 1], wide, rows, vocab, targets, 0.9, dtype);
+        }
+      }
+    } finally {
+      configure({ isa: start.isa });
+    }
+  });
+
+  test('1 thread and many threads agree (rows split across threads or within a row)', () => {
+    const start = backends().cpu.threads;
+    try {
+      for (const [rows, vocab] of [[1, 200000], [2, 151936], [300, 500]]) {
+        const { logits, wide } = randomLogits(r, rows, vocab, 'bfloat16');
+        const targets = randomTargets(r, rows, vocab, wide);
+        configure({ threads: 1 });
+        const one = tokenLogprobsSync(logits, targets, { entropy: true });
+        configure({ threads: 7 });
+        const many = tokenLogprobsSync(logits, targets, { entropy: true });
+        const scale = Float64Array.from(one.logsumexp, (l) => Math.abs(l) + 1);
+        for (const key of ['logprobs', 'logsumexp', 'entropy'])
+          assertClose(many[key], one[key], { atol: 0, rtol: 1e-6, scale, what: `threads ${key}` });
+        checkAgainstReference(many, wide, rows, vocab, targets, 1, 'threads');
+      }
+    } finally {
+      configure({ threads: start });
+    }
+  });
+});
+
+describe('CUDA backend', () => {
+  const cuda = backends().cuda;
+  test('matches the CPU on every dtype', { skip: cuda ? false : 'no CUDA device in this process' }, () => {
+    const r = rng();
+    for (const dtype of dtypes) {
+      for (const [rows, vocab] of [[1, 151936], [70, 32000], [3, 7]]) {
+        const { logits, wide } = randomLogits(r, rows, vocab, dtype, { negInf: 0.05 });
+        const targets = randomTargets(r, rows, vocab, wide);
+        const gpu = tokenLogprobsSync(logits, targets, { entropy: true, backend: 'cuda', temperature: 0.8 });
+        checkAgainstReference(gpu, wide, rows, vocab, targets, 0.8, `cuda ${dtype}`);
+      }
+    }
+  });
+});
