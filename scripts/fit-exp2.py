@@ -1,23 +1,30 @@
-# Fits the exp2 polynomial of native/core/simd/exp_poly.h: 2^f ~ 1 + f*q(f) on [-1/2, 1/2],
-# q of degree 4, minimizing the max relative error (Lawson's iteratively reweighted least squares).
-# p(0) = 1 exactly, so a row with one finite entry gets log-prob and entropy exactly 0.
+# Fits the exp2 polynomials of native/core/simd/exp_poly.h: 2^f ~ 1 + f*q(f), q of degree 4,
+# minimizing the max relative error (Lawson's iteratively reweighted least squares), on
+# [-1/2, 1/2] (f = d - round(d): scalar and AVX2) and on [0, 1) (f = d - floor(d): AVX-512's
+# vreduceps + vscalefps). p(0) = 1 exactly, so a point-mass row gets log-prob and entropy 0.
 import numpy as np
 
-x = np.cos(np.pi * (np.arange(4000) + 0.5) / 4000) * 0.5
-y = 2.0 ** x
-A = np.vander(x, 5, increasing=True) * x[:, None] / y[:, None]  # columns f^1..f^5, relative
-b = (y - 1) / y
-w = np.ones_like(x) / len(x)
-for _ in range(300):
-    c, *_ = np.linalg.lstsq(A * np.sqrt(w)[:, None], np.sqrt(w) * b, rcond=None)
-    err = A @ c - b
-    w = w * np.abs(err) ** 0.5 + 1e-30
-    w /= w.sum()
-c32 = c.astype(np.float32)
-xs = np.linspace(-0.5, 0.5, 400001).astype(np.float32).astype(np.float64)
-q = np.zeros_like(xs)
-for k in reversed(range(5)):
-    q = q * xs + float(c32[k])
-p = 1 + xs * q
-print("coefficients of q (f^0..f^4):", [repr(float(v)) for v in c32])
-print("max relative error:", np.max(np.abs(p / 2.0 ** xs - 1)))
+
+def fit(lo, hi):
+    x = lo + (hi - lo) * (np.cos(np.pi * (np.arange(4000) + 0.5) / 4000) + 1) / 2
+    y = 2.0 ** x
+    A = np.vander(x, 5, increasing=True) * x[:, None] / y[:, None]  # columns f^1..f^5, relative
+    b = (y - 1) / y
+    w = np.ones_like(x) / len(x)
+    for _ in range(300):
+        c, *_ = np.linalg.lstsq(A * np.sqrt(w)[:, None], np.sqrt(w) * b, rcond=None)
+        err = A @ c - b
+        w = w * np.abs(err) ** 0.5 + 1e-30
+        w /= w.sum()
+    c32 = c.astype(np.float32)
+    xs = np.linspace(lo, hi, 400001).astype(np.float32).astype(np.float64)
+    q = np.zeros_like(xs)
+    for k in reversed(range(5)):
+        q = q * xs + float(c32[k])
+    p = 1 + xs * q
+    print(f"[{lo}, {hi}] coefficients of q (f^0..f^4):", [repr(float(v)) for v in c32])
+    print("max relative error:", np.max(np.abs(p / 2.0 ** xs - 1)))
+
+
+fit(-0.5, 0.5)
+fit(0.0, 1.0)

@@ -84,11 +84,10 @@ static inline void addBlock(const typename L::T* p, int len, typename V::V c, La
     Vec x0, x1, x2, x3;
     L::template load2<V>(p + i, x0, x1);
     L::template load2<V>(p + i + 2 * W, x2, x3);
-    Vec d0 = V::floorAt(V::mul(V::sub(x0, mn), c), kMinDelta), d1 = V::floorAt(V::mul(V::sub(x1, mn), c), kMinDelta);
-    Vec d2 = V::floorAt(V::mul(V::sub(x2, mn), c), kMinDelta), d3 = V::floorAt(V::mul(V::sub(x3, mn), c), kMinDelta);
-    Vec e0 = V::exp2(d0), e1 = V::exp2(d1), e2 = V::exp2(d2), e3 = V::exp2(d3);
-    s0 = V::add(s0, e0); s1 = V::add(s1, e1); s2 = V::add(s2, e2); s3 = V::add(s3, e3);
-    w0 = V::fmadd(e0, d0, w0); w1 = V::fmadd(e1, d1, w1); w2 = V::fmadd(e2, d2, w2); w3 = V::fmadd(e3, d3, w3);
+    V::accumulate(V::mul(V::sub(x0, mn), c), s0, w0);
+    V::accumulate(V::mul(V::sub(x1, mn), c), s1, w1);
+    V::accumulate(V::mul(V::sub(x2, mn), c), s2, w2);
+    V::accumulate(V::mul(V::sub(x3, mn), c), s3, w3);
   }
   st.s = V::add(st.s, V::add(V::add(s0, s1), V::add(s2, s3)));
   st.w = V::add(st.w, V::add(V::add(w0, w1), V::add(w2, w3)));

@@ -12,6 +12,9 @@ namespace infogain {
 namespace exp2c {
 constexpr float kQ0 = 0.6931470036506653f, kQ1 = 0.24022242426872253f, kQ2 = 0.05550733581185341f;
 constexpr float kQ3 = 0.009671512991189957f, kQ4 = 0.001326472614891827f;
+// the same form on [0, 1), for f = d - floor(d) (AVX-512: vreduceps, then vscalefps by floor(d))
+constexpr float kR0 = 0.6931512951850891f, kR1 = 0.24016444385051727f, kR2 = 0.05579991266131401f;
+constexpr float kR3 = 0.009017029777169228f, kR4 = 0.0018671301659196615f;
 constexpr float kMin = -126.0f;  // below: 0, so no denormals reach the sums
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2 = 0.693147180559945309f;

@@ -52,6 +52,14 @@ struct VecAvx2 {
     return _mm256_andnot_ps(under, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
   }
 
+  // s += 2^d, w += 2^d d; d below -126 (-inf included) adds nothing, NaN propagates
+  static void accumulate(V d, V& s, V& w) {
+    d = floorAt(d, -1e30f);
+    V e = exp2(d);
+    s = add(s, e);
+    w = fmadd(e, d, w);
+  }
+
   static float reduceMax(V v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));

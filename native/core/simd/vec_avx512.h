@@ -35,19 +35,29 @@ struct VecAvx512 {
   // max returns its second operand when either is NaN: NaN stays NaN
   static V floorAt(V a, float lo) { return _mm512_max_ps(_mm512_set1_ps(lo), a); }
 
-  // scalef does the 2^n exactly; the mask zeroes d < -126 (no denormals) but keeps NaN
-  static V exp2(V d) {
+  // 2^d = 2^f * 2^floor(d) with f = d - floor(d) from vreduceps; vscalefps applies floor(d)
+  // itself. `keep` is false for d < -126 (no denormals; -inf too) and true for NaN.
+  static V exp2Masked(V d, __mmask16 keep) {
     using namespace exp2c;
-    __mmask16 keep = _mm512_cmp_ps_mask(d, _mm512_set1_ps(kMin), _CMP_NLT_UQ);
-    __m512 n = _mm512_roundscale_ps(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 f = _mm512_sub_ps(d, n);
-    __m512 q = _mm512_set1_ps(kQ4);
-    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kQ3));
-    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kQ2));
-    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kQ1));
-    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kQ0));
+    __m512 f = _mm512_reduce_ps(d, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 q = _mm512_set1_ps(kR4);
+    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kR3));
+    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kR2));
+    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kR1));
+    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(kR0));
     __m512 p = _mm512_fmadd_ps(q, f, _mm512_set1_ps(1.0f));
-    return _mm512_maskz_scalef_ps(keep, p, n);
+    return _mm512_maskz_scalef_ps(keep, p, d);
+  }
+  static __mmask16 inRange(V d) { return _mm512_cmp_ps_mask(d, _mm512_set1_ps(exp2c::kMin), _CMP_NLT_UQ); }
+  static V exp2(V d) { return exp2Masked(d, inRange(d)); }
+
+  // s += 2^d, w += 2^d d; d below -126 (-inf included) adds nothing, NaN propagates.
+  // The masked FMA leaves w alone where 2^d is 0, so -inf needs no floor first.
+  static void accumulate(V d, V& s, V& w) {
+    __mmask16 keep = inRange(d);
+    V e = exp2Masked(d, keep);
+    s = _mm512_add_ps(s, e);
+    w = _mm512_mask3_fmadd_ps(e, d, w, keep);
   }
 
   static float reduceMax(V v) { return _mm512_reduce_max_ps(v); }

@@ -32,6 +32,14 @@ struct VecScalar {
   static V floorAt(V a, float lo) { return !(a < lo) ? a : lo; }  // NaN stays NaN
   static V exp2(V d) { return exp2PolyScalar(d); }
 
+  // s += 2^d, w += 2^d d; d below -126 (-inf included) adds nothing, NaN propagates
+  static void accumulate(V d, V& s, V& w) {
+    d = floorAt(d, -1e30f);
+    V e = exp2(d);
+    s = add(s, e);
+    w = fmadd(e, d, w);
+  }
+
   static float reduceMax(V v) { return v; }
 };
 

@@ -1,0 +1,70 @@
+// Shared pieces of the benchmarks: timing with benchmark.js, the read-bandwidth floor, tables.
+'use strict';
+const Benchmark = require('benchmark');
+const os = require('os');
+
+const { native } = require('../../dist/native.js');
+const ig = require('../../dist/index.js');
+
+/** Median seconds per call of a synchronous fn, by benchmark.js. */
+function time(name, fn, { maxTime = 3, minSamples = 5 } = {}) {
+  const b = new Benchmark(name, fn, { maxTime, minSamples, initCount: 1 });
+  b.run();
+  if (b.error) throw b.error;
+  const sample = [...b.stats.sample].sort((x, y) => x - y);
+  return { name, median: sample[sample.length >> 1], rme: b.stats.rme, samples: sample.length };
+}
+
+/** Median seconds per call of an async fn (deferred benchmark). */
+function timeAsync(name, fn, { maxTime = 3, minSamples = 5 } = {}) {
+  return new Promise((resolve, reject) => {
+    const b = new Benchmark(name, {
+      defer: true,
+      maxTime,
+      minSamples,
+      fn: (deferred) => fn().then(() => deferred.resolve(), reject),
+      onComplete: () => {
+        const sample = [...b.stats.sample].sort((x, y) => x - y);
+        resolve({ name, median: sample[sample.length >> 1], rme: b.stats.rme, samples: sample.length });
+      },
+      onError: (e) => reject(e.target.error),
+    });
+    b.run({ async: true });
+  });
+}
+
+/** The single-pass read bandwidth of `view`'s memory on every thread, in bytes/s (best of 9). */
+function readFloor(view) {
+  const b = native();
+  let best = Infinity;
+  for (let i = 0; i < 9; i++) {
+    const t = process.hrtime.bigint();
+    b.readPass(view);
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return view.byteLength / best;
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const be = ig.backends();
+  return `${cpu}, ${os.cpus().length} threads, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
+    `infogain isa ${be.cpu.isa}, ${be.cpu.threads} threads${be.cuda ? `; CUDA ${be.cuda.name}` : ''}`;
+}
+
+/** Prints a Markdown table: rows of objects with the same keys. */
+function table(rows) {
+  const keys = Object.keys(rows[0]);
+  const lines = [`| ${keys.join(' | ')} |`, `| ${keys.map(() => '---').join(' | ')} |`];
+  for (const r of rows) lines.push(`| ${keys.map((k) => r[k]).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+const fmt = {
+  ms: (s) => (s * 1e3).toFixed(s < 0.01 ? 3 : 1),
+  x: (r) => `${r.toFixed(r < 10 ? 2 : 0)}x`,
+  pct: (r) => `${(100 * r).toFixed(0)}%`,
+  g: (v) => (v / 1e9).toFixed(2),
+};
+
+module.exports = { time, timeAsync, readFloor, machine, table, fmt };
