@@ -2,6 +2,8 @@
 // kernel, or an export of a user reward module, loaded once per worker. The reply goes back with
 // every output buffer transferred. It never throws: a failure travels as a plain error object
 // (remote-error.ts) and is rebuilt in the caller's thread.
+import { performance } from 'node:perf_hooks';
+
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 
 import { codes } from './errors';
@@ -11,7 +13,8 @@ import { type PlainError, toPlainError } from './remote-error';
 import { resultBuffers } from './transfer';
 
 export type Task = { kernel: string; args: unknown[] } | { module: string; fn: string; args: unknown[] };
-export type Reply = { ok: true; value: unknown } | { ok: false; error: PlainError };
+/** `ms`: how long the worker spent on the task (for the pool's utilization). */
+export type Reply = ({ ok: true; value: unknown } | { ok: false; error: PlainError }) & { ms: number };
 
 const kernels = new Set<string>(poolKernels);
 
@@ -77,12 +80,13 @@ async function callModule(url: string, fn: string, args: unknown[]): Promise<unk
 }
 
 export default async function handleTask(task: Task): Promise<unknown> {
+  const start = performance.now();
   let reply: Reply;
   try {
     const value = 'kernel' in task ? callKernel(task.kernel, task.args) : await callModule(task.module, task.fn, task.args);
-    reply = { ok: true, value };
+    reply = { ok: true, value, ms: performance.now() - start };
   } catch (e) {
-    reply = { ok: false, error: toPlainError(e) };
+    reply = { ok: false, error: toPlainError(e), ms: performance.now() - start };
   }
   const buffers = reply.ok ? resultBuffers(reply.value) : [];
   return move({ [transferableSymbol]: buffers, [valueSymbol]: reply } as unknown as Parameters<typeof move>[0]);

@@ -3,6 +3,7 @@
 // The kernel methods come from the registry in kernels.ts; argument transport is transfer.ts.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 import Piscina from 'piscina';
@@ -38,7 +39,7 @@ export interface PoolStats {
   queueSize: number;
   /** Calls on a worker now. */
   running: number;
-  /** Share of the pool's thread time spent running calls since it was created, 0..1 (piscina's estimate). */
+  /** Share of the pool's thread time (threads option x time since creation) spent running calls, 0..1. */
   utilization: number;
   /** Calls fulfilled. */
   completed: number;
@@ -81,6 +82,9 @@ class Core {
   completed = 0;
   failed = 0;
   workerErrors = 0;
+  /** Milliseconds workers spent on calls, as they report them; and when the pool was made. */
+  busyMs = 0;
+  readonly createdAt = performance.now();
 
   constructor(threads: number, maxQueue: number, idleTimeout: number) {
     this.maxQueue = maxQueue;
@@ -121,6 +125,7 @@ class Core {
     return this.piscina.run({ ...task, args: out.value as unknown[] }, { transferList: out.transferList, signal: call.signal }).then(
       (reply) => {
         this.pending--;
+        this.busyMs += reply.ms;
         if (reply.ok) {
           this.completed++;
           return reply.value;
@@ -134,6 +139,12 @@ class Core {
         throw this.translate(e, call.signal);
       },
     );
+  }
+
+  /** (piscina 5.3.2's own `utilization` divides a time in ms by 1000 once too often.) */
+  utilization(): number {
+    const capacity = (performance.now() - this.createdAt) * this.piscina.maxThreads;
+    return capacity > 0 ? Math.min(this.busyMs / capacity, 1) : 0;
   }
 
   /** piscina's own rejections as typed errors. */
@@ -205,7 +216,7 @@ class Pool extends Calls implements RewardPool {
       threads: piscina.threads.length,
       queueSize,
       running: Math.max(pending - queueSize, 0),
-      utilization: piscina.utilization,
+      utilization: this.core.utilization(),
       completed,
       failed,
       workerErrors,

@@ -98,6 +98,24 @@ describe('user reward modules', () => {
     });
   });
 
+  test('an error a worker raises between calls is counted, not thrown at the caller; the pool goes on', async () => {
+    // with Atomics off, an idle worker's event loop runs, so the stray timer fires between calls
+    // (workers copy the environment when they start: on the first call)
+    process.env.PISCINA_DISABLE_ATOMICS = '1';
+    const pool = createRewardPool({ threads: 1 });
+    try {
+      const returned = pool.run(rewardsUrl, 'throwLater', [20]);
+      delete process.env.PISCINA_DISABLE_ATOMICS;
+      assert.equal(await returned, 'returned');
+      for (let i = 0; pool.stats().workerErrors === 0 && i < 400; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(pool.stats().workerErrors, 1);
+      assert.equal(await pool.run(rewardsUrl, 'f1', ['x', 'x']), 1);
+    } finally {
+      delete process.env.PISCINA_DISABLE_ATOMICS;
+      await pool.destroy();
+    }
+  });
+
   test('a worker that exits mid-call: ERR_INFOGAIN_WORKER, and the pool replaces it', async () => {
     await withPool({ threads: 1 }, async (pool) => {
       const e = await rejection(pool.run(rewardsUrl, 'exitWorker'));
@@ -169,6 +187,18 @@ describe('AbortSignal', () => {
   });
 });
 
+test('stats: utilization counts the time workers spend on calls', async () => {
+  const created = performance.now();
+  await withPool({ threads: 1 }, async (pool) => {
+    assert.equal(pool.stats().utilization, 0);
+    assert.equal(await pool.run(rewardsUrl, 'busy', [300]), 300);
+    const { utilization, completed, failed, queueSize, running } = pool.stats();
+    const lowest = 300 / (performance.now() - created);
+    assert.ok(utilization >= lowest && utilization <= 1, `utilization ${utilization}, at least ${lowest}`);
+    assert.deepEqual({ completed, failed, queueSize, running }, { completed: 1, failed: 0, queueSize: 0, running: 0 });
+  });
+});
+
 describe('backpressure, close and destroy', () => {
   test('a full queue rejects with ERR_INFOGAIN_QUEUE_FULL and moves nothing; the queued calls complete', async () => {
     await withPool({ threads: 1, maxQueue: 2 }, async (pool) => {
@@ -187,6 +217,18 @@ describe('backpressure, close and destroy', () => {
       release(gate);
       assert.deepEqual(await Promise.all([blocker, ...queued]), ['released', 1, 0]);
       assertSameBits(await pool.tokenLogprobs(logits, targets), tokenLogprobsSync(logits, targets), 'after the queue drained');
+    });
+  });
+
+  test('maxQueue 0: a call waits for no one; it runs when a worker is free, else it is refused', async () => {
+    await withPool({ threads: 1, maxQueue: 0 }, async (pool) => {
+      const gate = flags();
+      const blocker = pool.run(rewardsUrl, 'block', [gate]);
+      await started(gate);
+      assert.equal((await rejection(pool.run(rewardsUrl, 'f1', ['a', 'a']))).code, codes.queueFull);
+      release(gate);
+      assert.equal(await blocker, 'released');
+      assert.equal(await pool.run(rewardsUrl, 'f1', ['a', 'a']), 1);
     });
   });
 

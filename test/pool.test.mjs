@@ -180,6 +180,19 @@ describe('transfer semantics', () => {
     assert.deepEqual(seen, [{ length: 16, shared: true, first: 2.5 }, { length: 1, shared: false, first: 4 }]);
   });
 
+  test('views nested in objects and arrays are found: moved, copied or shared alike', async () => {
+    const a = new Float32Array([1, 2, 3]), b = new Int32Array([7]), c = shared(new Float64Array([0.5]));
+    const nested = { level: { list: [a, { deeper: b }], shared: c } };
+    const seen = await pool.with({ transfer: true }).run(rewardsUrl, 'describeNested', [nested]);
+    assert.deepEqual(seen, [{ length: 3, shared: false, first: 1 }, { length: 1, shared: false, first: 7 }, { length: 1, shared: true, first: 0.5 }]);
+    assert.ok(isDetachedView(a) && isDetachedView(b), 'nested ArrayBuffer views moved');
+    assert.equal(c.length, 1, 'shared memory stays');
+    const d = new Float32Array([4]);
+    assert.deepEqual(await pool.run(rewardsUrl, 'describeNested', [{ level: { list: [d, { deeper: d }], shared: c } }]),
+      [{ length: 1, shared: false, first: 4 }, { length: 1, shared: false, first: 4 }, { length: 1, shared: true, first: 0.5 }]);
+    assert.equal(d.length, 1, 'copied, not moved');
+  });
+
   test('outputs come back transferred: the worker keeps no copy', async () => {
     const one = createRewardPool({ threads: 1 });
     try {
