@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-import Piscina from 'piscina';
+import type Piscina from 'piscina';
 
 import { codes, describe, plainError, rangeError, typeError } from './errors';
 import * as api from './index';
@@ -88,7 +88,9 @@ class Core {
 
   constructor(threads: number, maxQueue: number, idleTimeout: number) {
     this.maxQueue = maxQueue;
-    this.piscina = new Piscina<Task, Reply>({
+    // loaded here, not when the package loads: only pool users pay for it
+    const PiscinaPool = require('piscina') as typeof Piscina;
+    this.piscina = new PiscinaPool<Task, Reply>({
       filename: join(__dirname, 'pool-worker.js'),
       minThreads: 0,
       maxThreads: threads,
@@ -118,7 +120,7 @@ class Core {
       return this.reject(plainError(codes.queueFull, `the reward pool's queue is full (maxQueue ${this.maxQueue} calls waiting)`));
     const out = prepareArguments(task.args, call.transfer);
     if (!out.sendable) {
-      if (here) return new Promise((resolveHere) => resolveHere(here())).catch((e) => this.reject(e));
+      if (here) return new Promise((resolveHere) => resolveHere(here())).then((v) => (this.completed++, v), (e) => this.reject(e));
       return this.reject(typeError('args', 'args holds a function, a symbol or a detached buffer, which cannot be sent to a worker'));
     }
     this.pending++;
@@ -157,7 +159,11 @@ class Core {
 
 /** The file: URL of a user module given as a URL, a URL string or a path (relative to the current directory). */
 function moduleUrl(module: unknown): string {
-  if (typeof module === 'string' && /^[a-z][a-z0-9+.-]+:/i.test(module)) module = new URL(module);  // not C:\...
+  if (typeof module === 'string' && /^[a-z][a-z0-9+.-]+:/i.test(module)) {
+    // a URL string (a scheme of two letters or more: C:\... is a path)
+    if (!URL.canParse(module)) throw rangeError(codes.outOfRange, 'module', `module is not a valid URL: ${module}`);
+    module = new URL(module);
+  }
   if (module instanceof URL) {
     if (module.protocol !== 'file:') throw rangeError(codes.outOfRange, 'module', `module must be a file: URL or a path, got ${module.href}`);
     return module.href;
@@ -194,14 +200,13 @@ class Calls {
 }
 
 for (const name of poolKernels) {
+  // looked up at call time: index.ts imports this file
   const sync = (...args: unknown[]) => ((api as unknown as SyncKernels)[`${name}Sync`] as (...a: unknown[]) => unknown)(...args);
-  Object.defineProperty(Calls.prototype, name, {
-    value: function (this: Calls, ...args: unknown[]) {
-      return this.core.submit({ kernel: name, args }, this.call, () => sync(...args));
-    },
-    writable: true,
-    configurable: true,
-  });
+  const method = function (this: Calls, ...args: unknown[]) {
+    return this.core.submit({ kernel: name, args }, this.call, () => sync(...args));
+  };
+  Object.defineProperty(method, 'name', { value: name });
+  Object.defineProperty(Calls.prototype, name, { value: method, writable: true, configurable: true });
 }
 
 class Pool extends Calls implements RewardPool {

@@ -85,6 +85,7 @@ describe('user reward modules', () => {
         [() => pool.run(42, 'f1'), TypeError, codes.invalidType, 'module'],
         [() => pool.run('https://example.com/r.mjs', 'f1'), RangeError, codes.outOfRange, 'module'],
         [() => pool.run(new URL('https://example.com/r.mjs'), 'f1'), RangeError, codes.outOfRange, 'module'],
+        [() => pool.run('http://[not a url', 'f1'), RangeError, codes.outOfRange, 'module'],
         [() => pool.run(rewardsUrl, ''), TypeError, codes.invalidType, 'fn'],
         [() => pool.run(rewardsUrl, 'f1', 'a b'), TypeError, codes.invalidType, 'args'],
         [() => pool.run(rewardsUrl, 'f1', [() => 1]), TypeError, codes.invalidType, 'args'],
