@@ -106,6 +106,8 @@ async function suite(pool, size, withSplit) {
       out.push(await drive(`pool, shared, split in ${parts} row blocks`, calls, 1, () => splitCall(pool, sab, parts)));
     }
   }
+  // the same sync calls again: the difference to the first row is the machine's drift
+  out.push(await drive('sync, main thread (again)', calls, 1, sync));
   sab.logits.data = null;
   global.gc?.();
   // copied inputs: the copy is made on the main thread at each call (fresh memory, page faults)
