@@ -32,7 +32,7 @@
       ],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["-fvisibility=hidden"],
-      "ldflags": ["-Wl,--exclude-libs,ALL"],
+      "ldflags": ["-Wl,--exclude-libs,ALL", "-Wl,-z,nodelete"],
     },
   ],
   "conditions": [

@@ -73,3 +73,29 @@ test('the addon loads and computes in four workers at once and in the main threa
   assert.equal(code, 0, stderr);
   assert.equal(stdout.trim(), 'equal');
 });
+
+test('only workers load the addon; after the last one exits the addon stays loaded and the process goes on', async () => {
+  // Node unloads an addon with the last environment that loaded it, but the addon's process-wide
+  // CPU threads keep running its code: it is linked non-unloadable (-z nodelete)
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    import { readFileSync } from 'node:fs';
+    const code = \`
+      const ig = require(${JSON.stringify(dist)});
+      const rows = 64, vocab = 151936;
+      ig.tokenLogprobsSync({ data: new Float32Array(rows * vocab), rows, vocab }, new Int32Array(rows));
+      require('node:worker_threads').parentPort.postMessage('done');
+    \`;
+    for (let i = 0; i < 3; i++) {
+      const w = new Worker(code, { eval: true, execArgv: [] });
+      await new Promise((resolve) => w.once('message', resolve));
+      await w.terminate();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    console.log(readFileSync('/proc/self/maps', 'utf8').includes('infogain') ? 'mapped' : 'unmapped');
+  `;
+  const { code, stdout, stderr } = await runChild(script);
+  assert.equal(code, 0, `the child process died (${code}): ${stderr}`);
+  assert.equal(stdout.trim(), 'mapped');
+});
+
