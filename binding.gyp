@@ -30,9 +30,9 @@
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
         "infogain_isa",
       ],
-      "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["-fvisibility=hidden"],
-      "ldflags": ["-Wl,--exclude-libs,ALL"],
+      "ldflags": ["-Wl,--exclude-libs,ALL", "-Wl,-z,nodelete"],
     },
   ],
   "conditions": [

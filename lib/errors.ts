@@ -11,6 +11,12 @@ export const codes = {
   cudaUnavailable: 'ERR_INFOGAIN_CUDA_UNAVAILABLE',
   outOfMemory: 'ERR_INFOGAIN_OUT_OF_MEMORY',
   load: 'ERR_INFOGAIN_LOAD',
+  // the reward pool (lib/pool.ts)
+  queueFull: 'ERR_INFOGAIN_QUEUE_FULL',
+  poolClosed: 'ERR_INFOGAIN_POOL_CLOSED',
+  worker: 'ERR_INFOGAIN_WORKER',
+  userModule: 'ERR_INFOGAIN_USER_MODULE',
+  aborted: 'ABORT_ERR',
 } as const;
 
 export type ErrorCode = (typeof codes)[keyof typeof codes];

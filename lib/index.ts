@@ -7,3 +7,7 @@ export type { ErrorCode, InfogainErrorFields } from './errors';
 export type { Logits, LogitsInput, TensorLike } from './logits';
 export { tokenLogprobs, tokenLogprobsSync } from './logprobs';
 export type { TokenLogprobsOptions, TokenLogprobsResult } from './logprobs';
+export { createRewardPool } from './pool';
+export type { CallOptions, PoolStats, RewardCalls, RewardPool, RewardPoolOptions } from './pool';
+export { poolKernels } from './kernels';
+export type { PoolKernel } from './kernels';

@@ -30,7 +30,7 @@ export interface NativeLogits {
   dtype: number;
 }
 
-function isTensorLike(x: object): x is TensorLike {
+export function isTensorLike(x: object): x is TensorLike {
   return Array.isArray((x as TensorLike).dims) && typeof (x as TensorLike).type === 'string';
 }
 

@@ -48,6 +48,11 @@ Device::Device() {
   ok_ = true;
 }
 
+Status Device::makeCurrent() const {
+  IG_CUDA_TRY(cudaSetDevice(info_.device));
+  return Status::Ok();
+}
+
 Status Device::deviceBuffer(int slot, size_t bytes, void** out) {
   if (bytes > deviceBytes_[slot]) {
     if (device_[slot]) cudaFree(device_[slot]);

@@ -30,6 +30,10 @@ class Device {
   const DeviceInfo& info() const { return info_; }
   std::mutex& mutex() { return mutex_; }
 
+  // Makes this device current on the calling thread; call it after taking the mutex. CUDA's current
+  // device is per thread, and calls come from any thread (libuv pool, worker threads).
+  Status makeCurrent() const;
+
   cudaStream_t computeStream() const { return streams_[0]; }
   cudaStream_t copyStream() const { return streams_[1]; }
 

@@ -98,6 +98,7 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
   Device& dev = Device::get();
   if (!dev.ok()) return runtimeError(codes::kCudaUnavailable, "no usable CUDA device");
   std::lock_guard<std::mutex> lock(dev.mutex());
+  if (!(st = dev.makeCurrent()).ok()) return st;
 
   const int64_t rows = logits.rows, rowBytes = logits.vocab * dtypeSize(logits.dtype);
   const int64_t chunkRows = kChunkBytes / rowBytes > 0 ? (kChunkBytes / rowBytes < rows ? kChunkBytes / rowBytes : rows) : 1;
