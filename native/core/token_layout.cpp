@@ -1,0 +1,57 @@
+#include "token_layout.h"
+
+#include <cmath>
+#include <string>
+
+namespace infogain {
+
+static std::string at(const char* argument, int64_t i) { return std::string(argument) + "[" + std::to_string(i) + "]"; }
+
+Status checkOffsets(const int32_t* offsets, int64_t count, int64_t total, const char* argument) {
+  if (offsets[0] != 0) return rangeError(codes::kRange, argument, 0, at(argument, 0) + " must be 0");
+  for (int64_t i = 1; i <= count; i++)
+    if (offsets[i] < offsets[i - 1])
+      return rangeError(codes::kRange, argument, i,
+                        at(argument, i) + " = " + std::to_string(offsets[i]) + " is below the offset before it (" +
+                            std::to_string(offsets[i - 1]) + ")");
+  if (offsets[count] != total)
+    return rangeError(codes::kShape, argument, count,
+                      at(argument, count) + " = " + std::to_string(offsets[count]) + " must equal the " +
+                          std::to_string(total) + " elements it indexes");
+  return Status::Ok();
+}
+
+Status checkTokenLayout(const TokenLayout& layout) {
+  if (layout.rows < 1) return rangeError(codes::kShape, "layout", -1, "the layout has no rows");
+  if (layout.offsets) {
+    Status st = checkOffsets(layout.offsets, layout.rows, layout.offsets[layout.rows], "layout.offsets");
+    if (!st.ok()) return st;
+  } else if (layout.columns < 1) {
+    return rangeError(codes::kRange, "layout.columns", -1, "layout.columns must be an integer >= 1");
+  }
+  if (layout.mask)
+    for (int64_t t = 0, n = layout.tokens(); t < n; t++)
+      if (layout.mask[t] > 1)
+        return rangeError(codes::kRange, "layout.mask", t,
+                          at("layout.mask", t) + " = " + std::to_string(layout.mask[t]) + " is not 0 or 1");
+  return Status::Ok();
+}
+
+static Status nonFinite(const char* argument, int64_t i, float v) {
+  return rangeError(codes::kNonFinite, argument, i,
+                    at(argument, i) + " is " + (std::isnan(v) ? "NaN" : v > 0 ? "+Infinity" : "-Infinity"));
+}
+
+Status checkFinite(const float* values, int64_t n, const char* argument) {
+  for (int64_t i = 0; i < n; i++)
+    if (!std::isfinite(values[i])) return nonFinite(argument, i, values[i]);
+  return Status::Ok();
+}
+
+Status checkFiniteTokens(const float* values, const TokenLayout& layout, const uint8_t* present, const char* argument) {
+  for (int64_t t = 0, n = layout.tokens(); t < n; t++)
+    if (layout.valid(t) && (!present || present[t]) && !std::isfinite(values[t])) return nonFinite(argument, t, values[t]);
+  return Status::Ok();
+}
+
+}  // namespace infogain
