@@ -1,7 +1,7 @@
 // Token-level advantages on a TokenLayout: broadcastToTokens (a per-sample value over each
 // sequence's valid tokens), reinforcePP (REINFORCE++'s discounted return, batch-whitened) and
 // promedAdvantages (ProMed's token reward minus its group's mean over all valid tokens).
-import { type GroupStatistics, type Grouping, type TokenLayout, grouping, nonNegative, tokenLayout, unitInterval } from './grouping';
+import { type GroupStatistics, type Grouping, type TokenLayout, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
 import { native } from './native';
 import { oneOf, options, typedArray } from './validate';
 
@@ -80,7 +80,7 @@ export interface PromedResult {
 }
 
 function preparePromed(input: unknown) {
-  const i = options<PromedInput>(input, 'input');
+  const i = inputObject<PromedInput>(input);
   const r = typedArray<Float32Array>(i.rewards, 'rewards', Float32Array);
   const { layout, rows } = tokenLayout(i.layout, undefined, r.length);
   return [r, layout, grouping(i, rows, 'input')] as const;

@@ -90,6 +90,13 @@ describe('igpoAdvantages matches the reference on random ragged groups', () => {
   });
 });
 
+test('equal rewards: std = sqrt(0 + 1e-8) = 1e-4, normalized values 0', () => {
+  const input = { outcome: new Float32Array([0.5, 0.5]), gains: new Float32Array(0), gainOffsets: new Int32Array([0, 0, 0]), gainEnds: new Int32Array(0), layout: { columns: 2 }, groupSize: 2 };
+  const got = igpoAdvantagesSync(input);
+  assert.equal(got.groups.outcome.std[0], Math.fround(1e-4));
+  assert.deepEqual([...got.advantages], [0, 0, 0, 0]);
+});
+
 describe('documented differences from the reference code', () => {
   test("a mask with holes: the outcome sits on the last valid token (the reference's sum(mask) - 1 misses it)", () => {
     // row 0: valid tokens 0, 1, 4, 5 (2..3 a masked observation): count - 1 = 3, a masked token

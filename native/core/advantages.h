@@ -23,14 +23,14 @@ struct GroupAdvantagesOptions {
   const int32_t* tokenCounts = nullptr;  // reinforce++-baseline: each sample's weight in the batch whitening
 };
 
-// out[i]: the advantage of sample i. index->ids and stats (mean and std after the singleton rule,
-// count) describe the groups. Scores must be finite.
+// out[i]: the advantage of sample i; stats: each group's id, count, and mean and std after the
+// singleton rule. Scores must be finite.
 Status groupAdvantages(const float* scores, int64_t n, const Grouping& grouping, const GroupAdvantagesOptions& opt,
-                       float* out, GroupIndex* index, GroupStats* stats);
+                       float* out, GroupStats* stats);
 
 // RLP: reward r_i = withThought_i - baseline_i (log-probs of the next token with and without the
 // thought), advantage G/(G-1) (r_i - mean_group r). Every group needs at least two thoughts.
 Status rlpAdvantages(const float* withThought, const float* baseline, int64_t n, const Grouping& grouping,
-                     float* rewards, float* advantages, GroupIndex* index, GroupStats* stats);
+                     float* rewards, float* advantages, GroupStats* stats);
 
 }  // namespace infogain

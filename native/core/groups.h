@@ -16,15 +16,24 @@ struct Grouping {
   int64_t groupSize = 0;
 };
 
+// Per-group arrays are indexed by slot. When the ids are small enough, the slots are the ids
+// themselves (no remapping pass; unused ids are empty slots); otherwise (sparse ids, fixed-size
+// groups) a per-sample slot array is built here, with the group id of each slot.
 struct GroupIndex {
-  std::vector<int32_t> ids;      // the distinct group ids, ascending (0..G-1 for fixed-size groups)
-  std::vector<int32_t> groupOf;  // per sample: its group's position in `ids`
-  int64_t groups() const { return int64_t(ids.size()); }
+  const int32_t* slotOf = nullptr;  // per sample: its group's slot
+  int64_t slots = 0;                // size of per-slot arrays
+  std::vector<int32_t> storage;     // slotOf's memory when it is not the caller's ids
+  std::vector<int32_t> slotIds;     // group id of each slot; empty when slot == id
+
+  int32_t idOf(int64_t slot) const { return slotIds.empty() ? int32_t(slot) : slotIds[size_t(slot)]; }
 };
 
 // Validates (ids >= 0; groupSize >= 1 and dividing n; n >= 1) and builds the index.
 // `argument` names the ids in errors ("groups").
 Status buildGroupIndex(const Grouping& grouping, int64_t n, const char* argument, GroupIndex* out);
+
+// Per-slot sample counts (one pass over slotOf).
+std::vector<int32_t> slotCounts(const GroupIndex& index, int64_t n);
 
 // count may be fractional when elements carry weights; mean is NaN for an empty group.
 struct Moments {
@@ -50,14 +59,30 @@ std::vector<Moments> groupMoments(int64_t groups, const Visit& visit) {
   return m;
 }
 
-// Per-group statistics handed back to the caller, aligned with GroupIndex::ids.
+// Per-group statistics handed back to the caller: one entry per group that has samples, in
+// ascending id order.
 struct GroupStats {
+  std::vector<int32_t> ids, count;
   std::vector<float> mean, std;
-  std::vector<int32_t> count;
-  void resize(int64_t groups) {
-    mean.assign(size_t(groups), NAN);
-    std.assign(size_t(groups), NAN);
-    count.assign(size_t(groups), 0);
+  std::vector<int32_t> slots;  // the slot of each entry
+
+  // Lists the slots with count > 0 (ascending, so ids ascend too) with their ids and counts;
+  // mean and std start as NaN.
+  template <class Count>
+  void collect(const GroupIndex& index, const Count& countOfSlot) {
+    slots.reserve(size_t(index.slots));
+    ids.reserve(size_t(index.slots));
+    count.reserve(size_t(index.slots));
+    for (int64_t s = 0; s < index.slots; s++) {
+      const double c = countOfSlot(s);
+      if (c > 0) {
+        slots.push_back(int32_t(s));
+        ids.push_back(index.idOf(s));
+        count.push_back(int32_t(c));
+      }
+    }
+    mean.assign(slots.size(), NAN);
+    std.assign(slots.size(), NAN);
   }
 };
 

@@ -57,14 +57,16 @@ struct Normalizer {
 };
 
 // IGPO's group statistics: mean; population std sqrt(var + 1e-8), or 1 for fewer than two values.
+// `stats` (its groups already collected) gets them too.
 std::vector<Normalizer> normalizers(const std::vector<Moments>& m, GroupStats* stats) {
   std::vector<Normalizer> out(m.size());
-  stats->resize(int64_t(m.size()));
-  for (size_t g = 0; g < m.size(); g++) {
+  for (size_t g = 0; g < m.size(); g++)
     out[g] = {m[g].mean, m[g].count > 1 ? std::sqrt(m[g].m2 / m[g].count + kVarianceEps) : 1.0};
-    stats->mean[g] = float(out[g].mean);
-    stats->std[g] = m[g].count > 0 ? float(out[g].std) : NAN;
-    stats->count[g] = int32_t(m[g].count);
+  for (size_t k = 0; k < stats->slots.size(); k++) {
+    const Moments& s = m[size_t(stats->slots[k])];
+    stats->mean[k] = float(s.mean);
+    stats->std[k] = s.count > 0 ? float(out[size_t(stats->slots[k])].std) : NAN;
+    stats->count[k] = int32_t(s.count);
   }
   return out;
 }
@@ -81,18 +83,21 @@ Status igpoAdvantages(const IgpoInput& in, const IgpoOptions& o, IgpoOutput* out
   if (st.ok()) st = checkOffsets(in.gainOffsets, L.rows, in.numGains, "gainOffsets");
   if (st.ok()) st = lastValidTokens(L, &last);
   if (st.ok()) st = checkGainEnds(in, last);
-  if (st.ok()) st = buildGroupIndex(in.grouping, L.rows, "groups", &out->index);
+  GroupIndex index;
+  if (st.ok()) st = buildGroupIndex(in.grouping, L.rows, "groups", &index);
   if (!st.ok()) return st;
-  const std::vector<int32_t>& groupOf = out->index.groupOf;
-  const int64_t groups = out->index.groups();
+  const int32_t* groupOf = index.slotOf;
+  const int64_t groups = index.slots;
+  const std::vector<int32_t> rows = slotCounts(index, L.rows);
+  out->outcomeStats.collect(index, [&](int64_t s) { return rows[size_t(s)]; });
   auto outcome = [&](int64_t r) { return double(in.outcome[r]) * o.outcomeWeight; };
   auto gain = [&](int64_t k) { return double(in.gains[k]) * o.gainWeight; };
   auto visitOutcomes = [&](auto&& add) {
-    for (int64_t r = 0; r < L.rows; r++) add(groupOf[size_t(r)], outcome(r), 1.0);
+    for (int64_t r = 0; r < L.rows; r++) add(groupOf[r], outcome(r), 1.0);
   };
   auto visitGains = [&](auto&& add) {
     for (int64_t r = 0; r < L.rows; r++)
-      for (int64_t k = in.gainOffsets[r]; k < in.gainOffsets[r + 1]; k++) add(groupOf[size_t(r)], gain(k), 1.0);
+      for (int64_t k = in.gainOffsets[r]; k < in.gainOffsets[r + 1]; k++) add(groupOf[r], gain(k), 1.0);
   };
 
   std::vector<Normalizer> outcomeNorm, gainNorm;
@@ -104,6 +109,7 @@ Status igpoAdvantages(const IgpoInput& in, const IgpoOptions& o, IgpoOutput* out
     gainNorm = outcomeNorm;
     out->gainStats = out->outcomeStats;
   } else {
+    out->gainStats = out->outcomeStats;
     outcomeNorm = normalizers(groupMoments(groups, visitOutcomes), &out->outcomeStats);
     gainNorm = normalizers(groupMoments(groups, visitGains), &out->gainStats);
   }
@@ -113,7 +119,7 @@ Status igpoAdvantages(const IgpoInput& in, const IgpoOptions& o, IgpoOutput* out
 
   forChunks(L.rows, rowsPerChunk(L), [&](int64_t, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
-      const size_t g = size_t(groupOf[size_t(r)]);
+      const size_t g = size_t(groupOf[r]);
       // turn advantages, last turn first: A_K = r_K, A_k = r_k + gamma A_{k+1}
       double a = normalized(outcome(r), outcomeNorm[g]);
       out->outcomeAdvantages[r] = float(a);

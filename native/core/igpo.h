@@ -36,7 +36,6 @@ struct IgpoOutput {
   float* advantages = nullptr;         // [tokens]
   float* outcomeAdvantages = nullptr;  // [rows] A of each rollout's final turn
   float* gainAdvantages = nullptr;     // [numGains] A of each gain turn
-  GroupIndex index;
   GroupStats outcomeStats, gainStats;  // identical (joint statistics) in joint mode
 };
 

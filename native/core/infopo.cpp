@@ -31,14 +31,15 @@ Status infopoAdvantages(const InfopoInput& in, const InfopoOptions& o, InfopoOut
   if (st.ok()) st = checkTokenLayout(L);
   if (st.ok()) st = checkFinite(in.scores, L.rows, "scores");
   if (st.ok()) st = checkFiniteTokens(in.intrinsic, L, in.present, "intrinsic");
-  if (st.ok()) st = buildGroupIndex(in.grouping, L.rows, "groups", &out->index);
+  GroupIndex index;
+  if (st.ok()) st = buildGroupIndex(in.grouping, L.rows, "groups", &index);
   if (!st.ok()) return st;
-  const std::vector<int32_t>& groupOf = out->index.groupOf;
-  const int64_t groups = out->index.groups();
+  const int32_t* groupOf = index.slotOf;
+  const int64_t groups = index.slots;
 
   // (a) outcome: GRPO over the rollout scores (unbiased std; a lone rollout gets mean 0, std 1)
   const std::vector<Moments> om = groupMoments(groups, [&](auto&& add) {
-    for (int64_t r = 0; r < L.rows; r++) add(groupOf[size_t(r)], double(in.scores[r]), 1.0);
+    for (int64_t r = 0; r < L.rows; r++) add(groupOf[r], double(in.scores[r]), 1.0);
   });
   std::vector<double> oMean(static_cast<size_t>(groups)), oStd(static_cast<size_t>(groups));
   for (size_t g = 0; g < size_t(groups); g++) {
@@ -48,18 +49,16 @@ Status infopoAdvantages(const InfopoInput& in, const InfopoOptions& o, InfopoOut
   }
   std::vector<double> outcome(size_t(L.rows));
   for (int64_t r = 0; r < L.rows; r++) {
-    const size_t g = size_t(groupOf[size_t(r)]);
+    const size_t g = size_t(groupOf[r]);
     const double centered = double(in.scores[r]) - oMean[g];
     outcome[size_t(r)] = o.normalizeByStd ? centered / (oStd[g] + o.eps) : centered;
     out->outcome[r] = float(outcome[size_t(r)]);
   }
 
   // (b) intrinsic: statistics over the present rewards of the group's valid tokens (token-weighted)
-  const std::vector<Moments> im = groupMoments(groups, [&](auto&& add) {
-    for (int64_t r = 0; r < L.rows; r++)
-      for (int64_t t = L.begin(r), e = L.end(r); t < e; t++)
-        if (L.valid(t) && in.present[t]) add(groupOf[size_t(r)], double(in.intrinsic[t]), 1.0);
-  });
+  const std::vector<Moments> im = rowMoments(
+      L, groups, [&](int64_t r) { return groupOf[r]; }, [&](int64_t, int64_t t) { return in.present[t] != 0; },
+      [&](int64_t, int64_t t) { return double(in.intrinsic[t]); });
   std::vector<double> iMean(static_cast<size_t>(groups)), iStd(static_cast<size_t>(groups));
   for (size_t g = 0; g < size_t(groups); g++) {
     iMean[g] = im[g].mean;
@@ -69,20 +68,20 @@ Status infopoAdvantages(const InfopoInput& in, const InfopoOptions& o, InfopoOut
     if (!in.present[t]) return 0.0;
     const double v = in.intrinsic[t];
     if (!o.normalizeIntrinsic) return v;
-    const size_t g = size_t(groupOf[size_t(r)]);
+    const size_t g = size_t(groupOf[r]);
     return o.normalizeByStd ? (v - iMean[g]) / (iStd[g] + o.eps) : v - iMean[g];
   };
 
   // (c) bounded ratio from batch-level stds over every valid token (token-weighted, unbiased)
-  out->outcomeStd = batchStd(validTokenMoments(L, [&](int64_t r, int64_t) { return outcome[size_t(r)]; }, everyToken()));
-  out->intrinsicStd = batchStd(validTokenMoments(L, intrinsicAdvantage, everyToken()));
+  out->outcomeStd = batchStd(validTokenMoments(L, [&](int64_t r, int64_t) { return outcome[size_t(r)]; }));
+  out->intrinsicStd = batchStd(validTokenMoments(L, intrinsicAdvantage));
   const double target = o.baselineStd > out->outcomeStd + o.eps ? o.baselineStd : out->outcomeStd + o.eps;
   const double ratio = target / (out->intrinsicStd + o.eps);
   out->ratio = ratio < 1.0 ? ratio : 1.0;  // min(1, ratio) as Python's min: NaN gives 1
   out->betaT = o.beta * std::exp(-o.decay * o.epoch);
 
   // (d) variance gate from the outcome group's std, then the fusion
-  auto gate = [&](int64_t r) { return 1.0 / (1.0 + std::exp(oStd[size_t(groupOf[size_t(r)])] / o.temperature)); };
+  auto gate = [&](int64_t r) { return 1.0 / (1.0 + std::exp(oStd[size_t(groupOf[r])] / o.temperature)); };
   for (int64_t r = 0; r < L.rows; r++) out->gate[r] = float(gate(r));
   forChunks(L.rows, rowsPerChunk(L), [&](int64_t, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
@@ -92,15 +91,15 @@ Status infopoAdvantages(const InfopoInput& in, const InfopoOptions& o, InfopoOut
     }
   });
 
-  out->outcomeStats.resize(groups);
-  out->intrinsicStats.resize(groups);
-  for (size_t g = 0; g < size_t(groups); g++) {
-    out->outcomeStats.mean[g] = float(oMean[g]);
-    out->outcomeStats.std[g] = float(oStd[g]);
-    out->outcomeStats.count[g] = int32_t(om[g].count);
-    out->intrinsicStats.mean[g] = float(iMean[g]);
-    out->intrinsicStats.std[g] = im[g].count > 0 ? float(iStd[g]) : NAN;
-    out->intrinsicStats.count[g] = int32_t(im[g].count);
+  out->outcomeStats.collect(index, [&](int64_t s) { return om[size_t(s)].count; });
+  out->intrinsicStats = out->outcomeStats;
+  for (size_t k = 0; k < out->outcomeStats.slots.size(); k++) {
+    const size_t g = size_t(out->outcomeStats.slots[k]);
+    out->outcomeStats.mean[k] = float(oMean[g]);
+    out->outcomeStats.std[k] = float(oStd[g]);
+    out->intrinsicStats.mean[k] = float(iMean[g]);
+    out->intrinsicStats.std[k] = im[g].count > 0 ? float(iStd[g]) : NAN;
+    out->intrinsicStats.count[k] = int32_t(im[g].count);
   }
   return Status::Ok();
 }

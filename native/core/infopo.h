@@ -34,8 +34,7 @@ struct InfopoOutput {
   float* outcome = nullptr;     // [rows] group-normalized outcome advantage
   float* gate = nullptr;        // [rows]
   double ratio = 0, betaT = 0, outcomeStd = 0, intrinsicStd = 0;  // batch scalars (stds without eps)
-  GroupIndex index;
-  GroupStats outcomeStats, intrinsicStats;  // intrinsic count is in tokens
+  GroupStats outcomeStats, intrinsicStats;  // same groups; intrinsic count is in present tokens
 };
 
 Status infopoAdvantages(const InfopoInput& in, const InfopoOptions& opt, InfopoOutput* out);

@@ -1,17 +1,34 @@
 #include "token_advantages.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "token_moments.h"
 
 namespace infogain {
 
-// Runs fn(row) for every row, in chunks of about 64K tokens on the thread pool.
-template <class Fn>
-static void forRows(const TokenLayout& layout, const Fn& fn) {
-  forChunks(layout.rows, rowsPerChunk(layout), [&](int64_t, int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) fn(r);
-  });
+// Discounted returns of rows [r0, r1), up to 8 at a time: each row's backward recurrence waits on
+// its previous step, so interleaving rows keeps the FPU busy.
+static void discountedReturns(const float* rewards, const TokenLayout& L, int64_t r0, int64_t r1,
+                              const ReinforcePPOptions& opt, float* returns) {
+  for (int64_t base = r0; base < r1; base += 8) {
+    const int rows = int(r1 - base < 8 ? r1 - base : 8);
+    double running[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t longest = 0;
+    for (int k = 0; k < rows; k++) longest = std::max(longest, L.end(base + k) - L.begin(base + k));
+    for (int64_t j = 0; j < longest; j++)  // j-th token from each row's end
+      for (int k = 0; k < rows; k++) {
+        const int64_t t = L.end(base + k) - 1 - j;
+        if (t < L.begin(base + k)) continue;
+        if (L.valid(t)) {
+          running[k] = double(rewards[t]) + opt.gamma * running[k];
+          returns[t] = float(running[k]);
+        } else {
+          if (opt.gaps == MaskGaps::Reset) running[k] = 0;
+          returns[t] = 0.0f;
+        }
+      }
+  }
 }
 
 Status broadcastToTokens(const float* perSample, const TokenLayout& layout, float* out) {
@@ -37,19 +54,10 @@ Status reinforcePP(const float* rewards, const TokenLayout& layout, const Reinfo
   Status st = checkTokenLayout(layout);
   if (st.ok()) st = checkFiniteTokens(rewards, layout, nullptr, "tokenRewards");
   if (!st.ok()) return st;
-  forRows(layout, [&](int64_t r) {
-    double running = 0;
-    for (int64_t t = layout.end(r) - 1, b = layout.begin(r); t >= b; t--) {
-      if (!layout.valid(t)) {
-        if (opt.gaps == MaskGaps::Reset) running = 0;
-        returns[t] = 0.0f;
-        continue;
-      }
-      running = double(rewards[t]) + opt.gamma * running;
-      returns[t] = float(running);
-    }
+  forChunks(layout.rows, rowsPerChunk(layout), [&](int64_t, int64_t r0, int64_t r1) {
+    discountedReturns(rewards, layout, r0, r1, opt, returns);
   });
-  const Moments m = validTokenMoments(layout, [&](int64_t, int64_t t) { return double(returns[t]); }, everyToken());
+  const Moments m = validTokenMoments(layout, [&](int64_t, int64_t t) { return double(returns[t]); });
   if (m.count < 2)
     return rangeError(codes::kShape, "layout", -1, "reinforcePP whitens over the batch and needs at least 2 valid tokens");
   const double mean = m.mean, scale = 1.0 / std::sqrt(m.m2 / (m.count - 1) + opt.whitenEps);
@@ -61,23 +69,23 @@ Status reinforcePP(const float* rewards, const TokenLayout& layout, const Reinfo
 }
 
 Status promedAdvantages(const float* rewards, const TokenLayout& layout, const Grouping& grouping, float* out,
-                        GroupIndex* index, GroupStats* stats) {
+                        GroupStats* stats) {
+  GroupIndex index;
   Status st = checkTokenLayout(layout);
   if (st.ok()) st = checkFiniteTokens(rewards, layout, nullptr, "rewards");
-  if (st.ok()) st = buildGroupIndex(grouping, layout.rows, "groups", index);
+  if (st.ok()) st = buildGroupIndex(grouping, layout.rows, "groups", &index);
   if (!st.ok()) return st;
-  const std::vector<Moments> m = groupMoments(index->groups(), [&](auto&& add) {
-    for (int64_t r = 0; r < layout.rows; r++)
-      for (int64_t t = layout.begin(r), e = layout.end(r); t < e; t++)
-        if (layout.valid(t)) add(index->groupOf[size_t(r)], double(rewards[t]), 1.0);
-  });
-  stats->resize(index->groups());
-  for (size_t g = 0; g < m.size(); g++) {
-    stats->mean[g] = float(m[g].mean);
-    stats->count[g] = int32_t(m[g].count);
+  const std::vector<Moments> m = rowMoments(
+      layout, index.slots, [&](int64_t r) { return index.slotOf[r]; }, [](int64_t, int64_t) { return true; },
+      [&](int64_t, int64_t t) { return double(rewards[t]); });
+  const std::vector<int32_t> rows = slotCounts(index, layout.rows);
+  stats->collect(index, [&](int64_t s) { return rows[size_t(s)]; });
+  for (size_t k = 0; k < stats->slots.size(); k++) {
+    stats->mean[k] = float(m[size_t(stats->slots[k])].mean);
+    stats->count[k] = int32_t(m[size_t(stats->slots[k])].count);  // tokens
   }
   forRows(layout, [&](int64_t r) {
-    const double mean = m[size_t(index->groupOf[size_t(r)])].mean;
+    const double mean = m[size_t(index.slotOf[r])].mean;
     for (int64_t t = layout.begin(r), e = layout.end(r); t < e; t++)
       out[t] = layout.valid(t) ? float(double(rewards[t]) - mean) : 0.0f;
   });

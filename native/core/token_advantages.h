@@ -29,8 +29,8 @@ Status reinforcePP(const float* rewards, const TokenLayout& layout, const Reinfo
                    float* returns);
 
 // ProMed: out[t] = r_t - (mean of r over every valid token of every row in t's group), 0 on masked
-// tokens. Rows are grouped by `grouping`; stats->mean / count per group (count in tokens).
+// tokens. Rows are grouped by `grouping`; stats: each group's token mean and valid-token count.
 Status promedAdvantages(const float* rewards, const TokenLayout& layout, const Grouping& grouping, float* out,
-                        GroupIndex* index, GroupStats* stats);
+                        GroupStats* stats);
 
 }  // namespace infogain

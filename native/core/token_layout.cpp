@@ -43,14 +43,30 @@ static Status nonFinite(const char* argument, int64_t i, float v) {
 }
 
 Status checkFinite(const float* values, int64_t n, const char* argument) {
-  for (int64_t i = 0; i < n; i++)
-    if (!std::isfinite(values[i])) return nonFinite(argument, i, values[i]);
+  // branch-free blocks (they vectorize); the element loop only runs on a block holding a bad value
+  constexpr int64_t kBlock = 1024;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t e = b + kBlock < n ? b + kBlock : n;
+    bool bad = false;
+    for (int64_t i = b; i < e; i++) bad |= !(std::fabs(values[i]) <= 3.4028234663852886e38f);
+    if (bad)
+      for (int64_t i = b; i < e; i++)
+        if (!std::isfinite(values[i])) return nonFinite(argument, i, values[i]);
+  }
   return Status::Ok();
 }
 
 Status checkFiniteTokens(const float* values, const TokenLayout& layout, const uint8_t* present, const char* argument) {
-  for (int64_t t = 0, n = layout.tokens(); t < n; t++)
-    if (layout.valid(t) && (!present || present[t]) && !std::isfinite(values[t])) return nonFinite(argument, t, values[t]);
+  auto counts = [&](int64_t t) { return layout.valid(t) && (!present || present[t]); };
+  constexpr int64_t kBlock = 1024;
+  for (int64_t b = 0, n = layout.tokens(); b < n; b += kBlock) {
+    const int64_t e = b + kBlock < n ? b + kBlock : n;
+    bool bad = false;  // branch-free first; the culprit is looked for only in a bad block
+    for (int64_t t = b; t < e; t++) bad |= counts(t) & !(std::fabs(values[t]) <= 3.4028234663852886e38f);
+    if (bad)
+      for (int64_t t = b; t < e; t++)
+        if (counts(t) && !std::isfinite(values[t])) return nonFinite(argument, t, values[t]);
+  }
   return Status::Ok();
 }
 

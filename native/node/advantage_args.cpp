@@ -130,9 +130,9 @@ Napi::Object statsObject(Napi::Env env, const GroupStats& stats, bool withStd) {
   return o;
 }
 
-Napi::Object groupStatsObject(Napi::Env env, const GroupIndex& index, const GroupStats& stats, bool withStd) {
+Napi::Object groupStatsObject(Napi::Env env, const GroupStats& stats, bool withStd) {
   Napi::Object o = statsObject(env, stats, withStd);
-  o.Set("ids", int32Copy(env, index.ids));
+  o.Set("ids", int32Copy(env, stats.ids));
   return o;
 }
 
@@ -140,9 +140,9 @@ Napi::Object groupStatsObject(Napi::Env env, const GroupIndex& index, const Grou
 
 namespace infogain {
 
-std::function<void(Napi::Env, Napi::Object)> addGroups(std::shared_ptr<GroupResult> state, bool withStd) {
-  return [state, withStd](Napi::Env env, Napi::Object result) {
-    result.Set("groups", groupStatsObject(env, state->index, state->stats, withStd));
+std::function<void(Napi::Env, Napi::Object)> addGroups(std::shared_ptr<GroupStats> stats, bool withStd) {
+  return [stats, withStd](Napi::Env env, Napi::Object result) {
+    result.Set("groups", groupStatsObject(env, *stats, withStd));
   };
 }
 

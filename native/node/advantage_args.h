@@ -42,14 +42,10 @@ int64_t integerProp(Napi::Env env, Napi::Object o, const char* key, int64_t fall
 
 // { mean, std?, count } of a GroupStats; groupStatsObject adds the group ids.
 Napi::Object statsObject(Napi::Env env, const GroupStats& stats, bool withStd);
-Napi::Object groupStatsObject(Napi::Env env, const GroupIndex& index, const GroupStats& stats, bool withStd);
+Napi::Object groupStatsObject(Napi::Env env, const GroupStats& stats, bool withStd);
 
-// The groups and statistics a kernel fills in, and the Finish that hands them back as result.groups.
-struct GroupResult {
-  GroupIndex index;
-  GroupStats stats;
-};
-std::function<void(Napi::Env, Napi::Object)> addGroups(std::shared_ptr<GroupResult> state, bool withStd);
+// The Finish that hands the statistics a kernel filled in back as result.groups.
+std::function<void(Napi::Env, Napi::Object)> addGroups(std::shared_ptr<GroupStats> stats, bool withStd);
 
 Napi::Float32Array float32Copy(Napi::Env env, const std::vector<float>& v);
 Napi::Int32Array int32Copy(Napi::Env env, const std::vector<int32_t>& v);

@@ -31,12 +31,12 @@ Napi::Value GroupAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Object result = Napi::Object::New(env);
   Napi::Float32Array advantages = poisonedFloat32(env, int64_t(n));
   result.Set("advantages", advantages);
-  auto state = std::make_shared<GroupResult>();
+  auto stats = std::make_shared<GroupStats>();
   float* out = advantages.Data();
   return runKernelThen(
       env, async,
-      [=] { return groupAdvantages(scores, int64_t(n), grouping, opt, out, &state->index, &state->stats); },
-      addGroups(state, true), result, {info[0], info[1], propOf(env, info[1], "groups"), o.Get("tokenCounts")});
+      [=] { return groupAdvantages(scores, int64_t(n), grouping, opt, out, stats.get()); },
+      addGroups(stats, true), result, {info[0], info[1], propOf(env, info[1], "groups"), o.Get("tokenCounts")});
 }
 
 Napi::Value RlpAdvantages(const Napi::CallbackInfo& info, bool async) {
@@ -50,12 +50,12 @@ Napi::Value RlpAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Float32Array rewards = poisonedFloat32(env, int64_t(n)), advantages = poisonedFloat32(env, int64_t(n));
   result.Set("rewards", rewards);
   result.Set("advantages", advantages);
-  auto state = std::make_shared<GroupResult>();
+  auto stats = std::make_shared<GroupStats>();
   float *r = rewards.Data(), *a = advantages.Data();
   return runKernelThen(
       env, async,
-      [=] { return rlpAdvantages(withThought, baseline, int64_t(n), grouping, r, a, &state->index, &state->stats); },
-      addGroups(state, true), result, {info[0], info[1], propOf(env, info[2], "groups")});
+      [=] { return rlpAdvantages(withThought, baseline, int64_t(n), grouping, r, a, stats.get()); },
+      addGroups(stats, true), result, {info[0], info[1], propOf(env, info[2], "groups")});
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ Napi::Value IgpoAdvantages(const Napi::CallbackInfo& info, bool async) {
       env, async, [=] { return igpoAdvantages(in, opt, out.get()); },
       [out](Napi::Env env, Napi::Object result) {
         Napi::Object groups = Napi::Object::New(env);
-        groups.Set("ids", int32Copy(env, out->index.ids));
+        groups.Set("ids", int32Copy(env, out->outcomeStats.ids));
         groups.Set("outcome", statsObject(env, out->outcomeStats, true));
         groups.Set("gain", statsObject(env, out->gainStats, true));
         result.Set("groups", groups);

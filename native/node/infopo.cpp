@@ -55,7 +55,7 @@ Napi::Value InfopoAdvantages(const Napi::CallbackInfo& info, bool async) {
         result.Set("outcomeStd", out->outcomeStd);
         result.Set("intrinsicStd", out->intrinsicStd);
         Napi::Object groups = Napi::Object::New(env);
-        groups.Set("ids", int32Copy(env, out->index.ids));
+        groups.Set("ids", int32Copy(env, out->outcomeStats.ids));
         groups.Set("outcome", statsObject(env, out->outcomeStats, true));
         groups.Set("intrinsic", statsObject(env, out->intrinsicStats, true));
         result.Set("groups", groups);

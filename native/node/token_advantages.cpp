@@ -54,11 +54,11 @@ Napi::Value PromedAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Object result = Napi::Object::New(env);
   Napi::Float32Array advantages = poisonedFloat32(env, int64_t(tokens));
   result.Set("advantages", advantages);
-  auto state = std::make_shared<GroupResult>();
+  auto stats = std::make_shared<GroupStats>();
   float* out = advantages.Data();
   return runKernelThen(
-      env, async, [=] { return promedAdvantages(rewards, layout, grouping, out, &state->index, &state->stats); },
-      addGroups(state, false), result,
+      env, async, [=] { return promedAdvantages(rewards, layout, grouping, out, stats.get()); },
+      addGroups(stats, false), result,
       {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask"), propOf(env, info[2], "groups")});
 }
 
