@@ -7,27 +7,48 @@
 
 namespace infogain {
 
-// Discounted returns of rows [r0, r1), up to 8 at a time: each row's backward recurrence waits on
-// its previous step, so interleaving rows keeps the FPU busy.
+// Discounted returns of rows [r0, r1), up to 8 rows at a time (each row's backward recurrence
+// waits on its previous step, so interleaving rows keeps the FPU busy). Also sums each row's
+// returns for the whitening, and finds the first non-finite reward on a valid token.
+struct RowSums {
+  std::vector<double> count, sum;
+  std::vector<int64_t> firstBad;  // per row: its first non-finite valid reward, or INT64_MAX
+};
+
 static void discountedReturns(const float* rewards, const TokenLayout& L, int64_t r0, int64_t r1,
-                              const ReinforcePPOptions& opt, float* returns) {
+                              const ReinforcePPOptions& opt, float* returns, RowSums* sums) {
   for (int64_t base = r0; base < r1; base += 8) {
     const int rows = int(r1 - base < 8 ? r1 - base : 8);
-    double running[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t longest = 0;
-    for (int k = 0; k < rows; k++) longest = std::max(longest, L.end(base + k) - L.begin(base + k));
-    for (int64_t j = 0; j < longest; j++)  // j-th token from each row's end
+    double running[8] = {0}, count[8] = {0}, sum[8] = {0};
+    int64_t begin[8], end[8], bad[8], longest = 0;
+    for (int k = 0; k < rows; k++) {
+      begin[k] = L.begin(base + k);
+      end[k] = L.end(base + k);
+      bad[k] = INT64_MAX;
+      longest = std::max(longest, end[k] - begin[k]);
+    }
+    for (int64_t j = 1; j <= longest; j++)  // the j-th token from each row's end
       for (int k = 0; k < rows; k++) {
-        const int64_t t = L.end(base + k) - 1 - j;
-        if (t < L.begin(base + k)) continue;
-        if (L.valid(t)) {
-          running[k] = double(rewards[t]) + opt.gamma * running[k];
-          returns[t] = float(running[k]);
-        } else {
+        const int64_t t = end[k] - j;
+        if (t < begin[k]) continue;
+        if (!L.valid(t)) {
           if (opt.gaps == MaskGaps::Reset) running[k] = 0;
           returns[t] = 0.0f;
+          continue;
         }
+        const float r = rewards[t];
+        if (!std::isfinite(r)) bad[k] = t;  // scanning backwards: the last one found is the first
+        running[k] = double(r) + opt.gamma * running[k];
+        const float g = float(running[k]);
+        returns[t] = g;
+        count[k] += 1;
+        sum[k] += double(g);
       }
+    for (int k = 0; k < rows; k++) {
+      sums->count[size_t(base + k)] = count[k];
+      sums->sum[size_t(base + k)] = sum[k];
+      sums->firstBad[size_t(base + k)] = bad[k];
+    }
   }
 }
 
@@ -52,14 +73,26 @@ Status reinforcePP(const float* rewards, const TokenLayout& layout, const Reinfo
   if (!(opt.whitenEps >= 0) || !std::isfinite(opt.whitenEps))
     return rangeError(codes::kRange, "whitenEps", -1, "whitenEps must be finite and >= 0");
   Status st = checkTokenLayout(layout);
-  if (st.ok()) st = checkFiniteTokens(rewards, layout, nullptr, "tokenRewards");
   if (!st.ok()) return st;
+  RowSums sums{std::vector<double>(size_t(layout.rows)), std::vector<double>(size_t(layout.rows)),
+               std::vector<int64_t>(size_t(layout.rows))};
   forChunks(layout.rows, rowsPerChunk(layout), [&](int64_t, int64_t r0, int64_t r1) {
-    discountedReturns(rewards, layout, r0, r1, opt, returns);
+    discountedReturns(rewards, layout, r0, r1, opt, returns, &sums);
   });
-  const Moments m = validTokenMoments(layout, [&](int64_t, int64_t t) { return double(returns[t]); });
+  Moments m;
+  for (int64_t r = 0; r < layout.rows; r++) {
+    if (sums.firstBad[size_t(r)] != INT64_MAX) return checkFiniteTokens(rewards, layout, nullptr, "tokenRewards");
+    m.count += sums.count[size_t(r)];
+    m.mean += sums.sum[size_t(r)];
+  }
   if (m.count < 2)
     return rangeError(codes::kShape, "layout", -1, "reinforcePP whitens over the batch and needs at least 2 valid tokens");
+  m.mean /= m.count;
+  forRows(layout, [&](int64_t r) {
+    sums.sum[size_t(r)] = squaresRange(layout.begin(r), layout.end(r), [&](int64_t t) { return layout.valid(t); },
+                                       [&](int64_t t) { return double(returns[t]); }, m.mean);
+  });
+  for (int64_t r = 0; r < layout.rows; r++) m.m2 += sums.sum[size_t(r)];
   const double mean = m.mean, scale = 1.0 / std::sqrt(m.m2 / (m.count - 1) + opt.whitenEps);
   forRows(layout, [&](int64_t r) {
     for (int64_t t = layout.begin(r), e = layout.end(r); t < e; t++)
