@@ -130,7 +130,10 @@ function main() {
     '',
   );
   console.log(table(out));
+  // the binding hands back fresh NaN-poisoned outputs: on these memory-bound kernels that is a pass of its own
+  const poison = time('poison', () => new Float32Array(rows * columns).fill(NaN), opt);
   console.log(`\nSync calls on ${ig.backends().cpu.threads} threads; medians of benchmark.js samples. Group sizes 1..16 (about ${Math.round(samples / 8.5)} groups), shuffled.`);
+  console.log(`Allocating and NaN-poisoning one [${rows}, ${columns}] output (the binding does it per output; reinforcePP has two) takes ${fmt.ms(poison.median)} ms here.`);
 }
 
 main();

@@ -1,8 +1,8 @@
 // groupAdvantages: the GRPO family of group-normalized advantages on ragged groups (verl's
 // semantics), and rlpAdvantages: RLP's leave-one-out advantage of a log-ratio reward.
-import { type GroupStatistics, type Grouping, enumCode, grouping, nonNegative, optionalArray } from './grouping';
+import { type GroupStatistics, type Grouping, choice, field, grouping, nonNegative, optionalArray } from './grouping';
 import { native } from './native';
-import { boolean, oneOf, options, typedArray } from './validate';
+import { boolean, options, typedArray } from './validate';
 
 export type Estimator = 'grpo' | 'drgrpo' | 'rloo' | 'reinforce++-baseline' | 'passk';
 const estimators: readonly Estimator[] = ['grpo', 'drgrpo', 'rloo', 'reinforce++-baseline', 'passk'];
@@ -36,12 +36,12 @@ function prepare(scores: unknown, opts: unknown) {
   const o = options<GroupAdvantagesOptions>(opts);
   const g = grouping(o, s.length);
   const nativeOptions = {
-    estimator: enumCode(o.estimator === undefined ? 'grpo' : oneOf(o.estimator, 'estimator', estimators), estimators),
-    std: o.std === undefined ? 0 : enumCode(oneOf(o.std, 'std', ['unbiased', 'population'] as const), ['unbiased', 'population']),
-    singleton: o.singleton === undefined ? 0 : enumCode(oneOf(o.singleton, 'singleton', ['verl', 'nan'] as const), ['verl', 'nan']),
-    eps: o.eps === undefined ? 1e-6 : nonNegative(o.eps, 'eps'),
-    whitenEps: o.whitenEps === undefined ? 1e-8 : nonNegative(o.whitenEps, 'whitenEps'),
-    normalizeByStd: o.normalizeByStd === undefined ? true : boolean(o.normalizeByStd, 'normalizeByStd'),
+    estimator: choice(o, 'estimator', estimators, 'grpo'),
+    std: choice(o, 'std', ['unbiased', 'population'], 'unbiased'),
+    singleton: choice(o, 'singleton', ['verl', 'nan'], 'verl'),
+    eps: field(o, 'eps', 1e-6, nonNegative),
+    whitenEps: field(o, 'whitenEps', 1e-8, nonNegative),
+    normalizeByStd: field(o, 'normalizeByStd', true, boolean),
     tokenCounts: optionalArray<Int32Array>(o.tokenCounts, 'tokenCounts', Int32Array, s.length),
   };
   return [s, g, nativeOptions] as const;

@@ -3,7 +3,7 @@
 // here; element values (negative ids, non-monotone offsets, mask values, NaN) are checked by the
 // native code before any work, with the same typed errors.
 import { codes, rangeError, typeError } from './errors';
-import { finiteNumber, integer, typedArray } from './validate';
+import { finiteNumber, integer, oneOf, typedArray } from './validate';
 
 /** Group membership: an id per sample (any non-negative integers, any order, ragged), or fixed-size consecutive groups. */
 export interface Grouping {
@@ -120,7 +120,13 @@ export function inputObject<T extends object>(value: unknown): Partial<T> {
   return value as Partial<T>;
 }
 
-/** The index of `value` in `choices` (the native enum code), after oneOf-style validation. */
-export function enumCode<T extends string>(value: T, choices: readonly T[]): number {
-  return choices.indexOf(value);
+/** o[key] checked by `check` (which names the key in its errors), or `fallback` when absent. */
+export function field<O extends object, T>(o: O, key: keyof O & string, fallback: T, check: (value: unknown, name: string) => T): T {
+  const value = o[key];
+  return value === undefined ? fallback : check(value, key);
+}
+
+/** o[key] as the native code of one of `choices` (its index); `fallback` when absent. */
+export function choice<O extends object>(o: O, key: keyof O & string, choices: readonly string[], fallback: string): number {
+  return choices.indexOf(field(o, key, fallback, (v, name) => oneOf(v, name, choices)));
 }

@@ -1,7 +1,7 @@
 // igpoAdvantages: IGPO's turn-level advantage from per-turn information gains and the final F1.
-import { type Grouping, type TokenLayout, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
+import { type Grouping, type TokenLayout, choice, field, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, oneOf, options, typedArray } from './validate';
+import { boolean, finiteNumber, options, typedArray } from './validate';
 
 export interface IgpoInput extends Grouping {
   /** Final reward of each rollout (F1, or -2 for a broken format), earned at its last valid token. */
@@ -62,12 +62,12 @@ function prepare(input: unknown, opts: unknown) {
   const { layout } = tokenLayout(i.layout, outcome.length);
   const o = options<IgpoOptions>(opts);
   const nativeOptions = {
-    normalization: o.normalization === undefined || oneOf(o.normalization, 'normalization', ['joint', 'separate'] as const) === 'joint' ? 0 : 1,
-    gamma: o.gamma === undefined ? 1 : unitInterval(o.gamma, 'gamma'),
-    eps: o.eps === undefined ? 1e-6 : nonNegative(o.eps, 'eps'),
-    outcomeWeight: o.outcomeWeight === undefined ? 1 : finiteNumber(o.outcomeWeight, 'outcomeWeight'),
-    gainWeight: o.gainWeight === undefined ? 1 : finiteNumber(o.gainWeight, 'gainWeight'),
-    normalizeByStd: o.normalizeByStd === undefined ? true : boolean(o.normalizeByStd, 'normalizeByStd'),
+    normalization: choice(o, 'normalization', ['joint', 'separate'], 'joint'),
+    gamma: field(o, 'gamma', 1, unitInterval),
+    eps: field(o, 'eps', 1e-6, nonNegative),
+    outcomeWeight: field(o, 'outcomeWeight', 1, finiteNumber),
+    gainWeight: field(o, 'gainWeight', 1, finiteNumber),
+    normalizeByStd: field(o, 'normalizeByStd', true, boolean),
   };
   return [arrays, layout, grouping(i, outcome.length, 'input'), nativeOptions] as const;
 }

@@ -1,6 +1,6 @@
 // infopoAdvantages: InfoPO's fusion of a group-normalized outcome advantage with token-level
 // information-gain rewards (compute_info_grpo_advantage, Equalized turn credits).
-import { type Grouping, type TokenLayout, grouping, inputObject, nonNegative, tokenLayout } from './grouping';
+import { type Grouping, type TokenLayout, field, grouping, inputObject, nonNegative, tokenLayout } from './grouping';
 import { native } from './native';
 import { boolean, finiteNumber, options, positiveNumber, typedArray } from './validate';
 
@@ -68,14 +68,14 @@ function prepare(input: unknown, opts: unknown) {
   };
   const o = options<InfopoOptions>(opts);
   const nativeOptions = {
-    beta: o.beta === undefined ? 0.5 : finiteNumber(o.beta, 'beta'),
-    temperature: o.temperature === undefined ? 0.5 : positiveNumber(o.temperature, 'temperature'),
-    decay: o.decay === undefined ? 0 : finiteNumber(o.decay, 'decay'),
-    epoch: o.epoch === undefined ? 0 : finiteNumber(o.epoch, 'epoch'),
-    eps: o.eps === undefined ? 1e-6 : nonNegative(o.eps, 'eps'),
-    baselineStd: o.baselineStd === undefined ? 1 : nonNegative(o.baselineStd, 'baselineStd'),
-    normalizeByStd: o.normalizeByStd === undefined ? true : boolean(o.normalizeByStd, 'normalizeByStd'),
-    normalizeIntrinsic: o.normalizeIntrinsic === undefined ? true : boolean(o.normalizeIntrinsic, 'normalizeIntrinsic'),
+    beta: field(o, 'beta', 0.5, finiteNumber),
+    temperature: field(o, 'temperature', 0.5, positiveNumber),
+    decay: field(o, 'decay', 0, finiteNumber),
+    epoch: field(o, 'epoch', 0, finiteNumber),
+    eps: field(o, 'eps', 1e-6, nonNegative),
+    baselineStd: field(o, 'baselineStd', 1, nonNegative),
+    normalizeByStd: field(o, 'normalizeByStd', true, boolean),
+    normalizeIntrinsic: field(o, 'normalizeIntrinsic', true, boolean),
   };
   return [arrays, layout, grouping(i, scores.length, 'input'), nativeOptions] as const;
 }

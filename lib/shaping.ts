@@ -1,7 +1,7 @@
 // Small reward / advantage formulas, vectorized: EMPG, SAR, PAR, Clip / Delta and InSight.
 // Where the reference is uncertain ([unverified] in the notes), the uncertain part is an option.
 import { typeError } from './errors';
-import { inputObject, optionalArray } from './grouping';
+import { choice, field, inputObject, optionalArray } from './grouping';
 import { native } from './native';
 import { boolean, finiteNumber, integer, oneOf, options, typedArray } from './validate';
 
@@ -52,10 +52,10 @@ function prepareEmpg(input: unknown, opts: unknown) {
   };
   const o = options<EmpgOptions>(opts);
   const nativeOptions = {
-    k: o.k === undefined ? 1 : finiteNumber(o.k, 'k'),
-    kf: o.kf === undefined ? 1 : finiteNumber(o.kf, 'kf'),
-    zeta: o.zeta === undefined ? 0.1 : finiteNumber(o.zeta, 'zeta'),
-    finalNormalization: finals.indexOf(o.finalNormalization === undefined ? 'center' : oneOf(o.finalNormalization, 'finalNormalization', finals)),
+    k: field(o, 'k', 1, finiteNumber),
+    kf: field(o, 'kf', 1, finiteNumber),
+    zeta: field(o, 'zeta', 0.1, finiteNumber),
+    finalNormalization: choice(o, 'finalNormalization', finals, 'center'),
   };
   return [arrays, nativeOptions] as const;
 }
@@ -91,10 +91,10 @@ function prepareSar(conditioned: unknown, unconditioned: unknown, opts: unknown)
   const u = typedArray<Float32Array>(unconditioned, 'unconditioned', Float32Array, c.length);
   const o = options<SarOptions>(opts);
   const nativeOptions = {
-    useLog: o.useLog === undefined ? false : boolean(o.useLog, 'useLog'),
-    useDenominator: o.useDenominator === undefined ? true : boolean(o.useDenominator, 'useDenominator'),
-    useComparison: o.useComparison === undefined ? true : boolean(o.useComparison, 'useComparison'),
-    clipValue: o.clipValue === undefined ? -1 : finiteNumber(o.clipValue, 'clipValue'),
+    useLog: field(o, 'useLog', false, boolean),
+    useDenominator: field(o, 'useDenominator', true, boolean),
+    useComparison: field(o, 'useComparison', true, boolean),
+    clipValue: field(o, 'clipValue', -1, finiteNumber),
   };
   return [c, u, nativeOptions] as const;
 }
@@ -147,10 +147,10 @@ function preparePar(input: unknown, opts: unknown) {
   };
   const o = options<ParOptions>(opts);
   const nativeOptions = {
-    k: o.k === undefined ? 1 : finiteNumber(o.k, 'k'),
-    maxReferences: o.maxReferences === undefined ? 10 : integer(o.maxReferences, 'maxReferences', 1),
-    lengthThreshold: o.lengthThreshold === undefined ? 300 : finiteNumber(o.lengthThreshold, 'lengthThreshold'),
-    lengthPenalty: o.lengthPenalty === undefined ? 0.01 : finiteNumber(o.lengthPenalty, 'lengthPenalty'),
+    k: field(o, 'k', 1, finiteNumber),
+    maxReferences: field(o, 'maxReferences', 10, (v, name) => integer(v, name, 1)),
+    lengthThreshold: field(o, 'lengthThreshold', 300, finiteNumber),
+    lengthPenalty: field(o, 'lengthPenalty', 0.01, finiteNumber),
   };
   return [arrays, nativeOptions] as const;
 }
@@ -182,12 +182,12 @@ function prepareClipDelta(rewards: unknown, stepOffsets: unknown, opts: unknown)
   const r = typedArray<Float32Array>(rewards, 'rewards', Float32Array);
   const s = typedArray<Int32Array>(stepOffsets, 'stepOffsets', Int32Array);
   const o = options<ClipDeltaOptions>(opts);
-  const mode = o.mode === undefined ? 'clip-delta' : oneOf(o.mode, 'mode', modes);
+  const mode = field(o, 'mode', 'clip-delta', (v, name) => oneOf(v, name, modes));
   if (mode !== 'delta' && o.eta === undefined) throw typeError('eta', `eta (the clip threshold) is required for mode '${mode}'`);
   const nativeOptions = {
     mode: modes.indexOf(mode),
-    eta: o.eta === undefined ? 0 : finiteNumber(o.eta, 'eta'),
-    lastStep: o.lastStep === undefined || oneOf(o.lastStep, 'lastStep', ['zero', 'keep'] as const) === 'zero' ? 0 : 1,
+    eta: field(o, 'eta', 0, finiteNumber),
+    lastStep: choice(o, 'lastStep', ['zero', 'keep'], 'zero'),
   };
   return [r, s, nativeOptions] as const;
 }
@@ -228,7 +228,7 @@ function prepareInsight(alpha: unknown, beta: unknown, opts: unknown) {
   const b = typedArray<Float32Array>(beta, 'beta', Float32Array, a.length);
   const o = options<InsightOptions>(opts);
   const nativeOptions = {
-    rollouts: o.rollouts === undefined ? 1 : integer(o.rollouts, 'rollouts', 1, 65536),
+    rollouts: field(o, 'rollouts', 1, (v, name) => integer(v, name, 1, 65536)),
     weights: optionalArray<Float32Array>(o.weights, 'weights', Float32Array, a.length),
   };
   return [a, b, nativeOptions] as const;

@@ -1,9 +1,9 @@
 // Token-level advantages on a TokenLayout: broadcastToTokens (a per-sample value over each
 // sequence's valid tokens), reinforcePP (REINFORCE++'s discounted return, batch-whitened) and
 // promedAdvantages (ProMed's token reward minus its group's mean over all valid tokens).
-import { type GroupStatistics, type Grouping, type TokenLayout, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
+import { type GroupStatistics, type Grouping, type TokenLayout, choice, field, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
 import { native } from './native';
-import { oneOf, options, typedArray } from './validate';
+import { options, typedArray } from './validate';
 
 function prepareBroadcast(perSample: unknown, layout: unknown) {
   const v = typedArray<Float32Array>(perSample, 'perSample', Float32Array);
@@ -47,9 +47,9 @@ function prepareReinforce(tokenRewards: unknown, layout: unknown, opts: unknown)
   const l = tokenLayout(layout, undefined, r.length).layout;
   const o = options<ReinforcePPOptions>(opts);
   const nativeOptions = {
-    gamma: o.gamma === undefined ? 1 : unitInterval(o.gamma, 'gamma'),
-    maskGaps: o.maskGaps === undefined || oneOf(o.maskGaps, 'maskGaps', ['bridge', 'reset'] as const) === 'bridge' ? 0 : 1,
-    whitenEps: o.whitenEps === undefined ? 1e-8 : nonNegative(o.whitenEps, 'whitenEps'),
+    gamma: field(o, 'gamma', 1, unitInterval),
+    maskGaps: choice(o, 'maskGaps', ['bridge', 'reset'], 'bridge'),
+    whitenEps: field(o, 'whitenEps', 1e-8, nonNegative),
   };
   return [r, l, nativeOptions] as const;
 }

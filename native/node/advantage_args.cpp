@@ -88,6 +88,17 @@ Napi::Value propOf(Napi::Env env, Napi::Value v, const char* key) {
   return v.IsObject() ? v.As<Napi::Object>().Get(key) : env.Undefined();
 }
 
+Napi::Object inputArg(Napi::Env env, Napi::Value v) {
+  if (!v.IsObject()) throwType(env, "input", "input must be an object");
+  return v.As<Napi::Object>();
+}
+
+float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
+  Napi::Float32Array a = poisonedFloat32(env, length);
+  result.Set(name, a);
+  return a.Data();
+}
+
 Napi::Object optionsArg(Napi::Env env, Napi::Value v) {
   return v.IsObject() ? v.As<Napi::Object>() : Napi::Object::New(env);
 }

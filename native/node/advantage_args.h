@@ -31,6 +31,12 @@ const float* optionalFloat32(Napi::Env env, Napi::Object o, const char* key, int
 // v[key] when v is an object, else undefined (for keep-alive lists of nested typed arrays).
 Napi::Value propOf(Napi::Env env, Napi::Value v, const char* key);
 
+// The `input` object of a fusion kernel (TypeError otherwise).
+Napi::Object inputArg(Napi::Env env, Napi::Value v);
+
+// A NaN-poisoned Float32Array of `length`, set as result[name]; returns its data for the kernel.
+float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
+
 // An options object, or an empty one.
 Napi::Object optionsArg(Napi::Env env, Napi::Value v);
 

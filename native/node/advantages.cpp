@@ -29,10 +29,8 @@ Napi::Value GroupAdvantages(const Napi::CallbackInfo& info, bool async) {
   opt.tokenCounts = optionalInt32(env, o, "tokenCounts", int64_t(n));
 
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array advantages = poisonedFloat32(env, int64_t(n));
-  result.Set("advantages", advantages);
+  float* out = outputArg(env, result, "advantages", int64_t(n));
   auto stats = std::make_shared<GroupStats>();
-  float* out = advantages.Data();
   return runKernelThen(
       env, async,
       [=] { return groupAdvantages(scores, int64_t(n), grouping, opt, out, stats.get()); },
@@ -47,11 +45,9 @@ Napi::Value RlpAdvantages(const Napi::CallbackInfo& info, bool async) {
   Grouping grouping = groupingArg(env, info[2], int64_t(n));
 
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array rewards = poisonedFloat32(env, int64_t(n)), advantages = poisonedFloat32(env, int64_t(n));
-  result.Set("rewards", rewards);
-  result.Set("advantages", advantages);
+  float* r = outputArg(env, result, "rewards", int64_t(n));
+  float* a = outputArg(env, result, "advantages", int64_t(n));
   auto stats = std::make_shared<GroupStats>();
-  float *r = rewards.Data(), *a = advantages.Data();
   return runKernelThen(
       env, async,
       [=] { return rlpAdvantages(withThought, baseline, int64_t(n), grouping, r, a, stats.get()); },

@@ -16,8 +16,7 @@ namespace {
 
 Napi::Value IgpoAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throwType(env, "input", "input must be an object");
-  Napi::Object input = info[0].As<Napi::Object>();
+  Napi::Object input = inputArg(env, info[0]);
   size_t rows = 0, gains = 0;
   IgpoInput in;
   in.outcome = float32Arg(env, input.Get("outcome"), "outcome", -1, &rows);
@@ -37,16 +36,10 @@ Napi::Value IgpoAdvantages(const Napi::CallbackInfo& info, bool async) {
   opt.normalizeByStd = boolProp(o, "normalizeByStd", opt.normalizeByStd);
 
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array advantages = poisonedFloat32(env, in.layout.tokens()),
-                     outcomeAdvantages = poisonedFloat32(env, int64_t(rows)),
-                     gainAdvantages = poisonedFloat32(env, int64_t(gains));
-  result.Set("advantages", advantages);
-  result.Set("outcomeAdvantages", outcomeAdvantages);
-  result.Set("gainAdvantages", gainAdvantages);
   auto out = std::make_shared<IgpoOutput>();
-  out->advantages = advantages.Data();
-  out->outcomeAdvantages = outcomeAdvantages.Data();
-  out->gainAdvantages = gainAdvantages.Data();
+  out->advantages = outputArg(env, result, "advantages", in.layout.tokens());
+  out->outcomeAdvantages = outputArg(env, result, "outcomeAdvantages", int64_t(rows));
+  out->gainAdvantages = outputArg(env, result, "gainAdvantages", int64_t(gains));
   return runKernelThen(
       env, async, [=] { return igpoAdvantages(in, opt, out.get()); },
       [out](Napi::Env env, Napi::Object result) {

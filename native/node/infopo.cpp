@@ -16,8 +16,7 @@ namespace {
 
 Napi::Value InfopoAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throwType(env, "input", "input must be an object");
-  Napi::Object input = info[0].As<Napi::Object>();
+  Napi::Object input = inputArg(env, info[0]);
   size_t rows = 0;
   InfopoInput in;
   in.scores = float32Arg(env, input.Get("scores"), "scores", -1, &rows);
@@ -38,15 +37,10 @@ Napi::Value InfopoAdvantages(const Napi::CallbackInfo& info, bool async) {
   opt.normalizeIntrinsic = boolProp(o, "normalizeIntrinsic", opt.normalizeIntrinsic);
 
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array advantages = poisonedFloat32(env, tokens), outcome = poisonedFloat32(env, int64_t(rows)),
-                     gate = poisonedFloat32(env, int64_t(rows));
-  result.Set("advantages", advantages);
-  result.Set("outcome", outcome);
-  result.Set("gate", gate);
   auto out = std::make_shared<InfopoOutput>();
-  out->advantages = advantages.Data();
-  out->outcome = outcome.Data();
-  out->gate = gate.Data();
+  out->advantages = outputArg(env, result, "advantages", tokens);
+  out->outcome = outputArg(env, result, "outcome", int64_t(rows));
+  out->gate = outputArg(env, result, "gate", int64_t(rows));
   return runKernelThen(
       env, async, [=] { return infopoAdvantages(in, opt, out.get()); },
       [out](Napi::Env env, Napi::Object result) {

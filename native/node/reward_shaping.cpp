@@ -14,11 +14,6 @@
 namespace infogain {
 namespace {
 
-Napi::Object inputArg(Napi::Env env, Napi::Value v) {
-  if (!v.IsObject()) throwType(env, "input", "input must be an object");
-  return v.As<Napi::Object>();
-}
-
 Napi::Value EmpgAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   Napi::Object input = inputArg(env, info[0]);
@@ -37,12 +32,9 @@ Napi::Value EmpgAdvantages(const Napi::CallbackInfo& info, bool async) {
   opt.zeta = numberProp(o, "zeta", opt.zeta);
   opt.final = FinalNormalization(enumProp(env, o, "finalNormalization", 3, int32_t(opt.final)));
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array advantages = poisonedFloat32(env, in.steps), scale = poisonedFloat32(env, in.steps),
-                     bonus = poisonedFloat32(env, in.steps);
-  result.Set("advantages", advantages);
-  result.Set("scale", scale);
-  result.Set("bonus", bonus);
-  float *a = advantages.Data(), *g = scale.Data(), *b = bonus.Data();
+  float* a = outputArg(env, result, "advantages", in.steps);
+  float* g = outputArg(env, result, "scale", in.steps);
+  float* b = outputArg(env, result, "bonus", in.steps);
   return runKernel(env, async, [=] { return empgAdvantages(in, opt, a, g, b); }, result,
                    {info[0], input.Get("entropy"), input.Get("advantage"), input.Get("stepOffsets"), input.Get("stepTokens")});
 }
@@ -59,9 +51,7 @@ Napi::Value SarRewards(const Napi::CallbackInfo& info, bool async) {
   opt.useComparison = boolProp(o, "useComparison", opt.useComparison);
   opt.clipValue = numberProp(o, "clipValue", opt.clipValue);
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array rewards = poisonedFloat32(env, int64_t(n));
-  result.Set("rewards", rewards);
-  float* out = rewards.Data();
+  float* out = outputArg(env, result, "rewards", int64_t(n));
   return runKernel(env, async, [=] { return sarRewards(conditioned, unconditioned, int64_t(n), opt, out); }, result,
                    {info[0], info[1]});
 }
@@ -84,9 +74,7 @@ Napi::Value ParRewards(const Napi::CallbackInfo& info, bool async) {
   opt.lengthThreshold = numberProp(o, "lengthThreshold", opt.lengthThreshold);
   opt.lengthPenalty = numberProp(o, "lengthPenalty", opt.lengthPenalty);
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array rewards = poisonedFloat32(env, in.n);
-  result.Set("rewards", rewards);
-  float* out = rewards.Data();
+  float* out = outputArg(env, result, "rewards", in.n);
   return runKernel(env, async, [=] { return parRewards(in, opt, out); }, result,
                    {info[0], input.Get("rewards"), input.Get("references"), input.Get("referenceOffsets"), input.Get("lengths")});
 }
@@ -103,9 +91,7 @@ Napi::Value ClipDeltaRewards(const Napi::CallbackInfo& info, bool async) {
   opt.eta = numberProp(o, "eta", opt.eta);
   opt.lastStep = DeltaLastStep(enumProp(env, o, "lastStep", 2, int32_t(opt.lastStep)));
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array out = poisonedFloat32(env, int64_t(steps));
-  result.Set("rewards", out);
-  float* refined = out.Data();
+  float* refined = outputArg(env, result, "rewards", int64_t(steps));
   const int64_t trajectories = int64_t(offsets) - 1;
   return runKernel(
       env, async, [=] { return clipDeltaRewards(rewards, int64_t(steps), stepOffsets, trajectories, opt, refined); }, result,
@@ -122,12 +108,9 @@ Napi::Value InsightScores(const Napi::CallbackInfo& info, bool async) {
   InsightOptions opt;
   opt.rollouts = integerProp(env, o, "rollouts", opt.rollouts);
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array scores = poisonedFloat32(env, int64_t(n)), mi = poisonedFloat32(env, int64_t(n)),
-                     mean = poisonedFloat32(env, int64_t(n));
-  result.Set("scores", scores);
-  result.Set("mutualInformation", mi);
-  result.Set("mean", mean);
-  float *s = scores.Data(), *m = mi.Data(), *u = mean.Data();
+  float* s = outputArg(env, result, "scores", int64_t(n));
+  float* m = outputArg(env, result, "mutualInformation", int64_t(n));
+  float* u = outputArg(env, result, "mean", int64_t(n));
   return runKernel(env, async, [=] { return insightScores(alpha, beta, weights, int64_t(n), opt, s, m, u); }, result,
                    {info[0], info[1], o.Get("weights")});
 }

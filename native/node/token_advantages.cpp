@@ -19,9 +19,7 @@ Napi::Value BroadcastToTokens(const Napi::CallbackInfo& info, bool async) {
   const float* perSample = float32Arg(env, info[0], "perSample", -1, &rows);
   TokenLayout layout = tokenLayoutArg(env, info[1], int64_t(rows), -1);
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array values = poisonedFloat32(env, layout.tokens());
-  result.Set("values", values);
-  float* out = values.Data();
+  float* out = outputArg(env, result, "values", layout.tokens());
   return runKernel(env, async, [=] { return broadcastToTokens(perSample, layout, out); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
@@ -37,10 +35,8 @@ Napi::Value ReinforcePP(const Napi::CallbackInfo& info, bool async) {
   opt.gaps = MaskGaps(enumProp(env, o, "maskGaps", 2, 0));
   opt.whitenEps = numberProp(o, "whitenEps", 1e-8);
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array advantages = poisonedFloat32(env, int64_t(tokens)), returns = poisonedFloat32(env, int64_t(tokens));
-  result.Set("advantages", advantages);
-  result.Set("returns", returns);
-  float *a = advantages.Data(), *g = returns.Data();
+  float* a = outputArg(env, result, "advantages", int64_t(tokens));
+  float* g = outputArg(env, result, "returns", int64_t(tokens));
   return runKernel(env, async, [=] { return reinforcePP(rewards, layout, opt, a, g); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
@@ -52,10 +48,8 @@ Napi::Value PromedAdvantages(const Napi::CallbackInfo& info, bool async) {
   TokenLayout layout = tokenLayoutArg(env, info[1], -1, int64_t(tokens));
   Grouping grouping = groupingArg(env, info[2], layout.rows);
   Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array advantages = poisonedFloat32(env, int64_t(tokens));
-  result.Set("advantages", advantages);
+  float* out = outputArg(env, result, "advantages", int64_t(tokens));
   auto stats = std::make_shared<GroupStats>();
-  float* out = advantages.Data();
   return runKernelThen(
       env, async, [=] { return promedAdvantages(rewards, layout, grouping, out, stats.get()); },
       addGroups(stats, false), result,
