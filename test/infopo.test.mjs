@@ -44,7 +44,7 @@ describe('infopoAdvantages matches the reference on random ragged groups', () =>
     'packed, masked': (rows) => packedLayout(r, rows, 1, 50, { masked: true }),
   })) {
     test(what, () => {
-      for (const kind of ['binary', 'normal']) {
+      for (const kind of ['binary', 'normal', 'equal']) {  // equal: every group std 0, every gate 0.5
         const groups = raggedIds(r, groupSizes(r, 20));
         const layout = make(groups.length);
         const L = layoutOf(layout, groups.length);

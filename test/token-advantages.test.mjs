@@ -153,6 +153,12 @@ describe('promedAdvantages', () => {
     assert.deepEqual([...got.groups.count], [4]);
   });
 
+  test('all-equal rewards give exactly 0', () => {
+    const layout = paddedLayout(r, 6, 10, { holes: true });
+    const got = promedAdvantagesSync({ rewards: new Float32Array(60).fill(0.1), layout, groupSize: 3 });
+    assert.ok(got.advantages.every((x) => x === 0));
+  });
+
   test('async equals sync', async () => {
     const layout = paddedLayout(r, 8, 16);
     const rewards = randomTokens(r, 8 * 16);
