@@ -1,4 +1,4 @@
-// Group ids per sample -> dense group indices, and per-group two-pass moments.
+// Group ids per sample -> slots of per-group arrays, and per-group two-pass moments.
 // Shared by every group-normalized estimator (GRPO family, InfoPO, IGPO, ProMed, RLP).
 #pragma once
 #include <cmath>

@@ -7,14 +7,14 @@
 
 namespace infogain {
 
-// Discounted returns of rows [r0, r1), up to 8 rows at a time (each row's backward recurrence
-// waits on its previous step, so interleaving rows keeps the FPU busy). Also sums each row's
-// returns for the whitening, and finds the first non-finite reward on a valid token.
+// Per row: valid tokens, the sum of their returns, and the first non-finite reward among them.
 struct RowSums {
   std::vector<double> count, sum;
-  std::vector<int64_t> firstBad;  // per row: its first non-finite valid reward, or INT64_MAX
+  std::vector<int64_t> firstBad;  // INT64_MAX when none
 };
 
+// Discounted returns of rows [r0, r1), up to 8 rows at a time (each row's backward recurrence
+// waits on its previous step, so interleaving rows keeps the FPU busy), with their RowSums.
 static void discountedReturns(const float* rewards, const TokenLayout& L, int64_t r0, int64_t r1,
                               const ReinforcePPOptions& opt, float* returns, RowSums* sums) {
   for (int64_t base = r0; base < r1; base += 8) {
