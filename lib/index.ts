@@ -11,3 +11,25 @@ export { createRewardPool } from './pool';
 export type { CallOptions, PoolStats, RewardCalls, RewardPool, RewardPoolOptions } from './pool';
 export { poolKernels } from './kernels';
 export type { PoolKernel } from './kernels';
+export { groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from './advantages';
+export type { Estimator, GroupAdvantagesOptions, GroupAdvantagesResult, RlpAdvantagesResult } from './advantages';
+export type { GroupStatistics, Grouping, TokenLayout } from './grouping';
+export { broadcastToTokens, broadcastToTokensSync, promedAdvantages, promedAdvantagesSync, reinforcePP, reinforcePPSync } from './tokens';
+export type { PromedInput, PromedResult, ReinforcePPOptions, ReinforcePPResult } from './tokens';
+export { infopoAdvantages, infopoAdvantagesSync } from './infopo';
+export type { InfopoInput, InfopoOptions, InfopoResult } from './infopo';
+export { igpoAdvantages, igpoAdvantagesSync } from './igpo';
+export type { IgpoInput, IgpoOptions, IgpoResult } from './igpo';
+export {
+  clipDeltaRewards,
+  clipDeltaRewardsSync,
+  empgAdvantages,
+  empgAdvantagesSync,
+  insightScores,
+  insightScoresSync,
+  parRewards,
+  parRewardsSync,
+  sarRewards,
+  sarRewardsSync,
+} from './shaping';
+export type { ClipDeltaOptions, EmpgInput, EmpgOptions, EmpgResult, InsightOptions, InsightResult, ParInput, ParOptions, SarOptions } from './shaping';

@@ -5,6 +5,18 @@ import type * as api from './index';
 
 export const poolKernels = [
   'tokenLogprobs',
+  'groupAdvantages',
+  'rlpAdvantages',
+  'broadcastToTokens',
+  'reinforcePP',
+  'promedAdvantages',
+  'infopoAdvantages',
+  'igpoAdvantages',
+  'empgAdvantages',
+  'sarRewards',
+  'parRewards',
+  'clipDeltaRewards',
+  'insightScores',
 ] as const;
 
 export type PoolKernel = (typeof poolKernels)[number];

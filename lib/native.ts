@@ -14,8 +14,37 @@ export interface Binding {
   readPass(data: ArrayBufferView): number;
   tokenLogprobs(logits: NativeLogits, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
   tokenLogprobsSync(logits: NativeLogits, targets: Int32Array, options: object): TokenLogprobsNative;
+  // the advantages family (lib/advantages.ts, tokens.ts, infopo.ts, igpo.ts, shaping.ts): arguments
+  // arrive validated; each returns (or resolves to) a plain object of typed arrays and numbers
+  groupAdvantages: AdvantagesCall<[Float32Array, object, object]>;
+  groupAdvantagesSync: AdvantagesSyncCall<[Float32Array, object, object]>;
+  rlpAdvantages: AdvantagesCall<[Float32Array, Float32Array, object]>;
+  rlpAdvantagesSync: AdvantagesSyncCall<[Float32Array, Float32Array, object]>;
+  broadcastToTokens: AdvantagesCall<[Float32Array, object]>;
+  broadcastToTokensSync: AdvantagesSyncCall<[Float32Array, object]>;
+  reinforcePP: AdvantagesCall<[Float32Array, object, object]>;
+  reinforcePPSync: AdvantagesSyncCall<[Float32Array, object, object]>;
+  promedAdvantages: AdvantagesCall<[Float32Array, object, object]>;
+  promedAdvantagesSync: AdvantagesSyncCall<[Float32Array, object, object]>;
+  infopoAdvantages: AdvantagesCall<[object, object, object, object]>;
+  infopoAdvantagesSync: AdvantagesSyncCall<[object, object, object, object]>;
+  igpoAdvantages: AdvantagesCall<[object, object, object, object]>;
+  igpoAdvantagesSync: AdvantagesSyncCall<[object, object, object, object]>;
+  empgAdvantages: AdvantagesCall<[object, object]>;
+  empgAdvantagesSync: AdvantagesSyncCall<[object, object]>;
+  sarRewards: AdvantagesCall<[Float32Array, Float32Array, object]>;
+  sarRewardsSync: AdvantagesSyncCall<[Float32Array, Float32Array, object]>;
+  parRewards: AdvantagesCall<[object, object]>;
+  parRewardsSync: AdvantagesSyncCall<[object, object]>;
+  clipDeltaRewards: AdvantagesCall<[Float32Array, Int32Array, object]>;
+  clipDeltaRewardsSync: AdvantagesSyncCall<[Float32Array, Int32Array, object]>;
+  insightScores: AdvantagesCall<[Float32Array, Float32Array, object]>;
+  insightScoresSync: AdvantagesSyncCall<[Float32Array, Float32Array, object]>;
   [name: string]: unknown;
 }
+
+export type AdvantagesCall<A extends unknown[]> = (...args: A) => Promise<object>;
+export type AdvantagesSyncCall<A extends unknown[]> = (...args: A) => object;
 
 export interface TokenLogprobsNative {
   logprobs: Float32Array;

@@ -21,8 +21,11 @@ Status guarded(const Compute& compute) {
 
 class KernelWorker : public Napi::AsyncWorker {
  public:
-  KernelWorker(Napi::Env env, Compute compute, Napi::Object result, std::initializer_list<Napi::Value> keep)
-      : Napi::AsyncWorker(env, "infogain"), compute_(std::move(compute)), deferred_(Napi::Promise::Deferred::New(env)) {
+  KernelWorker(Napi::Env env, Compute compute, Finish finish, Napi::Object result, std::initializer_list<Napi::Value> keep)
+      : Napi::AsyncWorker(env, "infogain"),
+        compute_(std::move(compute)),
+        finish_(std::move(finish)),
+        deferred_(Napi::Promise::Deferred::New(env)) {
     result_ = Napi::Persistent(result);
     for (Napi::Value v : keep)
       if (v.IsObject()) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
@@ -31,15 +34,22 @@ class KernelWorker : public Napi::AsyncWorker {
 
   void Execute() override { status_ = guarded(compute_); }
   void OnOK() override {
-    if (status_.ok())
-      deferred_.Resolve(result_.Value());
-    else
+    if (!status_.ok()) {
       deferred_.Reject(makeError(Env(), status_).Value());
+      return;
+    }
+    try {
+      if (finish_) finish_(Env(), result_.Value());
+      deferred_.Resolve(result_.Value());
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   Compute compute_;
+  Finish finish_;
   Status status_;
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference result_;
@@ -50,12 +60,18 @@ class KernelWorker : public Napi::AsyncWorker {
 
 Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object result,
                       std::initializer_list<Napi::Value> keepAlive) {
+  return runKernelThen(env, async, std::move(compute), nullptr, result, keepAlive);
+}
+
+Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish finish, Napi::Object result,
+                          std::initializer_list<Napi::Value> keepAlive) {
   if (!async) {
     Status st = guarded(compute);
     if (!st.ok()) throwStatus(env, st);
+    if (finish) finish(env, result);
     return result;
   }
-  auto* worker = new KernelWorker(env, std::move(compute), result, keepAlive);
+  auto* worker = new KernelWorker(env, std::move(compute), std::move(finish), result, keepAlive);
   Napi::Promise promise = worker->promise();
   worker->Queue();  // the worker deletes itself after OnOK / OnError
   return promise;

@@ -16,6 +16,14 @@ using Compute = std::function<Status()>;
 Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object result,
                       std::initializer_list<Napi::Value> keepAlive);
 
+// Runs on the JS thread after a successful compute, to add to `result` what only the compute could
+// size (e.g. per-group statistics). It may throw a Napi::Error.
+using Finish = std::function<void(Napi::Env env, Napi::Object result)>;
+
+// runKernel, then finish(result) before returning it (sync) or resolving with it (async).
+Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish finish, Napi::Object result,
+                          std::initializer_list<Napi::Value> keepAlive);
+
 // A binding entry that serves both forms; `async` says which one was called.
 using KernelEntry = Napi::Value (*)(const Napi::CallbackInfo& info, bool async);
 

@@ -1,0 +1,132 @@
+// Inputs shared by the advantages family: how samples are grouped, where each sequence's tokens
+// live (the token layout), and the per-group statistics handed back. Types and lengths are checked
+// here; element values (negative ids, non-monotone offsets, mask values, NaN) are checked by the
+// native code before any work, with the same typed errors.
+import { codes, rangeError, typeError } from './errors';
+import { finiteNumber, integer, oneOf, typedArray } from './validate';
+
+/** Group membership: an id per sample (any non-negative integers, any order, ragged), or fixed-size consecutive groups. */
+export interface Grouping {
+  /** Group id of each sample (Int32Array, >= 0). */
+  groups?: Int32Array;
+  /** Consecutive groups of this many samples (when `groups` is not given). */
+  groupSize?: number;
+}
+
+/**
+ * Where each sequence's tokens live in a flat token array.
+ * - padded: `{ columns, mask? }`, row-major [rows, columns] (verl's response tensors);
+ * - packed: `{ offsets, mask? }`, sequence r = tokens [offsets[r], offsets[r + 1]), offsets[0] = 0.
+ * `mask` (Uint8Array of 0 / 1, one per token) marks the valid tokens (the response or loss mask);
+ * without it every token is valid. Masked tokens are never read and get 0 in every output.
+ */
+export type TokenLayout = { columns: number; mask?: Uint8Array } | { offsets: Int32Array; mask?: Uint8Array };
+
+/** Statistics of each group, aligned with `ids` (the distinct group ids, ascending). */
+export interface GroupStatistics {
+  ids: Int32Array;
+  mean: Float32Array;
+  std: Float32Array;
+  count: Int32Array;
+}
+
+/** What the binding receives for a layout. */
+export interface NativeLayout {
+  columns?: number;
+  offsets?: Int32Array;
+  mask?: Uint8Array;
+}
+
+const maxTokens = 2 ** 31 - 1;
+
+/** Validates a grouping for n samples; returns what the binding takes. */
+export function grouping(value: unknown, n: number, name = 'options'): { groups?: Int32Array; groupSize?: number } {
+  if (value === null || typeof value !== 'object') throw typeError(name, `${name} must be an object with groups or groupSize`);
+  const g = value as Grouping;
+  if (g.groups !== undefined && g.groupSize !== undefined)
+    throw rangeError(codes.outOfRange, 'groupSize', 'give either groups or groupSize, not both');
+  if (g.groups !== undefined) return { groups: typedArray<Int32Array>(g.groups, 'groups', Int32Array, n) };
+  if (g.groupSize === undefined) throw typeError('groups', 'groups (an Int32Array of group ids) or groupSize is required');
+  const groupSize = integer(g.groupSize, 'groupSize', 1, 2 ** 31 - 1);
+  if (n % groupSize !== 0)
+    throw rangeError(codes.shape, 'groupSize', `${n} samples are not a whole number of groups of ${groupSize}`);
+  return { groupSize };
+}
+
+/**
+ * Validates a layout. rows: the number of sequences when known (else from the layout: offsets, or
+ * tokens / columns); tokens: the token count when known. Returns the layout, rows and tokens.
+ */
+export function tokenLayout(value: unknown, rows?: number, tokens?: number): { layout: NativeLayout; rows: number; tokens: number } {
+  if (value === null || typeof value !== 'object')
+    throw typeError('layout', 'layout must be an object { columns, mask? } or { offsets, mask? }');
+  const l = value as { columns?: unknown; offsets?: unknown; mask?: unknown };
+  const layout: NativeLayout = {};
+  if (l.offsets !== undefined) {
+    if (l.columns !== undefined) throw rangeError(codes.outOfRange, 'layout.columns', 'give either layout.columns or layout.offsets, not both');
+    const offsets = typedArray<Int32Array>(l.offsets, 'layout.offsets', Int32Array, rows === undefined ? undefined : rows + 1);
+    if (offsets.length === 0) throw rangeError(codes.shape, 'layout.offsets', 'layout.offsets needs rows + 1 >= 1 entries');
+    const last = offsets[offsets.length - 1];
+    if (last < 0 || (tokens !== undefined && last !== tokens))
+      throw rangeError(codes.shape, 'layout.offsets', `layout.offsets ends at ${last}, expected ${tokens ?? '>= 0'} tokens`, offsets.length - 1);
+    layout.offsets = offsets;
+    rows = offsets.length - 1;
+    tokens = last;
+  } else {
+    const columns = integer(l.columns, 'layout.columns', 1, maxTokens);
+    if (rows === undefined) {
+      if (tokens === undefined || tokens % columns !== 0)
+        throw rangeError(codes.shape, 'layout.columns', `${tokens} tokens are not whole rows of ${columns} columns`);
+      rows = tokens / columns;
+    }
+    if (rows * columns > maxTokens) throw rangeError(codes.outOfRange, 'layout.columns', 'rows * columns exceeds 2^31 - 1 tokens');
+    if (tokens !== undefined && rows * columns !== tokens)
+      throw rangeError(codes.shape, 'layout', `the layout holds ${rows * columns} tokens, expected ${tokens}`);
+    layout.columns = columns;
+    tokens = rows * columns;
+  }
+  if (l.mask !== undefined) layout.mask = typedArray<Uint8Array>(l.mask, 'layout.mask', Uint8Array, tokens);
+  return { layout, rows, tokens };
+}
+
+/** An optional typed array: undefined stays undefined. */
+export function optionalArray<T extends ArrayBufferView>(
+  value: unknown,
+  name: string,
+  ctor: Int32ArrayConstructor | Float32ArrayConstructor | Uint8ArrayConstructor,
+  length?: number,
+): T | undefined {
+  return value === undefined ? undefined : typedArray<T>(value, name, ctor, length);
+}
+
+/** A finite number >= 0 (epsilons, standard deviations). */
+export function nonNegative(value: unknown, name: string): number {
+  const v = finiteNumber(value, name);
+  if (v < 0) throw rangeError(codes.outOfRange, name, `${name} must be >= 0, got ${v}`);
+  return v;
+}
+
+/** A number in [0, 1] (discount factors). */
+export function unitInterval(value: unknown, name: string): number {
+  const v = finiteNumber(value, name);
+  if (v < 0 || v > 1) throw rangeError(codes.outOfRange, name, `${name} must be in [0, 1], got ${v}`);
+  return v;
+}
+
+/** The input object of a fusion kernel. */
+export function inputObject<T extends object>(value: unknown): Partial<T> {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Array.isArray(value))
+    throw typeError('input', 'input must be an object of typed arrays');
+  return value as Partial<T>;
+}
+
+/** o[key] checked by `check` (which names the key in its errors), or `fallback` when absent. */
+export function field<O extends object, T>(o: O, key: keyof O & string, fallback: T, check: (value: unknown, name: string) => T): T {
+  const value = o[key];
+  return value === undefined ? fallback : check(value, key);
+}
+
+/** o[key] as the native code of one of `choices` (its index); `fallback` when absent. */
+export function choice<O extends object>(o: O, key: keyof O & string, choices: readonly string[], fallback: string): number {
+  return choices.indexOf(field(o, key, fallback, (v, name) => oneOf(v, name, choices)));
+}

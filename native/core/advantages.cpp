@@ -1,0 +1,152 @@
+#include "advantages.h"
+
+#include <cmath>
+#include <string>
+
+#include "chunks.h"
+#include "token_layout.h"
+
+namespace infogain {
+namespace {
+
+constexpr int64_t kChunk = 1 << 16;
+
+// A group's center and scale after the singleton rule.
+struct Center {
+  double mean, std;
+};
+
+Center centerOf(const Moments& m, const GroupAdvantagesOptions& o) {
+  if (m.count == 1) return o.singleton == Singleton::Verl ? Center{0.0, 1.0} : Center{m.mean, NAN};
+  return {m.mean, o.std == StdKind::Unbiased ? m.unbiasedStd() : m.populationStd()};
+}
+
+Status singletonError(const char* method, int64_t sample) {
+  return rangeError(codes::kShape, "groups", sample,
+                    std::string(method) + " needs at least 2 samples per group; sample " + std::to_string(sample) +
+                        " is alone in its group");
+}
+
+// reinforce++-baseline: group-centered scores, then whitened over the batch (weighted by token counts).
+Status whiten(const float* scores, int64_t n, const GroupIndex& index, const std::vector<Center>& centers,
+              const GroupAdvantagesOptions& o, float* out) {
+  auto centered = [&](int64_t i) { return double(scores[i]) - centers[size_t(index.slotOf[i])].mean; };
+  auto weight = [&](int64_t i) { return o.tokenCounts ? double(o.tokenCounts[i]) : 1.0; };
+  const Moments batch = groupMoments(1, [&](auto&& add) {
+    for (int64_t i = 0; i < n; i++) add(0, centered(i), weight(i));
+  })[0];
+  if (batch.count < 2)
+    return rangeError(codes::kShape, o.tokenCounts ? "tokenCounts" : "scores", -1,
+                      "reinforce++-baseline whitens over the batch and needs a total weight of at least 2");
+  const double scale = 1.0 / std::sqrt(batch.m2 / (batch.count - 1) + o.whitenEps);
+  forChunks(n, kChunk, [&](int64_t, int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) out[i] = float((centered(i) - batch.mean) * scale);
+  });
+  return Status::Ok();
+}
+
+// pass@k: only each group's best sample gets (best - second best), over the std if asked.
+void passK(const float* scores, int64_t n, const GroupIndex& index, const std::vector<Center>& centers,
+           const GroupAdvantagesOptions& o, float* out) {
+  std::vector<double> best(size_t(index.slots), -INFINITY), second(size_t(index.slots), -INFINITY);
+  std::vector<int64_t> winner(size_t(index.slots), -1);
+  for (int64_t i = 0; i < n; i++) {
+    const size_t s = size_t(index.slotOf[i]);
+    const double x = scores[i];
+    if (x > best[s]) {
+      second[s] = best[s];
+      best[s] = x;
+      winner[s] = i;  // the first of tied maxima; a tie gives 0 anyway
+    } else if (x > second[s]) {
+      second[s] = x;
+    }
+    out[i] = 0.0f;
+  }
+  for (size_t s = 0; s < best.size(); s++) {
+    if (winner[s] < 0) continue;
+    double a = best[s] - second[s];
+    if (o.normalizeByStd) a /= centers[s].std + o.eps;
+    out[winner[s]] = float(a);
+  }
+}
+
+// pairsFor: the name of a method that needs every group to hold at least two samples, or null.
+Status estimate(const float* scores, int64_t n, const GroupIndex& index, const GroupAdvantagesOptions& o,
+                const char* pairsFor, float* out, GroupStats* stats) {
+  const std::vector<Moments> m = groupMoments(index.slots, [&](auto&& add) {
+    for (int64_t i = 0; i < n; i++) add(index.slotOf[i], double(scores[i]), 1.0);
+  });
+  if (pairsFor)
+    for (int64_t i = 0; i < n; i++)
+      if (m[size_t(index.slotOf[i])].count == 1) return singletonError(pairsFor, i);
+  std::vector<Center> centers(static_cast<size_t>(index.slots));
+  for (size_t s = 0; s < centers.size(); s++) centers[s] = centerOf(m[s], o);
+  stats->collect(index, [&](int64_t s) { return m[size_t(s)].count; });
+  for (size_t k = 0; k < stats->slots.size(); k++) {
+    stats->mean[k] = float(centers[size_t(stats->slots[k])].mean);
+    stats->std[k] = float(centers[size_t(stats->slots[k])].std);
+  }
+  if (o.estimator == Estimator::ReinforcePPBaseline) return whiten(scores, n, index, centers, o, out);
+  if (o.estimator == Estimator::PassK) {
+    passK(scores, n, index, centers, o, out);
+    return Status::Ok();
+  }
+  // grpo, drgrpo and rloo are all (x - mean) * scale per group
+  struct Affine {
+    double mean, scale;
+  };
+  std::vector<Affine> affine(static_cast<size_t>(index.slots));
+  for (size_t s = 0; s < affine.size(); s++) {
+    const Center& c = centers[s];
+    const double k = m[s].count;
+    if (o.estimator == Estimator::Rloo)  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample
+      affine[s] = k > 1 ? Affine{m[s].mean, k / (k - 1)} : Affine{0.0, o.singleton == Singleton::Verl ? 1.0 : NAN};
+    else if (o.estimator == Estimator::Grpo && o.normalizeByStd)
+      affine[s] = {c.mean, 1.0 / (c.std + o.eps)};
+    else
+      affine[s] = {c.mean, 1.0};
+  }
+  forChunks(n, kChunk, [&](int64_t, int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      const Affine& a = affine[size_t(index.slotOf[i])];
+      out[i] = float((double(scores[i]) - a.mean) * a.scale);
+    }
+  });
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status groupAdvantages(const float* scores, int64_t n, const Grouping& grouping, const GroupAdvantagesOptions& opt,
+                       float* out, GroupStats* stats) {
+  if (n < 1) return rangeError(codes::kShape, "scores", -1, "scores is empty");
+  if (!(opt.eps >= 0) || !std::isfinite(opt.eps)) return rangeError(codes::kRange, "eps", -1, "eps must be finite and >= 0");
+  if (!(opt.whitenEps >= 0) || !std::isfinite(opt.whitenEps))
+    return rangeError(codes::kRange, "whitenEps", -1, "whitenEps must be finite and >= 0");
+  Status st = checkFinite(scores, n, "scores");
+  if (!st.ok()) return st;
+  if (opt.tokenCounts)
+    for (int64_t i = 0; i < n; i++)
+      if (opt.tokenCounts[i] < 0)
+        return rangeError(codes::kRange, "tokenCounts", i, "tokenCounts[" + std::to_string(i) + "] is negative");
+  GroupIndex index;
+  st = buildGroupIndex(grouping, n, "groups", &index);
+  if (!st.ok()) return st;
+  return estimate(scores, n, index, opt, opt.estimator == Estimator::PassK ? "passk" : nullptr, out, stats);
+}
+
+Status rlpAdvantages(const float* withThought, const float* baseline, int64_t n, const Grouping& grouping,
+                     float* rewards, float* advantages, GroupStats* stats) {
+  if (n < 1) return rangeError(codes::kShape, "withThought", -1, "withThought is empty");
+  GroupIndex index;
+  Status st = checkFinite(withThought, n, "withThought");
+  if (st.ok()) st = checkFinite(baseline, n, "baseline");
+  if (st.ok()) st = buildGroupIndex(grouping, n, "groups", &index);
+  if (!st.ok()) return st;
+  for (int64_t i = 0; i < n; i++) rewards[i] = float(double(withThought[i]) - double(baseline[i]));
+  GroupAdvantagesOptions loo;
+  loo.estimator = Estimator::Rloo;
+  return estimate(rewards, n, index, loo, "rlp", advantages, stats);
+}
+
+}  // namespace infogain
