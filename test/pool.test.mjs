@@ -1,9 +1,9 @@
-import * as ig from '../dist/index.js';
 // The reward pool's kernels: results bit for bit equal to the sync functions, typed errors that
 // survive the trip from the worker, the transfer / copy / shared-memory contract, many calls at once.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
+import * as ig from '../dist/index.js';
 import { codes, createRewardPool, poolKernels, tokenLogprobsSync } from '../dist/index.js';
 import { assertTypedError } from './helpers/assert.mjs';
 import { assertSameBits, isDetachedView, rejection, rewardsUrl, shared } from './helpers/pool.mjs';
