@@ -8,6 +8,8 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerBackends(env, exports);
   infogain::registerBandwidth(env, exports);
   infogain::registerLogprobs(env, exports);
+  infogain::registerDivergence(env, exports);
+  infogain::registerGains(env, exports);
   return exports;
 }
 

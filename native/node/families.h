@@ -7,5 +7,7 @@ namespace infogain {
 void registerBackends(Napi::Env env, Napi::Object exports);
 void registerBandwidth(Napi::Env env, Napi::Object exports);
 void registerLogprobs(Napi::Env env, Napi::Object exports);
+void registerDivergence(Napi::Env env, Napi::Object exports);
+void registerGains(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain
