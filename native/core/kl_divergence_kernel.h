@@ -130,27 +130,34 @@ static inline int widenTail(const void* row, DType dtype, int64_t first, int64_t
   return padded;
 }
 
-template <class V, bool kBoth>
-KLStats klStatsFor(const void* p, DType pt, const void* q, DType qt, int64_t begin, int64_t end,
-                   float invTemperature) {
-  const int64_t n = end - begin;
-  const typename V::V c = V::set1(invTemperature * exp2c::kLog2e);
-  KLLanes<V> st;
-  const int64_t full = n / kBlock * kBlock;
+// Calls block(LP{}, LQ{}, x, y, len) on every kBlock-element block of [begin, end) of a row pair,
+// then once on the rest, widened to float32 and padded with -inf (which adds nothing).
+template <class V, class Block>
+static inline void forEachBlock(const void* p, DType pt, const void* q, DType qt, int64_t begin, int64_t end,
+                                Block block) {
+  const int64_t n = end - begin, full = n / kBlock * kBlock;
   withLoaders(pt, qt, [&](auto lp, auto lq) {
-    using LP = decltype(lp);
-    using LQ = decltype(lq);
-    const auto* x = static_cast<const typename LP::T*>(p) + begin;
-    const auto* y = static_cast<const typename LQ::T*>(q) + begin;
-    for (int64_t i = 0; i < full; i += kBlock) addBlockKL<V, LP, LQ, kBoth>(x + i, y + i, kBlock, c, st);
+    const auto* x = static_cast<const typename decltype(lp)::T*>(p) + begin;
+    const auto* y = static_cast<const typename decltype(lq)::T*>(q) + begin;
+    for (int64_t i = 0; i < full; i += kBlock) block(lp, lq, x + i, y + i, kBlock);
     return 0;
   });
   if (n > full) {
     alignas(64) float tp[kBlock], tq[kBlock];
-    int padded = widenTail<V>(p, pt, begin + full, n - full, tp);
+    const int padded = widenTail<V>(p, pt, begin + full, n - full, tp);
     widenTail<V>(q, qt, begin + full, n - full, tq);
-    addBlockKL<V, LoadF32, LoadF32, kBoth>(tp, tq, padded, c, st);
+    block(LoadF32{}, LoadF32{}, tp, tq, padded);
   }
+}
+
+template <class V, bool kBoth>
+KLStats klStatsFor(const void* p, DType pt, const void* q, DType qt, int64_t begin, int64_t end,
+                   float invTemperature) {
+  const typename V::V c = V::set1(invTemperature * exp2c::kLog2e);
+  KLLanes<V> st;
+  forEachBlock<V>(p, pt, q, qt, begin, end, [&](auto lp, auto lq, const auto* x, const auto* y, int len) {
+    addBlockKL<V, decltype(lp), decltype(lq), kBoth>(x, y, len, c, st);
+  });
   return reduceKLLanes<V>(st, invTemperature);
 }
 
@@ -228,24 +235,11 @@ static inline typename V::V blockJS(const typename LP::T* p, const typename LQ::
 template <class V>
 float jsSumFor(const void* p, DType pt, const void* q, DType qt, int64_t begin, int64_t end, float invTemperature,
                const JSRow& row) {
-  const int64_t n = end - begin;
   const typename V::V c = V::set1(invTemperature * exp2c::kLog2e);
   typename V::V total = V::set1(0.0f);
-  const int64_t full = n / kBlock * kBlock;
-  withLoaders(pt, qt, [&](auto lp, auto lq) {
-    using LP = decltype(lp);
-    using LQ = decltype(lq);
-    const auto* x = static_cast<const typename LP::T*>(p) + begin;
-    const auto* y = static_cast<const typename LQ::T*>(q) + begin;
-    for (int64_t i = 0; i < full; i += kBlock) total = V::add(total, blockJS<V, LP, LQ>(x + i, y + i, kBlock, c, row));
-    return 0;
+  forEachBlock<V>(p, pt, q, qt, begin, end, [&](auto lp, auto lq, const auto* x, const auto* y, int len) {
+    total = V::add(total, blockJS<V, decltype(lp), decltype(lq)>(x, y, len, c, row));
   });
-  if (n > full) {
-    alignas(64) float tp[kBlock], tq[kBlock];
-    int padded = widenTail<V>(p, pt, begin + full, n - full, tp);
-    widenTail<V>(q, qt, begin + full, n - full, tq);
-    total = V::add(total, blockJS<V, LoadF32, LoadF32>(tp, tq, padded, c, row));
-  }
   float lanes[V::W];
   V::store(lanes, total);
   float sum = 0.0f;
