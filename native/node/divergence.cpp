@@ -18,6 +18,13 @@ Napi::Object optionsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t at
   return info[at].IsObject() ? info[at].As<Napi::Object>() : Napi::Object::New(env);
 }
 
+// An enum code (direction, estimator); -1 for anything that is not a small integer, which the
+// core's checks reject (a NaN must not reach an int cast).
+int32_t codeProp(Napi::Object o, const char* key) {
+  const double d = numberProp(o, key, 0);
+  return d >= 0 && d <= 255 && d == double(int32_t(d)) ? int32_t(d) : -1;
+}
+
 // options.spans (Int32Array of [start, end) pairs over `length` items) and options.reduce.
 struct SpanOption {
   Spans spans;
@@ -66,7 +73,7 @@ Napi::Value KlDivergence(const Napi::CallbackInfo& info, bool async) {
   LogitsView q = logitsArg(env, info[1], "q");
   Napi::Object o = optionsArg(env, info, 2);
   KLOptions opt;
-  opt.direction = KLDirection(int32_t(numberProp(o, "direction", 0)));
+  opt.direction = KLDirection(codeProp(o, "direction"));
   opt.temperature = float(numberProp(o, "temperature", 1.0));
   Status st = checkKLDivergence(p, q, opt);
   if (!st.ok()) throwStatus(env, st);
@@ -91,7 +98,7 @@ Napi::Value LogRatio(const Napi::CallbackInfo& info, bool async) {
   const float* b = float32Arg(env, info[1], "logpB", int64_t(n));
   Napi::Object o = optionsArg(env, info, 2);
   LogRatioOptions opt;
-  opt.estimator = Estimator(int32_t(numberProp(o, "estimator", 0)));
+  opt.estimator = Estimator(codeProp(o, "estimator"));
   opt.clamp = boolProp(o, "clamp", false);
   SpanOption spans = spanOption(env, o, int64_t(n));
 
@@ -137,7 +144,7 @@ Napi::Value TopkKL(const Napi::CallbackInfo& info, bool async) {
   if (!sampled.IsUndefined() && !sampled.IsNull()) in.sampled = int32Arg(env, sampled, "sampled", rows);
   if ((in.p.sampledLogprobs || in.q.sampledLogprobs) && !in.sampled)
     throwType(env, "sampled", "options.sampled (the sampled token ids) is required with sampledLogprobs");
-  KLDirection direction = KLDirection(int32_t(numberProp(o, "direction", 0)));
+  KLDirection direction = KLDirection(codeProp(o, "direction"));
   SpanOption spans = spanOption(env, o, rows);
 
   float *values, *spanValues;
