@@ -274,6 +274,9 @@ Status klDivergence(const LogitsView& pIn, const LogitsView& qIn, const KLOption
   Device& dev = Device::get();
   if (!dev.ok()) return runtimeError(codes::kCudaUnavailable, "no usable CUDA device");
   std::lock_guard<std::mutex> lock(dev.mutex());
+  // CUDA's current device is per thread and calls come from any thread (libuv pool, workers);
+  // main has Device::makeCurrent() for this since issue 6: use it after the merge.
+  IG_CUDA_TRY(cudaSetDevice(dev.info().device));
 
   const bool swap = opt.direction == KLDirection::Reverse;  // KL(Q||P): forward with the roles swapped
   const LogitsView& p = swap ? qIn : pIn;
