@@ -32,7 +32,8 @@ struct KLStats {
 // e * v, or 0 where the weight e is 0 (an underflowed or -inf term carries no mass, even if v is inf)
 static inline float weighted(float e, float v) { return e > 0.0f ? e * v : 0.0f; }
 
-// Moves one piece's stats to new maxima; shiftP/shiftQ = (old max - new max) / T, natural units.
+// Moves one piece's stats to the larger maxima (mp, mq); the shifts dp, dq = (old max - new max) / T
+// are <= 0, natural units. The cross term also moves by the change of d: dp - dq.
 static inline KLStats shiftKL(const KLStats& a, float mp, float mq, float invTemperature) {
   float dp = (a.p.m - mp) * invTemperature, dq = (a.q.m - mq) * invTemperature;
   dp = dp > kMinDelta ? dp : kMinDelta;

@@ -1,6 +1,5 @@
 // infoGain(input) -> { gains, hasGain, rewards, hasReward }   (InfoPO)
 // beliefGain(input) -> { beliefs, gains, hasGain, skipped }   (IGPO)
-#include <memory>
 #include <vector>
 
 #include "../core/belief_gain.h"
