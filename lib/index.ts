@@ -33,3 +33,15 @@ export {
   sarRewardsSync,
 } from './shaping';
 export type { ClipDeltaOptions, EmpgInput, EmpgOptions, EmpgResult, InsightOptions, InsightResult, ParInput, ParOptions, SarOptions } from './shaping';
+export { directions, klDivergence, klDivergenceSync } from './divergence';
+export type { Direction, DivergenceResult, KLDivergenceOptions } from './divergence';
+export { logRatio, logRatioSync } from './logRatio';
+export type { Estimator, LogRatioOptions } from './logRatio';
+export { topkKL, topkKLSync } from './topkKL';
+export type { TopkKLOptions, TopkSide } from './topkKL';
+export { maskFeedback } from './maskFeedback';
+export { infoGain, infoGainSync, scoredSpans } from './infoGain';
+export type { InfoGainInput, InfoGainResult, Turns } from './infoGain';
+export { beliefGain, beliefGainSync } from './beliefGain';
+export type { BeliefGainInput, BeliefGainResult } from './beliefGain';
+export type { Reduce, SpanOptions } from './spans';

@@ -17,6 +17,11 @@ export const poolKernels = [
   'parRewards',
   'clipDeltaRewards',
   'insightScores',
+  'klDivergence',
+  'logRatio',
+  'topkKL',
+  'infoGain',
+  'beliefGain',
 ] as const;
 
 export type PoolKernel = (typeof poolKernels)[number];

@@ -40,6 +40,16 @@ export interface Binding {
   clipDeltaRewardsSync: AdvantagesSyncCall<[Float32Array, Int32Array, object]>;
   insightScores: AdvantagesCall<[Float32Array, Float32Array, object]>;
   insightScoresSync: AdvantagesSyncCall<[Float32Array, Float32Array, object]>;
+  klDivergence(p: NativeLogits, q: NativeLogits, options: object): Promise<DivergenceNative>;
+  klDivergenceSync(p: NativeLogits, q: NativeLogits, options: object): DivergenceNative;
+  logRatio(logpA: Float32Array, logpB: Float32Array, options: object): Promise<DivergenceNative>;
+  logRatioSync(logpA: Float32Array, logpB: Float32Array, options: object): DivergenceNative;
+  topkKL(p: object, q: object, options: object): Promise<DivergenceNative>;
+  topkKLSync(p: object, q: object, options: object): DivergenceNative;
+  infoGain(input: object): Promise<InfoGainNative>;
+  infoGainSync(input: object): InfoGainNative;
+  beliefGain(input: object): Promise<BeliefGainNative>;
+  beliefGainSync(input: object): BeliefGainNative;
   [name: string]: unknown;
 }
 
@@ -50,6 +60,25 @@ export interface TokenLogprobsNative {
   logprobs: Float32Array;
   logsumexp: Float32Array;
   entropy?: Float32Array;
+}
+
+export interface DivergenceNative {
+  values: Float32Array;
+  spanValues?: Float32Array;
+}
+
+export interface InfoGainNative {
+  gains: Float32Array;
+  hasGain: Uint8Array;
+  rewards: Float32Array;
+  hasReward: Uint8Array;
+}
+
+export interface BeliefGainNative {
+  beliefs: Float32Array;
+  gains: Float32Array;
+  hasGain: Uint8Array;
+  skipped: Uint8Array;
 }
 
 export interface BackendsInfo {

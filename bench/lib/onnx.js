@@ -36,13 +36,18 @@ function node(opType, inputs, outputs, attrs = {}) {
   return msg(1, [...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(4, opType), ...attrMsgs]);
 }
 
+/** initializer(name, int64 values): a constant 1-D int64 tensor (e.g. the axes input of ReduceSum). */
+function initializer(name, values) {
+  return msg(5, [int(1, values.length), int(2, elemType.int64), ...values.flatMap((v) => int(7, v)), str(8, name)]);
+}
+
 /**
- * model({ inputs: [[name, type, dims]], outputs: [[name, type, dims]], nodes: [node(...)] })
- * -> Uint8Array of an ONNX ModelProto (IR 8, opset 17).
+ * model({ inputs: [[name, type, dims]], outputs: [[name, type, dims]], nodes: [node(...)],
+ *         initializers?: [initializer(...)] }) -> Uint8Array of an ONNX ModelProto (IR 8, opset 17).
  */
-function model({ inputs, outputs, nodes }) {
-  const graph = msg(7, [...nodes, str(2, 'g'), ...inputs.map((i) => valueInfo(11, ...i)), ...outputs.map((o) => valueInfo(12, ...o))]);
+function model({ inputs, outputs, nodes, initializers = [] }) {
+  const graph = msg(7, [...nodes, str(2, 'g'), ...initializers, ...inputs.map((i) => valueInfo(11, ...i)), ...outputs.map((o) => valueInfo(12, ...o))]);
   return Uint8Array.from([...int(1, 8), ...str(2, 'infogain-bench'), ...graph, ...msg(8, [str(1, ''), int(2, 17)])]);
 }
 
-module.exports = { model, node };
+module.exports = { initializer, model, node };

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../core/dtype.h"
+#include "../core/kl_divergence.h"
 #include "../core/logprobs.h"
 #include "../core/status.h"
 
@@ -31,6 +32,9 @@ constexpr int64_t kAutoMinBytes = int64_t(64) << 20;
 // Same contract as infogain::tokenLogprobs; logits in host memory (pageable or pinned).
 Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const TokenLogprobsOptions& opt,
                      const TokenLogprobsOutput& out);
+
+// Same contract as infogain::klDivergence; p and q in host memory (pageable or pinned).
+Status klDivergence(const LogitsView& p, const LogitsView& q, const KLOptions& opt, float* out);
 
 }  // namespace cuda
 }  // namespace infogain

@@ -16,5 +16,7 @@ Status tokenLogprobs(const LogitsView&, const int32_t*, const TokenLogprobsOptio
   return unavailable();
 }
 
+Status klDivergence(const LogitsView&, const LogitsView&, const KLOptions&, float*) { return unavailable(); }
+
 }  // namespace cuda
 }  // namespace infogain

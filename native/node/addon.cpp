@@ -9,6 +9,8 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerBandwidth(env, exports);
   infogain::registerLogprobs(env, exports);
   infogain::registerAdvantages(env, exports);
+  infogain::registerDivergence(env, exports);
+  infogain::registerGains(env, exports);
   return exports;
 }
 

@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -92,6 +93,12 @@ Napi::Float32Array poisonedFloat32(Napi::Env env, int64_t length) {
   Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
   float* p = a.Data();
   for (int64_t i = 0; i < length; i++) p[i] = NAN;
+  return a;
+}
+
+Napi::Uint8Array poisonedUint8(Napi::Env env, int64_t length) {
+  Napi::Uint8Array a = Napi::Uint8Array::New(env, size_t(length));
+  std::fill(a.Data(), a.Data() + length, uint8_t(0xff));
   return a;
 }
 

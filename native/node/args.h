@@ -32,5 +32,7 @@ bool boolProp(Napi::Object o, const char* key, bool fallback);
 
 // A fresh JS-owned Float32Array filled with NaN, so an element a kernel forgot to write shows.
 Napi::Float32Array poisonedFloat32(Napi::Env env, int64_t length);
+// The same for masks: filled with 0xff, which no kernel writes (masks hold 0 or 1).
+Napi::Uint8Array poisonedUint8(Napi::Env env, int64_t length);
 
 }  // namespace infogain

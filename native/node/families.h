@@ -8,5 +8,7 @@ void registerBackends(Napi::Env env, Napi::Object exports);
 void registerBandwidth(Napi::Env env, Napi::Object exports);
 void registerLogprobs(Napi::Env env, Napi::Object exports);
 void registerAdvantages(Napi::Env env, Napi::Object exports);
+void registerDivergence(Napi::Env env, Napi::Object exports);
+void registerGains(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain

@@ -25,16 +25,26 @@ struct VecAvx2 {
     a = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, raw));
     b = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, raw));
   }
+  // 8 bfloat16 in element order (loadBF16x2 is faster where the order does not matter)
+  static V loadBF16(const uint16_t* p) {
+    __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
 
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V fmsub(V a, V b, V c) { return _mm256_fmsub_ps(a, b, c); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
   // max returns its second operand when either is NaN: NaN stays NaN
   static V floorAt(V a, float lo) { return _mm256_max_ps(_mm256_set1_ps(lo), a); }
+  // c + a * b where a > 0, c elsewhere: a weight of 0 cancels even an infinite b
+  static V fmaddIfPositive(V a, V b, V c) {
+    return _mm256_blendv_ps(c, _mm256_fmadd_ps(a, b, c), _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GT_OQ));
+  }
 
   static V exp2(V d) {
     using namespace exp2c;

@@ -24,16 +24,26 @@ struct VecAvx512 {
     a = _mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, raw));
     b = _mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, raw));
   }
+  // 16 bfloat16 in element order (loadBF16x2 is faster where the order does not matter)
+  static V loadBF16(const uint16_t* p) {
+    __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+  }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
 
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V fmsub(V a, V b, V c) { return _mm512_fmsub_ps(a, b, c); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   // max returns its second operand when either is NaN: NaN stays NaN
   static V floorAt(V a, float lo) { return _mm512_max_ps(_mm512_set1_ps(lo), a); }
+  // c + a * b where a > 0, c elsewhere: a weight of 0 cancels even an infinite b
+  static V fmaddIfPositive(V a, V b, V c) {
+    return _mm512_mask3_fmadd_ps(a, b, c, _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ));
+  }
 
   // 2^d = 2^f * 2^floor(d) with f = d - floor(d) from vreduceps; vscalefps applies floor(d)
   // itself. `keep` is false for d < -126 (no denormals; -inf too) and true for NaN.

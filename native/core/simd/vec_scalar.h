@@ -21,15 +21,19 @@ struct VecScalar {
     a = bf16ToFloat(p[0]);
     b = bf16ToFloat(p[1]);
   }
+  static V loadBF16(const uint16_t* p) { return bf16ToFloat(*p); }  // in element order
   static void store(float* p, V v) { *p = v; }
 
   static V add(V a, V b) { return a + b; }
   static V sub(V a, V b) { return a - b; }
   static V mul(V a, V b) { return a * b; }
+  static V div(V a, V b) { return a / b; }
   static V fmadd(V a, V b, V c) { return std::fma(a, b, c); }
   static V fmsub(V a, V b, V c) { return std::fma(a, b, -c); }
   static V max(V a, V b) { return a > b ? a : b; }
   static V floorAt(V a, float lo) { return !(a < lo) ? a : lo; }  // NaN stays NaN
+  // c + a * b where a > 0, c elsewhere: a weight of 0 cancels even an infinite b
+  static V fmaddIfPositive(V a, V b, V c) { return a > 0.0f ? std::fma(a, b, c) : c; }
   static V exp2(V d) { return exp2PolyScalar(d); }
 
   // s += 2^d, w += 2^d d; d below -126 (-inf included) adds nothing, NaN propagates
