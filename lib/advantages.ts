@@ -4,12 +4,12 @@ import { type GroupStatistics, type Grouping, choice, field, grouping, nonNegati
 import { native } from './native';
 import { boolean, options, typedArray } from './validate';
 
-export type Estimator = 'grpo' | 'drgrpo' | 'rloo' | 'reinforce++-baseline' | 'passk';
-const estimators: readonly Estimator[] = ['grpo', 'drgrpo', 'rloo', 'reinforce++-baseline', 'passk'];
+export type AdvantageEstimator = 'grpo' | 'drgrpo' | 'rloo' | 'reinforce++-baseline' | 'passk';
+const estimators: readonly AdvantageEstimator[] = ['grpo', 'drgrpo', 'rloo', 'reinforce++-baseline', 'passk'];
 
 export interface GroupAdvantagesOptions extends Grouping {
   /** Default 'grpo'. */
-  estimator?: Estimator;
+  estimator?: AdvantageEstimator;
   /** The group standard deviation: 'unbiased' (N - 1, torch.std, default) or 'population' (N). */
   std?: 'unbiased' | 'population';
   /** Added to the group std before dividing. Default 1e-6 (verl; TRL uses 1e-4). */

@@ -12,7 +12,7 @@ export type { CallOptions, PoolStats, RewardCalls, RewardPool, RewardPoolOptions
 export { poolKernels } from './kernels';
 export type { PoolKernel } from './kernels';
 export { groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from './advantages';
-export type { Estimator, GroupAdvantagesOptions, GroupAdvantagesResult, RlpAdvantagesResult } from './advantages';
+export type { AdvantageEstimator, GroupAdvantagesOptions, GroupAdvantagesResult, RlpAdvantagesResult } from './advantages';
 export type { GroupStatistics, Grouping, TokenLayout } from './grouping';
 export { broadcastToTokens, broadcastToTokensSync, promedAdvantages, promedAdvantagesSync, reinforcePP, reinforcePPSync } from './tokens';
 export type { PromedInput, PromedResult, ReinforcePPOptions, ReinforcePPResult } from './tokens';
@@ -36,7 +36,7 @@ export type { ClipDeltaOptions, EmpgInput, EmpgOptions, EmpgResult, InsightOptio
 export { directions, klDivergence, klDivergenceSync } from './divergence';
 export type { Direction, DivergenceResult, KLDivergenceOptions } from './divergence';
 export { logRatio, logRatioSync } from './logRatio';
-export type { Estimator, LogRatioOptions } from './logRatio';
+export type { KLEstimator, LogRatioOptions } from './logRatio';
 export { topkKL, topkKLSync } from './topkKL';
 export type { TopkKLOptions, TopkSide } from './topkKL';
 export { maskFeedback } from './maskFeedback';

@@ -4,12 +4,12 @@ import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';
 import { boolean, oneOf, options, typedArray } from './validate';
 
-export type Estimator = 'k1' | 'k2' | 'k3' | 'abs';
-const estimatorCodes: Record<Estimator, number> = { k1: 0, k2: 1, k3: 2, abs: 3 };
+export type KLEstimator = 'k1' | 'k2' | 'k3' | 'abs';
+const estimatorCodes: Record<KLEstimator, number> = { k1: 0, k2: 1, k3: 2, abs: 3 };
 
 export interface LogRatioOptions extends SpanOptions {
   /** With d = logpA - logpB: 'k1' d (default), 'abs' |d|, 'k2' d^2/2, 'k3' exp(-d) + d - 1. */
-  estimator?: Estimator;
+  estimator?: KLEstimator;
   /** verl's low_var_kl clamps for 'k3': the log-ratio to [-20, 20], the estimate to [-10, 10]. Default false. */
   clamp?: boolean;
 }
