@@ -188,12 +188,12 @@ describe('the bindings check what they read, even when called directly', () => {
     ['infoGain: turn past the sequence', () => b.infoGainSync({ ...turns(), length: 5 }), RangeError, 'ERR_OUT_OF_RANGE'],
     ['infoGain: overlapping turns', () => b.infoGainSync(turns({ actionStart: i32(0, 2) })), RangeError, 'ERR_OUT_OF_RANGE'],
     ['infoGain: empty rollouts', () => b.infoGainSync(turns({ rollouts: i32() })), RangeError, 'ERR_INFOGAIN_SHAPE'],
-    ['infoGain: rollouts past the turns', () => b.infoGainSync(turns({ rollouts: i32(0, 5) })), RangeError, 'ERR_OUT_OF_RANGE'],
+    ['infoGain: rollouts past the turns', () => b.infoGainSync(turns({ rollouts: i32(0, 5) })), RangeError, 'ERR_INFOGAIN_SHAPE'],
     ['infoGain: scores shorter than the scored tokens', () => b.infoGainSync(turns({ logpReal: f32(-1) })), RangeError, 'ERR_INFOGAIN_SHAPE'],
     ['infoGain: full, rows differ from the scored tokens', () => b.infoGainSync(turns({ mode: 1, real: l(5, 2), masked: l(5, 2) })), RangeError, 'ERR_INFOGAIN_SHAPE'],
     ['beliefGain: span past logprobs', () => b.beliefGainSync(belief({ spans: i32(0, 9) })), RangeError, 'ERR_OUT_OF_RANGE'],
     ['beliefGain: odd spans', () => b.beliefGainSync(belief({ spans: i32(0) })), RangeError, 'ERR_INFOGAIN_SHAPE'],
-    ['beliefGain: rollouts past the steps', () => b.beliefGainSync(belief({ rollouts: i32(0, 7) })), RangeError, 'ERR_OUT_OF_RANGE'],
+    ['beliefGain: rollouts past the steps', () => b.beliefGainSync(belief({ rollouts: i32(0, 7) })), RangeError, 'ERR_INFOGAIN_SHAPE'],
   ];
   for (const [what, fn, Class, code] of direct) test(what, () => assertTypedError(fn, Class, code));
 });

@@ -47,7 +47,7 @@ Status checkOffsets(const int32_t* offsets, int64_t count, int64_t items, const 
       return rangeError(codes::kRange, argument, k, name + "[" + std::to_string(k) + "] = " + std::to_string(offsets[k]) +
                                                         " is below the offset before it");
   if (offsets[count] != items)
-    return rangeError(codes::kRange, argument, count,
+    return rangeError(codes::kShape, argument, count,
                       name + "[" + std::to_string(count) + "] = " + std::to_string(offsets[count]) + " must equal " +
                           std::to_string(items) + ", the number of items grouped");
   return Status::Ok();

@@ -7,20 +7,6 @@ namespace infogain {
 
 static std::string at(const char* argument, int64_t i) { return std::string(argument) + "[" + std::to_string(i) + "]"; }
 
-Status checkOffsets(const int32_t* offsets, int64_t count, int64_t total, const char* argument) {
-  if (offsets[0] != 0) return rangeError(codes::kRange, argument, 0, at(argument, 0) + " must be 0");
-  for (int64_t i = 1; i <= count; i++)
-    if (offsets[i] < offsets[i - 1])
-      return rangeError(codes::kRange, argument, i,
-                        at(argument, i) + " = " + std::to_string(offsets[i]) + " is below the offset before it (" +
-                            std::to_string(offsets[i - 1]) + ")");
-  if (offsets[count] != total)
-    return rangeError(codes::kShape, argument, count,
-                      at(argument, count) + " = " + std::to_string(offsets[count]) + " must equal the " +
-                          std::to_string(total) + " elements it indexes");
-  return Status::Ok();
-}
-
 Status checkTokenLayout(const TokenLayout& layout) {
   if (layout.rows < 1) return rangeError(codes::kShape, "layout", -1, "the layout has no rows");
   if (layout.offsets) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 
+#include "spans.h"  // checkOffsets
 #include "status.h"
 
 namespace infogain {
@@ -20,10 +21,7 @@ struct TokenLayout {
   bool valid(int64_t t) const { return !mask || mask[t] != 0; }
 };
 
-// offsets[0] == 0, non-decreasing, offsets[count] == total. `argument` names them in errors.
-Status checkOffsets(const int32_t* offsets, int64_t count, int64_t total, const char* argument);
-
-// rows >= 1; the offsets as above; mask elements 0 or 1.
+// rows >= 1; the offsets as checkOffsets (spans.h) wants them; mask elements 0 or 1.
 Status checkTokenLayout(const TokenLayout& layout);
 
 // Every element finite; the error names the first that is not.
