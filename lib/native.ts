@@ -14,6 +14,10 @@ export interface Binding {
   readPass(data: ArrayBufferView): number;
   tokenLogprobs(logits: NativeLogits, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
   tokenLogprobsSync(logits: NativeLogits, targets: Int32Array, options: object): TokenLogprobsNative;
+  shapleyExact(values: Float64Array, options: object): Promise<{ phi: Float64Array }>;
+  shapleyExactSync(values: Float64Array, options: object): { phi: Float64Array };
+  /** new ShapleyEstimator(options): see lib/shapley-estimator.ts. */
+  ShapleyEstimator: unknown;
   [name: string]: unknown;
 }
 

@@ -7,6 +7,7 @@
 
 #include "../core/dtype.h"
 #include "../core/logprobs.h"
+#include "../core/shapley.h"
 #include "../core/status.h"
 
 namespace infogain {
@@ -31,6 +32,9 @@ constexpr int64_t kAutoMinBytes = int64_t(64) << 20;
 // Same contract as infogain::tokenLogprobs; logits in host memory (pageable or pinned).
 Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const TokenLogprobsOptions& opt,
                      const TokenLogprobsOutput& out);
+
+// Same contract as infogain::shapleyExact; values in host memory (pageable or pinned).
+Status shapleyExact(const double* values, int64_t length, ShapleyIndex index, double* phi);
 
 }  // namespace cuda
 }  // namespace infogain

@@ -16,5 +16,7 @@ Status tokenLogprobs(const LogitsView&, const int32_t*, const TokenLogprobsOptio
   return unavailable();
 }
 
+Status shapleyExact(const double*, int64_t, ShapleyIndex, double*) { return unavailable(); }
+
 }  // namespace cuda
 }  // namespace infogain

@@ -8,6 +8,7 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerBackends(env, exports);
   infogain::registerBandwidth(env, exports);
   infogain::registerLogprobs(env, exports);
+  infogain::registerShapley(env, exports);
   return exports;
 }
 

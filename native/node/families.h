@@ -7,5 +7,6 @@ namespace infogain {
 void registerBackends(Napi::Env env, Napi::Object exports);
 void registerBandwidth(Napi::Env env, Napi::Object exports);
 void registerLogprobs(Napi::Env env, Napi::Object exports);
+void registerShapley(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain

@@ -1,0 +1,39 @@
+// The complete units of a paired coalition design (shapley_paired.cpp): complement pairs
+// {S, N \ S} with their values, the group and stratum each was drawn from, and the design's
+// strata (strata.h). The estimators over them live in shapley_regression.cpp and shapley_svarm.cpp.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "shapley_design.h"
+#include "strata.h"
+
+namespace infogain {
+
+struct PairSample {
+  int n = 0;
+  double vEmpty = 0, vFull = 0;
+  const std::vector<Group>* groups = nullptr;
+  const std::vector<double>* populations = nullptr;  // pairs per stratum; stratum h holds sizes h+1 and n-h-1
+  std::vector<uint32_t> masks;   // the canonical member S of each pair
+  std::vector<double> values;    // 2 per unit: v(S), v(N \ S)
+  std::vector<int> group, stratum;
+};
+
+struct ProxyTerms {
+  bool constrained = false;  // KernelSHAP's fit: f(S) = v(empty) + sum b_j with sum b = v(N) - v(empty)
+  bool bySize = false;       // one offset per coalition size, shrunk toward 0
+};
+
+// 'kernel' / 'leverage' (constrained) and 'regression-adjusted' (free) estimates.
+void regressionEstimate(const PairSample& sample, ProxyTerms terms, DesignEstimate* out);
+// 'svarm': post-stratified by size and membership.
+void svarmEstimate(const PairSample& sample, DesignEstimate* out);
+
+// Stratified delete-one-unit jackknife variance from replicate estimates: reps[g] holds, for each
+// of group g's m units, the estimate without it (m x n). Enumerated groups have no replicates.
+// Fills standard errors widened by t_{0.975} at the Welch-Satterthwaite degrees of freedom.
+void jackknifeErrors(const std::vector<Group>& groups, const std::vector<int64_t>& counts,
+                     const std::vector<std::vector<double>>& reps, int n, DesignEstimate* out);
+
+}  // namespace infogain
