@@ -36,4 +36,9 @@ void svarmEstimate(const PairSample& sample, DesignEstimate* out);
 void jackknifeErrors(const std::vector<Group>& groups, const std::vector<int64_t>& counts,
                      const std::vector<std::vector<double>>& reps, int n, DesignEstimate* out);
 
+// Standard errors from per-player variances and their Welch-Satterthwaite denominators
+// (sum of v_g^2 / df_g); all +inf when `unknown` (a sampled group with fewer than 2 units).
+void standardErrors(const std::vector<double>& variance, const std::vector<double>& dfDen, bool unknown, int n,
+                    DesignEstimate* out);
+
 }  // namespace infogain

@@ -30,8 +30,9 @@ const char* methodName(ShapleyMethod m) {
 
 ShapleyMethod chooseMethod(int players, int64_t budget) {
   if (players <= kMaxExactPlayers && budget >= (int64_t(1) << players)) return ShapleyMethod::Exact;
-  // below 4n pairs are too few for a fit: the regression was 1.5-40x worse than antithetic at 2-3n
-  if (budget < 4 * int64_t(players)) return ShapleyMethod::Antithetic;
+  // Below 5n the pairs are too few for the regression to be safe: it was 1.5-40x worse than
+  // antithetic at 2-3n, and up to 1.2x worse on near-additive games at 4n (bench/RESULTS.md).
+  if (budget < 5 * int64_t(players)) return ShapleyMethod::Antithetic;
   return ShapleyMethod::RegressionAdjusted;
 }
 
@@ -176,7 +177,9 @@ Status ShapleyEstimator::estimate(ShapleyEstimate* out) const {
   out->method = method_;
   if (!store_->known(0) || !store_->known(fullMask(n))) return Status::Ok();
 
-  if (n <= kMaxExactPlayers && store_->observedCount() == (int64_t(1) << n)) {
+  // every coalition observed: the values are exact (not for the reference sampler, which
+  // reproduces the reference's estimate)
+  if (n <= kMaxExactPlayers && store_->observedCount() == (int64_t(1) << n) && method_ != ShapleyMethod::PromedReference) {
     std::vector<double> table(size_t(1) << n);
     for (int64_t s = 0; s < store_->size(); s++) table[store_->maskAt(s)] = store_->valueAt(s);
     Status st = shapleyExact(table.data(), int64_t(table.size()), ShapleyIndex::Shapley, out->phi.data());

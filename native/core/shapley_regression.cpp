@@ -50,6 +50,7 @@ class Proxy {
   }
 
   int params() const { return p_; }
+  double linear(const std::vector<double>& theta, int j) const { return theta[size_t(linearBase_ + j)]; }
   bool constrained() const { return t_.constrained; }
   double base() const { return t_.constrained ? vEmpty_ : 0.0; }
 
@@ -69,7 +70,9 @@ class Proxy {
   }
 
   // Ridge on the size offsets: `shrink` (about one coalition's weight).
-  void addShrinkage(std::vector<double>* A, double shrink) const {
+  // linearRidge: a ridge of that many coalitions' weight on the linear terms too.
+  void addShrinkage(std::vector<double>* A, double shrink, double linearRidge) const {
+    for (int f = linearBase_; f < linearBase_ + n_ && linearRidge > 0; f++) (*A)[size_t(f * p_ + f)] += shrink * linearRidge;
     if (sizeBase_ < 0) return;
     for (int f = sizeBase_; f <= sizeBase_ + n_; f++) (*A)[size_t(f * p_ + f)] += shrink;
   }
@@ -171,9 +174,25 @@ class Gregory {
     for (const Sums& g : perGroup_) add(&total, g, 1.0);
     std::vector<double> theta;
     Cholesky chol;
-    if (!solveFrom(total, &theta, &chol)) theta.assign(size_t(p_), 0.0);  // no proxy: plain Horvitz-Thompson
-    phiOf(total, theta, &out->phi);
     out->units = int64_t(units_);
+    if (!proxy_.constrained()) {
+      // the proxy's ridge on its linear terms is chosen among a few by the variance it leaves
+      double best = INFINITY;
+      for (double ridge : {0.0, 0.5, 2.0, 8.0}) {
+        const bool fitted = solveFrom(total, &theta, &chol, ridge);
+        if (!fitted) theta.assign(size_t(p_), 0.0);  // no proxy: plain Horvitz-Thompson
+        DesignEstimate candidate;
+        const double v = crossFit(theta, chol, fitted, &candidate);
+        if (v < best || (best == INFINITY && out->phi.empty())) {
+          best = v;
+          *out = candidate;
+          out->units = int64_t(units_);
+        }
+      }
+      return;
+    }
+    if (!solveFrom(total, &theta, &chol)) theta.assign(size_t(p_), 0.0);
+    phiOf(total, theta, &out->phi);
     jackknife(total, theta, chol, out);
   }
 
@@ -209,9 +228,9 @@ class Gregory {
     for (size_t k = 0; k < into->F.size(); k++) into->F[k] += a * x.F[k];
   }
 
-  bool solveFrom(const Sums& sums, std::vector<double>* theta, Cholesky* chol) const {
+  bool solveFrom(const Sums& sums, std::vector<double>* theta, Cholesky* chol, double linearRidge = 0) const {
     std::vector<double> A = sums.A;
-    proxy_.addShrinkage(&A, shrink_);
+    proxy_.addShrinkage(&A, shrink_, linearRidge);
     return proxy_.solve(A, sums.b, theta, chol);
   }
 
@@ -259,6 +278,95 @@ class Gregory {
       }
     }
     jackknifeErrors(*s_.groups, counts_, reps, n_, out);
+  }
+
+  // 'regression-adjusted', cross-fitted: each sampled pair's residual comes from the proxy fitted
+  // without it (leave-one-out, by Woodbury), so the correction is not biased by the fit having seen
+  // the pair. Per group g of m pairs, each pair u gives
+  //   q_u = (N_k / selectProb_k) sum_{S in u} c_i(S) (v(S) - f_-u(S)) + T_g(f_-u),
+  // T_g(f) the sum of c_i(S) f(S) over the whole group (closed form for a linear proxy; the size
+  // offsets drop out), and the group's share is mean(q) with variance fpc s^2(q) / m. Fully
+  // enumerated groups add their exact sum; v(empty) and v(N) add (v(N) - v(empty)) / n.
+  // Returns the sum over players of the estimated variances.
+  double crossFit(const std::vector<double>& theta, const Cholesky& chol, bool fitted, DesignEstimate* out) {
+    const int n = n_;
+    out->phi.assign(size_t(n), (s_.vFull - s_.vEmpty) / n);
+    const size_t nn = size_t(n);
+    std::vector<double> variance(nn, 0.0), dfDen(nn, 0.0), q, thetaU, y(nn);
+    bool unknown = false;
+    for (size_t g = 0; g < perGroup_.size(); g++) {
+      const Group& G = (*s_.groups)[g];
+      const int64_t m = counts_[g];
+      const bool complete = G.strata.size() == 1 && double(m) >= G.population;
+      if (m == 0) {
+        groupProxyTotal(g, theta, &y);
+        for (int i = 0; i < n; i++) out->phi[size_t(i)] += y[size_t(i)];
+        unknown = unknown || G.population > 0;
+        continue;
+      }
+      q.clear();
+      for (size_t u = 0; u < units_; u++) {
+        if (size_t(s_.group[u]) != g) continue;
+        if (complete) {  // the exact sum of c_i(S) v(S) over the group
+          residualTerms(u, nullptr, 1.0, &y);
+          for (int i = 0; i < n; i++) out->phi[size_t(i)] += y[size_t(i)];
+          continue;
+        }
+        if (fitted) leaveOut(u, theta, chol, &thetaU);
+        else thetaU = theta;
+        residualTerms(u, &thetaU, expansionWeight(G, *s_.populations, s_.stratum[u], 1), &y);
+        q.insert(q.end(), y.begin(), y.end());
+        groupProxyTotal(g, thetaU, &y);
+        for (int i = 0; i < n; i++) q[q.size() - size_t(n) + size_t(i)] += y[size_t(i)];
+      }
+      if (complete) continue;
+      const double fpc = G.strata.size() == 1 ? std::max(0.0, 1.0 - double(m) / G.population) : 1.0;
+      for (int i = 0; i < n; i++) {
+        double mean = 0, ss = 0;
+        for (int64_t k = 0; k < m; k++) mean += q[size_t(k * n + i)];
+        mean /= double(m);
+        out->phi[size_t(i)] += mean;
+        if (m < 2) continue;
+        for (int64_t k = 0; k < m; k++) ss += (q[size_t(k * n + i)] - mean) * (q[size_t(k * n + i)] - mean);
+        const double v = fpc * ss / double(m - 1) / double(m);
+        variance[size_t(i)] += v;
+        dfDen[size_t(i)] += v * v / double(m - 1);
+      }
+      unknown = unknown || m < 2;
+    }
+    standardErrors(variance, dfDen, unknown, n, out);
+    double total = 0;
+    for (double v : variance) total += v;
+    return unknown ? INFINITY : total;
+  }
+
+  // scale * sum_{S in u} c_i(S) (v(S) - f_theta(S)) (f = 0 when theta is null)
+  void residualTerms(size_t u, const std::vector<double>* theta, double scale, std::vector<double>* y) {
+    std::fill(y->begin(), y->end(), 0.0);
+    for (int side = 0; side < 2; side++) {
+      const uint32_t m = side ? full_ ^ s_.masks[u] : s_.masks[u];
+      const int s = popcount32(m);
+      const double r = s_.values[2 * u + size_t(side)] - (theta ? proxy_.predict(*theta, m, &scratch_) : 0.0);
+      for (int i = 0; i < n_; i++) (*y)[size_t(i)] += scale * ((m >> i) & 1 ? w_[size_t(s - 1)] : -w_[size_t(s)]) * r;
+    }
+  }
+
+  // T_g,i(f) = sum over the group's coalitions of c_i(S) f(S) for f's linear part b: per size s,
+  // b_i / n + kappa_s sum_{j != i} b_j, kappa_s = w(s-1) C(n-2, s-2) - w(s) C(n-2, s-1).
+  void groupProxyTotal(size_t g, const std::vector<double>& theta, std::vector<double>* y) const {
+    double own = 0, others = 0;
+    for (int h : (*s_.groups)[g].strata) {
+      for (int s : {h + 1, n_ - h - 1}) {
+        const double kappa = (s >= 2 ? w_[size_t(s - 1)] * binomial(n_ - 2, s - 2) : 0.0) -
+                             (s <= n_ - 1 ? w_[size_t(s)] * binomial(n_ - 2, s - 1) : 0.0);
+        own += 1.0 / n_ - kappa;
+        others += kappa;
+        if (2 * s == n_) break;  // the middle stratum holds one size
+      }
+    }
+    double sum = 0;
+    for (int j = 0; j < n_; j++) sum += proxy_.linear(theta, j);
+    for (int i = 0; i < n_; i++) (*y)[size_t(i)] = proxy_.linear(theta, i) * own + sum * others;
   }
 
   // theta without unit u's two rows: theta - A^-1 X' (I - X A^-1 X')^-1 (y - X theta), X the two rows.
@@ -332,6 +440,17 @@ void regressionEstimate(const PairSample& sample, ProxyTerms terms, DesignEstima
   Gregory(sample, terms).run(out);
 }
 
+void standardErrors(const std::vector<double>& variance, const std::vector<double>& dfDen, bool unknown, int n,
+                    DesignEstimate* out) {
+  out->standardError.assign(size_t(n), unknown ? INFINITY : 0.0);
+  if (unknown) return;
+  for (int i = 0; i < n; i++) {
+    const double v = variance[size_t(i)];
+    const double df = dfDen[size_t(i)] > 0 ? v * v / dfDen[size_t(i)] : INFINITY;
+    out->standardError[size_t(i)] = v > 0 ? std::sqrt(v) * tWidening(df) : 0.0;
+  }
+}
+
 void jackknifeErrors(const std::vector<Group>& groups, const std::vector<int64_t>& counts,
                      const std::vector<std::vector<double>>& reps, int n, DesignEstimate* out) {
   std::vector<double> variance(size_t(n), 0.0), dfDen(size_t(n), 0.0);
@@ -357,13 +476,7 @@ void jackknifeErrors(const std::vector<Group>& groups, const std::vector<int64_t
       dfDen[size_t(i)] += v * v / double(m - 1);
     }
   }
-  out->standardError.assign(size_t(n), unknown ? INFINITY : 0.0);
-  if (unknown) return;
-  for (int i = 0; i < n; i++) {
-    const double v = variance[size_t(i)];
-    const double df = dfDen[size_t(i)] > 0 ? v * v / dfDen[size_t(i)] : INFINITY;
-    out->standardError[size_t(i)] = v > 0 ? std::sqrt(v) * tWidening(df) : 0.0;
-  }
+  standardErrors(variance, dfDen, unknown, n, out);
 }
 
 }  // namespace infogain
