@@ -37,6 +37,9 @@ void meanOverUnits(const std::vector<double>& unitValues, int n, DesignEstimate*
   double pooled = 0;
   for (double v : var) pooled += v;
   pooled /= n;
+  // every unit gave every player the same value: from so few units that says nothing about the
+  // spread (two antithetic pairs of a voting game with the same pivotal player), so no interval
+  if (pooled == 0 && m < kMinUnitsForZeroSpread) return;
   for (int i = 0; i < n; i++) {
     const double df = double(m - 1) + kPriorDf;
     const double v = (double(m - 1) * var[size_t(i)] + kPriorDf * pooled) / df;

@@ -52,5 +52,8 @@ void uniformSplit(const CoalitionStore& store, int n, DesignEstimate* out);
 // moderated t, as in empirical Bayes), and the t quantile gains those degrees of freedom.
 void meanOverUnits(const std::vector<double>& unitValues, int n, DesignEstimate* out);
 constexpr double kPriorDf = 2;
+// When all units agree for every player, the spread is taken as 0 only from this many units on;
+// below, the standard errors are +inf.
+constexpr int64_t kMinUnitsForZeroSpread = 5;
 
 }  // namespace infogain
