@@ -30,8 +30,9 @@ void regressionEstimate(const PairSample& sample, ProxyTerms terms, DesignEstima
 // 'svarm': post-stratified by size and membership.
 void svarmEstimate(const PairSample& sample, DesignEstimate* out);
 
-// Stratified delete-one-unit jackknife variance from replicate estimates: reps[g] holds, for each
-// of group g's m units, the estimate without it (m x n). Enumerated groups have no replicates.
+// Stratified jackknife variance from replicate estimates: reps[g] holds R estimates (R x n), each
+// without one of R equal parts of group g's m units (R = m: delete one unit). Enumerated groups
+// have no replicates; a sampled group with fewer than 2 units makes the variance unknown.
 // Fills standard errors widened by t_{0.975} at the Welch-Satterthwaite degrees of freedom.
 void jackknifeErrors(const std::vector<Group>& groups, const std::vector<int64_t>& counts,
                      const std::vector<std::vector<double>>& reps, int n, DesignEstimate* out);

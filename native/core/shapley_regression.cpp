@@ -28,8 +28,10 @@ namespace {
 
 // Ridges (relative to the mean diagonal) tried in turn until the normal equations factor.
 const double kRidges[] = {1e-10, 1e-7, 1e-4, 1e-1};
-// Above this many multiply-adds the jackknife gives way to the linearization variance.
+// Above this many multiply-adds the jackknife gives way to the linearization variance, and the
+// leave-one-out proxies of 'regression-adjusted' to kFolds-fold ones.
 constexpr double kJackknifeWork = 2e9;
+constexpr int kFolds = 32;
 
 double binomial(int n, int k) {
   double c = 1;
@@ -177,12 +179,15 @@ class Gregory {
     out->units = int64_t(units_);
     if (!proxy_.constrained()) {
       // the proxy's ridge on its linear terms is chosen among a few by the variance it leaves
+      const bool leaveOneOut = double(units_) * 8.0 * p_ * p_ <= kJackknifeWork;
       double best = INFINITY;
       for (double ridge : {0.0, 0.5, 2.0, 8.0}) {
         const bool fitted = solveFrom(total, &theta, &chol, ridge);
         if (!fitted) theta.assign(size_t(p_), 0.0);  // no proxy: plain Horvitz-Thompson
+        std::vector<std::vector<double>> folds;
+        if (fitted && !leaveOneOut) foldFits(total, theta, ridge, &folds);
         DesignEstimate candidate;
-        const double v = crossFit(theta, chol, fitted, &candidate);
+        const double v = crossFit(theta, chol, fitted, folds, &candidate);
         if (v < best || (best == INFINITY && out->phi.empty())) {
           best = v;
           *out = candidate;
@@ -281,14 +286,36 @@ class Gregory {
   }
 
   // 'regression-adjusted', cross-fitted: each sampled pair's residual comes from the proxy fitted
-  // without it (leave-one-out, by Woodbury), so the correction is not biased by the fit having seen
-  // the pair. Per group g of m pairs, each pair u gives
+  // without it (leave-one-out, by Woodbury; for very large samples, without its fold), so the
+  // correction is not biased by the fit having seen the pair. Per group g of m pairs, each pair u gives
   //   q_u = (N_k / selectProb_k) sum_{S in u} c_i(S) (v(S) - f_-u(S)) + T_g(f_-u),
   // T_g(f) the sum of c_i(S) f(S) over the whole group (closed form for a linear proxy; the size
   // offsets drop out), and the group's share is mean(q) with variance fpc s^2(q) / m. Fully
   // enumerated groups add their exact sum; v(empty) and v(N) add (v(N) - v(empty)) / n.
   // Returns the sum over players of the estimated variances.
-  double crossFit(const std::vector<double>& theta, const Cholesky& chol, bool fitted, DesignEstimate* out) {
+  // Large samples: kFolds proxies, each fitted without one fold (units u with u % kFolds == f).
+  void foldFits(const Sums& total, const std::vector<double>& theta, double ridge, std::vector<std::vector<double>>* folds) {
+    std::vector<Sums> out(kFolds);
+    for (Sums& f : out) f.init(p_, 0);
+    for (size_t u = 0; u < units_; u++)
+      for (int side = 0; side < 2; side++) {
+        const uint32_t m = side ? full_ ^ s_.masks[u] : s_.masks[u];
+        proxy_.active(m, &scratch_);
+        Sums& f = out[u % kFolds];
+        addRow(scratch_, 1.0, s_.values[2 * u + size_t(side)], p_, f.A.data(), f.b.data());
+      }
+    folds->assign(kFolds, theta);
+    for (int f = 0; f < kFolds; f++) {
+      Sums rest = total;
+      for (size_t k = 0; k < rest.A.size(); k++) rest.A[k] -= out[size_t(f)].A[k];
+      for (size_t k = 0; k < rest.b.size(); k++) rest.b[k] -= out[size_t(f)].b[k];
+      Cholesky c;
+      if (!solveFrom(rest, &(*folds)[size_t(f)], &c, ridge)) (*folds)[size_t(f)] = theta;
+    }
+  }
+
+  double crossFit(const std::vector<double>& theta, const Cholesky& chol, bool fitted,
+                  const std::vector<std::vector<double>>& folds, DesignEstimate* out) {
     const int n = n_;
     out->phi.assign(size_t(n), (s_.vFull - s_.vEmpty) / n);
     const size_t nn = size_t(n);
@@ -312,7 +339,8 @@ class Gregory {
           for (int i = 0; i < n; i++) out->phi[size_t(i)] += y[size_t(i)];
           continue;
         }
-        if (fitted) leaveOut(u, theta, chol, &thetaU);
+        if (!folds.empty()) thetaU = folds[u % kFolds];
+        else if (fitted) leaveOut(u, theta, chol, &thetaU);
         else thetaU = theta;
         residualTerms(u, &thetaU, expansionWeight(G, *s_.populations, s_.stratum[u], 1), &y);
         q.insert(q.end(), y.begin(), y.end());
@@ -465,15 +493,17 @@ void jackknifeErrors(const std::vector<Group>& groups, const std::vector<int64_t
       continue;
     }
     const std::vector<double>& r = reps[g];
+    const int64_t R = int64_t(r.size()) / n;  // replicates: m (delete one) or fewer (delete a part)
+    if (R < 2) continue;
     const double fpc = single ? std::max(0.0, 1.0 - double(m) / G.population) : 1.0;
     for (int i = 0; i < n; i++) {
       double mean = 0, ss = 0;
-      for (int64_t k = 0; k < m; k++) mean += r[size_t(k * n + i)];
-      mean /= double(m);
-      for (int64_t k = 0; k < m; k++) ss += (r[size_t(k * n + i)] - mean) * (r[size_t(k * n + i)] - mean);
-      const double v = fpc * double(m - 1) / double(m) * ss;
+      for (int64_t k = 0; k < R; k++) mean += r[size_t(k * n + i)];
+      mean /= double(R);
+      for (int64_t k = 0; k < R; k++) ss += (r[size_t(k * n + i)] - mean) * (r[size_t(k * n + i)] - mean);
+      const double v = fpc * double(R - 1) / double(R) * ss;
       variance[size_t(i)] += v;
-      dfDen[size_t(i)] += v * v / double(m - 1);
+      dfDen[size_t(i)] += v * v / double(R - 1);
     }
   }
   standardErrors(variance, dfDen, unknown, n, out);

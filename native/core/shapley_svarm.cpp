@@ -6,7 +6,8 @@
 // cells fill up together; where one of player i's cells in a group is still empty, that group's
 // share comes from the Horvitz-Thompson estimate over its pairs instead, with values centred on
 // their size's mean (which changes nothing in expectation: the c_i(S) of one size sum to 0).
-// Variance: stratified delete-one-unit jackknife; a group's share depends on its own units only.
+// Variance: stratified jackknife (delete one unit, or one of 64 parts of a large group); a group's
+// share depends on its own units only.
 #include <cmath>
 
 #include "bits.h"
@@ -15,6 +16,8 @@
 
 namespace infogain {
 namespace {
+
+constexpr size_t kParts = 64;  // replicates per group at most
 
 class Svarm {
  public:
@@ -35,12 +38,14 @@ class Svarm {
       const std::vector<size_t>& units = byGroup_[g];
       counts[g] = int64_t(units.size());
       if (units.empty()) continue;
-      groupShare(g, units, size_t(-1), &share);
+      groupShare(g, units, 0, 0, &share);
       for (int i = 0; i < n_; i++) out->phi[size_t(i)] += share[size_t(i)];
       const Group& Gr = (*s_.groups)[g];
       if (units.size() < 2 || (Gr.strata.size() == 1 && double(units.size()) >= Gr.population)) continue;
-      for (size_t k = 0; k < units.size(); k++) {
-        groupShare(g, units, k, &share);
+      // delete one unit, or for large groups one of kParts interleaved parts (work stays O(m n))
+      const size_t parts = units.size() <= kParts ? units.size() : kParts;
+      for (size_t k = 0; k < parts; k++) {
+        groupShare(g, units, parts, k, &share);
         reps[g].insert(reps[g].end(), share.begin(), share.end());
       }
     }
@@ -48,24 +53,28 @@ class Svarm {
   }
 
  private:
-  // Group g's share of phi from its units, leaving out units[skip] (none when skip is out of range).
-  void groupShare(size_t g, const std::vector<size_t>& units, size_t skip, std::vector<double>* share) {
+  // Group g's share of phi from its units, leaving out units[k] with k % parts == part (none when
+  // parts is 0).
+  void groupShare(size_t g, const std::vector<size_t>& units, size_t parts, size_t part, std::vector<double>* share) {
+    auto skipped = [&](size_t k) { return parts > 0 && k % parts == part; };
     const int n = n_;
     cellSum_.assign(size_t(n * (n + 1) * 2), 0.0);
     cellCount_.assign(size_t(n * (n + 1) * 2), 0);
     sizeSum_.assign(size_t(n + 1), 0.0);
     sizeCount_.assign(size_t(n + 1), 0);
+    int64_t kept = 0;
     for (size_t k = 0; k < units.size(); k++) {
-      if (k == skip) continue;
+      if (skipped(k)) continue;
+      kept++;
       for (int side = 0; side < 2; side++) {
-        const uint32_t m = mask(units[k], side);
-        const int s = popcount32(m);
+        const uint32_t msk = mask(units[k], side);
+        const int s = popcount32(msk);
         const double v = s_.values[2 * units[k] + size_t(side)];
         sizeSum_[size_t(s)] += v;
         sizeCount_[size_t(s)]++;
         for (int i = 0; i < n; i++) {
-          cellSum_[cell(i, s, (m >> i) & 1)] += v;
-          cellCount_[cell(i, s, (m >> i) & 1)]++;
+          cellSum_[cell(i, s, (msk >> i) & 1)] += v;
+          cellCount_[cell(i, s, (msk >> i) & 1)]++;
         }
       }
     }
@@ -74,7 +83,6 @@ class Svarm {
       sizes.push_back(h + 1);
       if (2 * (h + 1) != n) sizes.push_back(n - h - 1);
     }
-    const int64_t m = int64_t(units.size()) - (skip < units.size() ? 1 : 0);
     share->assign(size_t(n), 0.0);
     for (int i = 0; i < n; i++) {
       bool filled = true;
@@ -86,9 +94,9 @@ class Svarm {
       }
       // Horvitz-Thompson over the pairs, values centred on their size's mean
       for (size_t k = 0; k < units.size(); k++) {
-        if (k == skip) continue;
+        if (skipped(k)) continue;
         const size_t u = units[k];
-        const double e = expansionWeight((*s_.groups)[g], *s_.populations, s_.stratum[u], m);
+        const double e = expansionWeight((*s_.groups)[g], *s_.populations, s_.stratum[u], kept);
         for (int side = 0; side < 2; side++) {
           const uint32_t msk = mask(u, side);
           const int s = popcount32(msk);
