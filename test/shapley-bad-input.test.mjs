@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
+  backends,
   newlyAcquiredGains,
   questionGains,
   shapley,
@@ -31,6 +32,11 @@ describe('shapleyExact', () => {
       assertTypedError(() => shapleyExactSync(...args()), Class, code, argument);
       await assertRejects(shapleyExact(...args()), Class, code);
     });
+
+  test("backend 'cuda' without a device", { skip: backends().cuda !== null && 'a CUDA device is present' }, async () => {
+    assertTypedError(() => shapleyExactSync(new Float64Array(4), { backend: 'cuda' }), Error, 'ERR_INFOGAIN_CUDA_UNAVAILABLE');
+    await assertRejects(shapleyExact(new Float64Array(4), { backend: 'cuda' }), Error, 'ERR_INFOGAIN_CUDA_UNAVAILABLE');
+  });
 
   test('NaN and infinite values name their first index; the table is untouched', async () => {
     for (const [bad, text] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']]) {

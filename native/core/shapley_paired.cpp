@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "bits.h"
+#include "combinatorics.h"
 #include "shapley_design.h"
 #include "pair_sample.h"
 #include "strata.h"
@@ -22,23 +23,6 @@ namespace infogain {
 namespace {
 
 constexpr int kMinUnitsPerGroup = 3;
-
-double binomial(int n, int k) {
-  if (k < 0 || k > n) return 0;
-  double c = 1;
-  for (int j = 1; j <= k; j++) c = c * double(n - k + j) / double(j);
-  return std::round(c);
-}
-
-// A uniformly random coalition of h of the n players (Floyd's algorithm).
-uint32_t randomCoalition(Xoshiro256& rng, int n, int h) {
-  uint32_t s = 0;
-  for (int j = n - h; j < n; j++) {
-    const uint32_t t = uint32_t(rng.below(uint64_t(j) + 1));
-    s |= (s >> t) & 1 ? uint32_t(1) << j : uint32_t(1) << t;
-  }
-  return s;
-}
 
 struct PairUnit {
   uint32_t mask;  // the pair's canonical member
@@ -135,13 +119,9 @@ class PairedDesign : public Design {
       return true;
     }
     for (int tries = 0; tries < 100000; tries++) {
-      int k = 0;
-      if (G.strata.size() > 1) {
-        double x = rng_.uniform();
-        while (k + 1 < int(G.strata.size()) && x >= G.selectProb[size_t(k)]) x -= G.selectProb[size_t(k++)];
-      }
+      const int k = pickStratum(G, rng_);
       const int h = stratumSize(g, k);
-      const uint32_t s = canonical(randomCoalition(rng_, n_, h), h);
+      const uint32_t s = canonical(randomSubset(rng_, n_, h), h);
       if (store.asked(s)) continue;
       u->mask = s;
       u->k = int16_t(k);
@@ -150,22 +130,17 @@ class PairedDesign : public Design {
     return false;
   }
 
-  // Every pair of a one-stratum group, in random order.
+  // Every pair of a one-stratum group, in random order (middle stratum: the members holding player 0).
   void buildList(int g) {
     const int h = stratumSize(g, 0);
     std::vector<uint32_t>& list = lists_[size_t(g)];
-    const bool middle = 2 * h == n_;
-    // coalitions of size h (middle stratum: those holding player 0), by Gosper's hack
-    const int bits = middle ? n_ - 1 : n_, size = middle ? h - 1 : h;
-    uint64_t c = (uint64_t(1) << size) - 1;
-    const uint64_t limit = uint64_t(1) << bits;
-    while (c < limit) {
-      list.push_back(middle ? uint32_t(c << 1) | 1u : uint32_t(c));
-      if (c == 0) break;
-      const uint64_t low = c & (~c + 1), ripple = c + low;
-      c = (((ripple ^ c) >> 2) / low) | ripple;
+    if (2 * h == n_) {
+      subsetsOfSize(n_ - 1, h - 1, &list);
+      for (uint32_t& c : list) c = (c << 1) | 1u;
+    } else {
+      subsetsOfSize(n_, h, &list);
     }
-    for (size_t i = list.size(); i > 1; i--) std::swap(list[i - 1], list[rng_.below(i)]);
+    shuffle(&list, rng_);
   }
 
   int n_;
@@ -180,7 +155,6 @@ class PairedDesign : public Design {
   std::vector<PairUnit> units_;
   bool done_ = false;
 
-  friend struct PairedEstimate;
 };
 
 void PairedDesign::estimate(const CoalitionStore& store, DesignEstimate* out) const {

@@ -19,6 +19,7 @@
 #include <cmath>
 
 #include "bits.h"
+#include "combinatorics.h"
 #include "dense_solve.h"
 #include "shapley.h"
 #include "student_t.h"
@@ -32,12 +33,6 @@ const double kRidges[] = {1e-10, 1e-7, 1e-4, 1e-1};
 // leave-one-out proxies of 'regression-adjusted' to kFolds-fold ones.
 constexpr double kJackknifeWork = 2e9;
 constexpr int kFolds = 32;
-
-double binomial(int n, int k) {
-  double c = 1;
-  for (int j = 1; j <= k; j++) c = c * double(n - k + j) / double(j);
-  return std::round(c);
-}
 
 // The proxy: its parameters theta, the features of a coalition, its fit and its Shapley values.
 class Proxy {

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "bits.h"
+#include "combinatorics.h"
 #include "key_index.h"
 #include "shapley.h"
 #include "shapley_design.h"
@@ -20,12 +21,6 @@ namespace infogain {
 namespace {
 
 constexpr int kMinUnitsPerGroup = 3;
-
-double choose(int n, int k) {
-  double c = 1;
-  for (int j = 1; j <= k; j++) c = c * double(n - k + j) / double(j);
-  return std::round(c);
-}
 
 // x over the n-1 players other than i, as a mask over all n (bit i stays clear)
 uint32_t skipPlayer(uint32_t x, int i) {
@@ -44,7 +39,7 @@ class StratifiedDesign : public Design {
  public:
   explicit StratifiedDesign(const EstimatorOptions& opt)
       : n_(opt.players), rng_(opt.seed ^ 0x5354524154494649ull), weights_(semivalueWeights(n_, ShapleyIndex::Shapley)) {
-    for (int s = 0; s < n_; s++) populations_.push_back(choose(n_ - 1, s));
+    for (int s = 0; s < n_; s++) populations_.push_back(binomial(n_ - 1, s));
     const std::vector<double> equal(static_cast<size_t>(n_), 1.0);
     const int64_t perPlayer = (opt.budget - 2) / (2 * int64_t(n_));
     groups_ = allocateUnits(populations_, equal, perPlayer, kMinUnitsPerGroup, false);
@@ -128,18 +123,8 @@ class StratifiedDesign : public Design {
       return true;
     }
     for (int tries = 0; tries < 100000; tries++) {
-      int k = 0;
-      if (G.strata.size() > 1) {
-        double x = rng_.uniform();
-        while (k + 1 < int(G.strata.size()) && x >= G.selectProb[size_t(k)]) x -= G.selectProb[size_t(k++)];
-      }
-      const int s = sizeOf(g, k);
-      uint32_t x = 0;  // Floyd: s of the n-1 other players
-      for (int j = n_ - 1 - s; j < n_ - 1; j++) {
-        const uint32_t t = uint32_t(rng_.below(uint64_t(j) + 1));
-        x |= (x >> t) & 1 ? uint32_t(1) << j : uint32_t(1) << t;
-      }
-      const uint32_t S = skipPlayer(x, i);
+      const int k = pickStratum(G, rng_);
+      const uint32_t S = skipPlayer(randomSubset(rng_, n_ - 1, sizeOf(g, k)), i);
       if (taken_.find((uint64_t(i) << 32) | S) >= 0) continue;
       u->without = S;
       u->k = int8_t(k);
@@ -148,19 +133,11 @@ class StratifiedDesign : public Design {
     return false;
   }
 
+  // Every S of size s without player i, in random order.
   void buildList(int i, int s, std::vector<uint32_t>* list) {
-    if (s == 0) {
-      list->push_back(0);
-      return;
-    }
-    uint64_t c = (uint64_t(1) << s) - 1;
-    const uint64_t limit = uint64_t(1) << (n_ - 1);
-    while (c < limit) {
-      list->push_back(skipPlayer(uint32_t(c), i));
-      const uint64_t low = c & (~c + 1), ripple = c + low;
-      c = (((ripple ^ c) >> 2) / low) | ripple;
-    }
-    for (size_t j = list->size(); j > 1; j--) std::swap((*list)[j - 1], (*list)[rng_.below(j)]);
+    subsetsOfSize(n_ - 1, s, list);
+    for (uint32_t& c : *list) c = skipPlayer(c, i);
+    shuffle(list, rng_);
   }
 
   int n_;

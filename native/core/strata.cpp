@@ -99,6 +99,15 @@ std::vector<Group> allocateUnits(const std::vector<double>& populations, const s
   return groups;
 }
 
+int pickStratum(const Group& g, Xoshiro256& rng) {
+  int k = 0;
+  if (g.strata.size() > 1) {
+    double x = rng.uniform();
+    while (k + 1 < int(g.strata.size()) && x >= g.selectProb[size_t(k)]) x -= g.selectProb[size_t(k++)];
+  }
+  return k;
+}
+
 GroupSchedule::GroupSchedule(const std::vector<Group>& groups) : groups_(groups), taken_(groups.size(), 0) {}
 
 int GroupSchedule::next() {

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "xoshiro.h"
+
 namespace infogain {
 
 struct Group {
@@ -25,6 +27,9 @@ struct Group {
 // forceFirst: enumerate stratum 0 first whenever the units cover it (extremes-first designs).
 std::vector<Group> allocateUnits(const std::vector<double>& populations, const std::vector<double>& weights,
                                  int64_t units, int minUnitsPerGroup, bool forceFirst);
+
+// A stratum of group g (an index into g.strata) drawn with the group's selection probabilities.
+int pickStratum(const Group& g, Xoshiro256& rng);
 
 // Interleaves the groups so that any prefix of the plan holds each group's share: the next unit
 // goes to the group whose next unit is due first. Groups keep getting units past their plan
