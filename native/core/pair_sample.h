@@ -1,8 +1,9 @@
 // The complete units of a paired coalition design (shapley_paired.cpp): complement pairs
 // {S, N \ S} with their values, the group and stratum each was drawn from, and the design's
-// strata (strata.h). The estimators over them live in shapley_regression.cpp and shapley_svarm.cpp.
+// strata (strata.h), and what the estimators over them share.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "shapley_design.h"
@@ -20,15 +21,17 @@ struct PairSample {
   std::vector<int> group, stratum;
 };
 
-struct ProxyTerms {
-  bool constrained = false;  // KernelSHAP's fit: f(S) = v(empty) + sum b_j with sum b = v(N) - v(empty)
-  bool bySize = false;       // one offset per coalition size, shrunk toward 0
-};
-
-// 'kernel' / 'leverage' (constrained) and 'regression-adjusted' (free) estimates.
-void regressionEstimate(const PairSample& sample, ProxyTerms terms, DesignEstimate* out);
-// 'svarm': post-stratified by size and membership.
+// The estimators: shapley_kernel.cpp, shapley_regression.cpp, shapley_svarm.cpp.
+void kernelEstimate(const PairSample& sample, DesignEstimate* out);
+void regressionAdjustedEstimate(const PairSample& sample, DesignEstimate* out);
 void svarmEstimate(const PairSample& sample, DesignEstimate* out);
+
+// Per group, its number of units (counts) and per unit, the pairs it stands for (expansion weight).
+std::vector<double> pairExpansions(const PairSample& s, std::vector<int64_t>* counts);
+
+// y[i] = scale * sum_{S in unit u} c_i(S) (v(S) - proxy(S)), c_i(S) = w(|S|-1) if i in S, else -w(|S|).
+void pairTerms(const PairSample& s, size_t u, const std::vector<double>& w, double scale,
+               const std::function<double(uint32_t)>& proxy, double* y);
 
 // Stratified jackknife variance from replicate estimates: reps[g] holds R estimates (R x n), each
 // without one of R equal parts of group g's m units (R = m: delete one unit). Enumerated groups

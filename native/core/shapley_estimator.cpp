@@ -121,7 +121,6 @@ Status ShapleyEstimator::nextBatch(int64_t max, std::vector<uint32_t>* out) {
       queue_.push_back(m);
     }
   }
-  handedOut_ = int64_t(queueHead_);
   return Status::Ok();
 }
 

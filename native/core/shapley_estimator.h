@@ -90,7 +90,6 @@ class ShapleyEstimator {
   size_t queueHead_ = 0;
   int64_t spent_ = 0;            // what the budget counts so far
   int64_t calls_ = 0;
-  int64_t handedOut_ = 0;
   bool started_ = false;
   bool finished_ = false;
 };

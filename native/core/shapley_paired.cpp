@@ -8,7 +8,7 @@
 // enumerated) and neighbouring strata too thin for a variance merged into groups (strata.h).
 // Units are drawn without replacement and interleaved across groups, so any prefix of the plan
 // is itself a stratified sample (an early stop on `tolerance` leaves a valid estimate).
-// The estimators over the complete pairs: shapley_regression.cpp and shapley_svarm.cpp.
+// The estimators over the complete pairs: shapley_kernel.cpp, shapley_regression.cpp, shapley_svarm.cpp.
 #include <algorithm>
 #include <cmath>
 
@@ -180,10 +180,8 @@ void PairedDesign::estimate(const CoalitionStore& store, DesignEstimate* out) co
     sample.stratum.push_back(u.k);
   }
   if (method_ == ShapleyMethod::Svarm) return svarmEstimate(sample, out);
-  ProxyTerms terms;
-  terms.constrained = method_ != ShapleyMethod::RegressionAdjusted;
-  terms.bySize = !terms.constrained;
-  regressionEstimate(sample, terms, out);
+  if (method_ == ShapleyMethod::RegressionAdjusted) return regressionAdjustedEstimate(sample, out);
+  kernelEstimate(sample, out);
 }
 
 }  // namespace
