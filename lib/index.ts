@@ -45,3 +45,17 @@ export type { InfoGainInput, InfoGainResult, Turns } from './infoGain';
 export { beliefGain, beliefGainSync } from './beliefGain';
 export type { BeliefGainInput, BeliefGainResult } from './beliefGain';
 export type { Reduce, SpanOptions } from './spans';
+export { shapleyExact, shapleyExactSync, maxExactPlayers } from './shapley';
+export type { SemivalueIndex, ShapleyExactOptions } from './shapley';
+export { ShapleyEstimator, shapley, shapleyMethods } from './shapley-estimator';
+export type {
+  PromedReferenceOptions,
+  ShapleyEstimate,
+  ShapleyEstimatorOptions,
+  ShapleyMethod,
+  ShapleyOptions,
+  SizeDistribution,
+  ValueFunction,
+} from './shapley-estimator';
+export { newlyAcquiredGains, questionGains, shapleyWeights } from './promed';
+export type { QuestionGainsOptions, ShapleyWeightsOptions } from './promed';

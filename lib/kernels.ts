@@ -22,6 +22,7 @@ export const poolKernels = [
   'topkKL',
   'infoGain',
   'beliefGain',
+  'shapleyExact',
 ] as const;
 
 export type PoolKernel = (typeof poolKernels)[number];

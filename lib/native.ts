@@ -50,6 +50,10 @@ export interface Binding {
   infoGainSync(input: object): InfoGainNative;
   beliefGain(input: object): Promise<BeliefGainNative>;
   beliefGainSync(input: object): BeliefGainNative;
+  shapleyExact(values: Float64Array, options: object): Promise<{ phi: Float64Array }>;
+  shapleyExactSync(values: Float64Array, options: object): { phi: Float64Array };
+  /** new ShapleyEstimator(options): see lib/shapley-estimator.ts. */
+  ShapleyEstimator: unknown;
   [name: string]: unknown;
 }
 

@@ -8,6 +8,7 @@
 #include "../core/dtype.h"
 #include "../core/kl_divergence.h"
 #include "../core/logprobs.h"
+#include "../core/shapley.h"
 #include "../core/status.h"
 
 namespace infogain {
@@ -35,6 +36,8 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
 
 // Same contract as infogain::klDivergence; p and q in host memory (pageable or pinned).
 Status klDivergence(const LogitsView& p, const LogitsView& q, const KLOptions& opt, float* out);
+// Same contract as infogain::shapleyExact; values in host memory (pageable or pinned).
+Status shapleyExact(const double* values, int64_t length, ShapleyIndex index, double* phi);
 
 }  // namespace cuda
 }  // namespace infogain

@@ -17,6 +17,7 @@ Status tokenLogprobs(const LogitsView&, const int32_t*, const TokenLogprobsOptio
 }
 
 Status klDivergence(const LogitsView&, const LogitsView&, const KLOptions&, float*) { return unavailable(); }
+Status shapleyExact(const double*, int64_t, ShapleyIndex, double*) { return unavailable(); }
 
 }  // namespace cuda
 }  // namespace infogain

@@ -11,6 +11,7 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerAdvantages(env, exports);
   infogain::registerDivergence(env, exports);
   infogain::registerGains(env, exports);
+  infogain::registerShapley(env, exports);
   return exports;
 }
 

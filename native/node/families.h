@@ -10,5 +10,6 @@ void registerLogprobs(Napi::Env env, Napi::Object exports);
 void registerAdvantages(Napi::Env env, Napi::Object exports);
 void registerDivergence(Napi::Env env, Napi::Object exports);
 void registerGains(Napi::Env env, Napi::Object exports);
+void registerShapley(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain

@@ -1,0 +1,156 @@
+// The exact semivalue transform, O(n 2^n) with one read of the table.
+// The table is viewed as 2^H rows of 2^L values (mask = high bits << L | low bits). For a row whose
+// high part h has p players, every weight depends on p and the low part only, so:
+//  - a high player j gets, from row h, +sum_l w(p-1+|l|) v[h,l] if j in h, -sum_l w(p+|l|) v[h,l] if not:
+//    two dot products per row against tables that depend on p only;
+//  - a low player gets sum over rows of a signed weighted sum that depends on (p, l) only, so the rows
+//    are first summed per p (R[p][l]) and the low players are computed once from R.
+// Values are taken relative to v(empty set), which leaves every semivalue unchanged (the weights of
+// one player sum to zero over the lattice) and keeps large offsets (log-probs near -50) from
+// costing precision.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "bits.h"
+#include "parallel.h"
+#include "shapley.h"
+
+namespace infogain {
+
+std::vector<double> semivalueWeights(int n, ShapleyIndex index) {
+  std::vector<double> w(size_t(n > 0 ? n : 0));
+  if (n <= 0) return w;
+  if (index == ShapleyIndex::Banzhaf) {
+    double b = std::ldexp(1.0, -(n - 1));
+    for (auto& x : w) x = b;
+    return w;
+  }
+  // w(s) = s! (n-1-s)! / n!, built from both ends toward the middle so the two halves are mirror images
+  w[0] = 1.0 / n;
+  for (int s = 0; s + 1 < n; s++) w[size_t(s + 1)] = w[size_t(s)] * double(s + 1) / double(n - 1 - s);
+  for (int s = 0; s < n / 2; s++) w[size_t(n - 1 - s)] = w[size_t(s)];
+  return w;
+}
+
+Status checkShapleyExact(int64_t length, int* n) {
+  if (length < 1 || (length & (length - 1)) != 0)
+    return rangeError(codes::kShape, "values", -1,
+                      "values has " + std::to_string(length) + " elements: expected 2^n (one value per coalition)");
+  int k = lowestBit(uint64_t(length));
+  if (k > kMaxExactPlayers)
+    return rangeError(codes::kRange, "values", -1,
+                      "values has 2^" + std::to_string(k) + " elements: exact values are limited to n <= " +
+                          std::to_string(kMaxExactPlayers) + " players");
+  *n = k;
+  return Status::Ok();
+}
+
+int64_t firstNonFinite(const double* values, int64_t length) {
+  for (int64_t i = 0; i < length; i++)
+    if (!std::isfinite(values[i])) return i;
+  return -1;
+}
+
+Status nonFiniteValueError(const char* argument, const double* values, int64_t length) {
+  int64_t bad = firstNonFinite(values, length);
+  if (bad < 0)
+    return rangeError(codes::kNonFinite, argument, -1,
+                      std::string(argument) + ": the values are too large, the result overflows float64");
+  double x = values[bad];
+  return rangeError(codes::kNonFinite, argument, bad,
+                    std::string(argument) + "[" + std::to_string(bad) + "] is " +
+                        (std::isnan(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity"));
+}
+
+namespace {
+
+struct RowLayout {
+  int n, L, H;
+  int64_t rows, rowLen;
+  explicit RowLayout(int players) : n(players) {
+    L = n < 10 ? n : 10;
+    H = n - L;
+    rows = int64_t(1) << H;
+    rowLen = int64_t(1) << L;
+  }
+};
+
+// One task's share of rows [begin, end): adds its contribution to phi (length n).
+void exactRows(const RowLayout& g, const double* values, double shift, const std::vector<double>& w,
+               const std::vector<double>& highWeights, int64_t begin, int64_t end, double* phi) {
+  const int64_t len = g.rowLen;
+  std::vector<double> R(size_t((g.H + 1) * len), 0.0);
+  auto weightRow = [&](int q) { return highWeights.data() + (q + 1) * len; };  // q in [-1, H]
+  for (int64_t h = begin; h < end; h++) {
+    const int p = popcount64(uint64_t(h));
+    const double* x = values + h * len;
+    const double* wa = weightRow(p - 1);
+    const double* wb = weightRow(p);
+    double* r = R.data() + p * len;
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    int64_t l = 0;
+    for (; l + 4 <= len; l += 4) {
+      double x0 = x[l] - shift, x1 = x[l + 1] - shift, x2 = x[l + 2] - shift, x3 = x[l + 3] - shift;
+      r[l] += x0, r[l + 1] += x1, r[l + 2] += x2, r[l + 3] += x3;
+      a0 += wa[l] * x0, a1 += wa[l + 1] * x1, a2 += wa[l + 2] * x2, a3 += wa[l + 3] * x3;
+      b0 += wb[l] * x0, b1 += wb[l + 1] * x1, b2 += wb[l + 2] * x2, b3 += wb[l + 3] * x3;
+    }
+    for (; l < len; l++) {
+      double xl = x[l] - shift;
+      r[l] += xl;
+      a0 += wa[l] * xl;
+      b0 += wb[l] * xl;
+    }
+    const double a = (a0 + a1) + (a2 + a3), b = (b0 + b1) + (b2 + b3);
+    for (int j = 0; j < g.H; j++) phi[g.L + j] += (h >> j) & 1 ? a : -b;
+  }
+  // low players from the per-popcount row sums
+  auto wAt = [&](int s) { return s >= 0 && s < g.n ? w[size_t(s)] : 0.0; };
+  for (int p = 0; p <= g.H; p++) {
+    const double* r = R.data() + p * len;
+    for (int64_t l = 0; l < len; l++) {
+      if (r[l] == 0.0) continue;
+      const int s = p + popcount64(uint64_t(l));
+      const double plus = wAt(s - 1) * r[l], minus = wAt(s) * r[l];
+      for (int i = 0; i < g.L; i++) phi[i] += (l >> i) & 1 ? plus : -minus;
+    }
+  }
+}
+
+}  // namespace
+
+Status shapleyExact(const double* values, int64_t length, ShapleyIndex index, double* phi) {
+  int n = 0;
+  Status st = checkShapleyExact(length, &n);
+  if (!st.ok()) return st;
+  if (n == 0) return Status::Ok();
+  const RowLayout g(n);
+  const std::vector<double> w = semivalueWeights(n, index);
+  // highWeights[q + 1][l] = w(q + |l|) for q in [0, H - 1]; rows q = -1 and q = H are zero
+  std::vector<double> highWeights(size_t((g.H + 2) * g.rowLen), 0.0);
+  for (int q = 0; q < g.H; q++)
+    for (int64_t l = 0; l < g.rowLen; l++)
+      highWeights[size_t((q + 1) * g.rowLen + l)] = w[size_t(q + popcount64(uint64_t(l)))];
+
+  // A fixed task count (not the thread count) so the summation order, and the result, never vary.
+  const int64_t tasks = g.rows >= 64 && length >= (int64_t(1) << 16) ? 64 : 1;
+  std::vector<double> partial(size_t(tasks * n), 0.0);
+  const double shift = values[0];
+  parallelFor(tasks, [&](int64_t t) {
+    int64_t begin = g.rows * t / tasks, end = g.rows * (t + 1) / tasks;
+    exactRows(g, values, shift, w, highWeights, begin, end, partial.data() + t * n);
+  });
+  bool finite = true;
+  for (int i = 0; i < n; i++) {
+    double sum = 0;
+    for (int64_t t = 0; t < tasks; t++) sum += partial[size_t(t * n + i)];
+    phi[i] = sum;
+    finite = finite && std::isfinite(sum);
+  }
+  // every value has a non-zero weight for every player, so a NaN or infinity anywhere shows here
+  if (!finite) return nonFiniteValueError("values", values, length);
+  return Status::Ok();
+}
+
+}  // namespace infogain

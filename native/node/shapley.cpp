@@ -1,0 +1,167 @@
+// shapleyExact(values, options) -> Float64Array, and the ShapleyEstimator class
+// (nextBatch / observe / estimate over native/core/shapley_estimator.h).
+#include "../core/shapley.h"
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../core/shapley_estimator.h"
+#include "../cuda/cuda.h"
+#include "args.h"
+#include "backend.h"
+#include "errors.h"
+#include "families.h"
+#include "run.h"
+
+namespace infogain {
+namespace {
+
+template <class T>
+T* typedOfKind(Napi::Env env, Napi::Value v, const char* name, napi_typedarray_type kind, const char* kindName,
+               size_t* length) {
+  TypedView view = typedArg(env, v, name);
+  if (view.type != kind) throwType(env, name, std::string(name) + " must be a " + kindName);
+  *length = view.length;
+  return static_cast<T*>(view.data);
+}
+
+Napi::Float64Array poisonedFloat64(Napi::Env env, size_t length) {
+  Napi::Float64Array a = Napi::Float64Array::New(env, length);
+  for (size_t i = 0; i < length; i++) a[i] = NAN;
+  return a;
+}
+
+Napi::Value ShapleyExact(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  size_t length = 0;
+  const double* values = typedOfKind<double>(env, info[0], "values", napi_float64_array, "Float64Array", &length);
+  Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  const double indexCode = numberProp(o, "index", 0);
+  if (indexCode != 0 && indexCode != 1) throwRange(env, codes::kRange, "index", -1, "index must be 'shapley' or 'banzhaf'");
+  const ShapleyIndex index = ShapleyIndex(int(indexCode));
+  int n = 0;
+  Status st = checkShapleyExact(int64_t(length), &n);
+  if (!st.ok()) throwStatus(env, st);
+  const Backend backend = backendArg(env, o);
+  // 'auto' takes the GPU from n = 16 on (512 KiB of values); below, the copy costs more than the pass
+  const bool cuda = backend == Backend::Auto ? n >= 16 && cuda::available() : useCuda(env, backend, 0);
+  Napi::Float64Array phi = poisonedFloat64(env, size_t(n));
+  double* out = phi.Data();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("phi", phi);
+  return runKernel(
+      env, async,
+      [=] {
+        return cuda ? cuda::shapleyExact(values, int64_t(length), index, out)
+                    : shapleyExact(values, int64_t(length), index, out);
+      },
+      result, {info[0]});
+}
+
+class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "ShapleyEstimator",
+                       {InstanceMethod("nextBatch", &EstimatorWrap::NextBatch), InstanceMethod("observe", &EstimatorWrap::Observe),
+                        InstanceMethod("estimate", &EstimatorWrap::Estimate), InstanceMethod("pending", &EstimatorWrap::Pending),
+                        InstanceMethod("done", &EstimatorWrap::Done), InstanceMethod("method", &EstimatorWrap::Method)});
+  }
+
+  explicit EstimatorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EstimatorWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) throwType(env, "options", "options must be an object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    EstimatorOptions opt;
+    opt.players = int(integerProp(env, o, "players"));
+    opt.method = ShapleyMethod(int(integerProp(env, o, "method")));
+    opt.budget = integerProp(env, o, "budget");
+    opt.seed = uint64_t(integerProp(env, o, "seed"));
+    opt.tolerance = numberProp(o, "tolerance", 0);
+    opt.cache = boolProp(o, "cache", true);
+    opt.sizes = SizeDistribution(int(integerProp(env, o, "sizes")));
+    opt.maxPermutations = int(integerProp(env, o, "maxPermutations"));
+    opt.minPermutations = int(integerProp(env, o, "minPermutations"));
+    opt.promedTolerance = numberProp(o, "promedTolerance", 1e-2);
+    opt.truncation = numberProp(o, "truncation", 1e-2);
+    Status st = ShapleyEstimator::create(opt, &estimator_);
+    if (!st.ok()) throwStatus(env, st);
+  }
+
+ private:
+  static int64_t integerProp(Napi::Env env, Napi::Object o, const char* key) {
+    Napi::Value v = o.Get(key);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0)
+      throwRange(env, codes::kRange, key, -1, std::string(key) + " must be a non-negative integer");
+    return int64_t(d);
+  }
+
+  Napi::Value NextBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(max >= 0) || max != std::floor(max)) throwRange(env, codes::kRange, "max", -1, "max must be an integer >= 0");
+    std::vector<uint32_t> masks;
+    Status st = estimator_->nextBatch(max > 1e15 ? int64_t(1e15) : int64_t(max), &masks);
+    if (!st.ok()) throwStatus(env, st);
+    Napi::Uint32Array out = Napi::Uint32Array::New(env, masks.size());
+    for (size_t k = 0; k < masks.size(); k++) out[k] = masks[k];
+    return out;
+  }
+
+  Napi::Value Observe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t nm = 0, nv = 0;
+    const uint32_t* masks = typedOfKind<uint32_t>(env, info[0], "masks", napi_uint32_array, "Uint32Array", &nm);
+    const double* values = typedOfKind<double>(env, info[1], "values", napi_float64_array, "Float64Array", &nv);
+    if (nm != nv)
+      throwRange(env, codes::kShape, "values", -1,
+                 "values has " + std::to_string(nv) + " elements, masks has " + std::to_string(nm));
+    Status st = estimator_->observe(masks, values, int64_t(nm));
+    if (!st.ok()) throwStatus(env, st);
+    return env.Undefined();
+  }
+
+  Napi::Value Estimate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ShapleyEstimate e;
+    Status st = estimator_->estimate(&e);
+    if (!st.ok()) throwStatus(env, st);
+    Napi::Float64Array phi = Napi::Float64Array::New(env, e.phi.size());
+    Napi::Float64Array stderr_ = Napi::Float64Array::New(env, e.standardError.size());
+    for (size_t i = 0; i < e.phi.size(); i++) {
+      phi[i] = e.phi[i];
+      stderr_[i] = e.standardError[i];
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("phi", phi);
+    out.Set("stderr", stderr_);
+    out.Set("evaluations", Napi::Number::New(env, double(e.evaluations)));
+    out.Set("calls", Napi::Number::New(env, double(e.calls)));
+    out.Set("units", Napi::Number::New(env, double(e.units)));
+    out.Set("converged", Napi::Boolean::New(env, e.converged));
+    out.Set("exact", Napi::Boolean::New(env, e.exact));
+    out.Set("method", Napi::String::New(env, methodName(e.method)));
+    return out;
+  }
+
+  Napi::Value Pending(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(estimator_->pending()));
+  }
+  Napi::Value Done(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), estimator_->done()); }
+  Napi::Value Method(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), methodName(estimator_->method()));
+  }
+
+  std::unique_ptr<ShapleyEstimator> estimator_;
+};
+
+}  // namespace
+
+void registerShapley(Napi::Env env, Napi::Object exports) {
+  exportKernel(env, exports, "shapleyExact", ShapleyExact);
+  exports.Set("ShapleyEstimator", EstimatorWrap::define(env));
+}
+
+}  // namespace infogain
