@@ -59,3 +59,11 @@ export type {
 } from './shapley-estimator';
 export { newlyAcquiredGains, questionGains, shapleyWeights } from './promed';
 export type { QuestionGainsOptions, ShapleyWeightsOptions } from './promed';
+export { OnnxScorer, bundledModel } from './scorer';
+export type { OnnxScorerOptions, Spans } from './scorer';
+export { byteTokenizer, loadTokenizer } from './tokenizer';
+export type { TextTokenizer } from './tokenizer';
+export { parseRollout, tokenizeRollout, RolloutLineError } from './rollouts';
+export type { Rollout, Text, TokenizedRollout, Turn } from './rollouts';
+export { defaultScoreOptions, finishScores, scoreChunk } from './score';
+export type { RolloutScore, ScoreOptions, TurnScore } from './score';

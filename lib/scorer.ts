@@ -35,6 +35,28 @@ export const bundledModel = {
 /** [start, end) pairs, flattened. */
 export type Spans = Int32Array;
 
+/** One forward pass of right-padded sequences (padding after the tokens cannot affect them: causal). */
+async function forward(
+  ort: Ort,
+  session: import('onnxruntime-node').InferenceSession,
+  wantsMask: boolean,
+  batch: Int32Array[],
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  const length = Math.max(...batch.map((s) => s.length));
+  const ids = new BigInt64Array(batch.length * length);
+  const mask = wantsMask ? new BigInt64Array(batch.length * length) : undefined;
+  batch.forEach((seq, b) => {
+    for (let j = 0; j < seq.length; j++) {
+      ids[b * length + j] = BigInt(seq[j]);
+      if (mask) mask[b * length + j] = 1n;
+    }
+  });
+  const feeds: Record<string, import('onnxruntime-node').Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch.length, length]) };
+  if (mask) feeds.attention_mask = new ort.Tensor('int64', mask, [batch.length, length]);
+  const out = await session.run(feeds, ['logits']);
+  return { data: out.logits.data as Float32Array, dims: out.logits.dims };
+}
+
 export class OnnxScorer {
   private constructor(
     private readonly ort: Ort,
@@ -77,8 +99,7 @@ export class OnnxScorer {
     const extra = session.inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask');
     if (extra.length) throw plainError('ERR_INFOGAIN_MODEL', `the model needs inputs infogain does not provide: ${extra.join(', ')}`);
     const wantsMask = session.inputNames.includes('attention_mask');
-    const scorer = new OnnxScorer(ort, session, tokenizer, 0, maxLength, batchSize, wantsMask);
-    const probe = await scorer.forward([Int32Array.of(0)]);
+    const probe = await forward(ort, session, wantsMask, [Int32Array.of(0)]);
     const vocab = probe.dims[2];
     if (probe.dims.length !== 3 || !(vocab >= 1)) throw plainError('ERR_INFOGAIN_MODEL', `the model's logits have shape [${probe.dims}], expected [batch, length, vocab]`);
     if (tokenizer.vocabSize > vocab)
@@ -88,24 +109,6 @@ export class OnnxScorer {
 
   encode(text: string): Int32Array {
     return this.tokenizer.encode(text);
-  }
-
-  /** One forward pass of right-padded sequences (padding after the tokens cannot affect them: causal). */
-  private async forward(batch: Int32Array[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
-    const length = Math.max(...batch.map((s) => s.length));
-    const ids = new BigInt64Array(batch.length * length);
-    const mask = this.wantsMask ? new BigInt64Array(batch.length * length) : undefined;
-    batch.forEach((seq, b) => {
-      for (let j = 0; j < seq.length; j++) {
-        ids[b * length + j] = BigInt(seq[j]);
-        if (mask) mask[b * length + j] = 1n;
-      }
-    });
-    const feeds: Record<string, import('onnxruntime-node').Tensor> = { input_ids: new this.ort.Tensor('int64', ids, [batch.length, length]) };
-    if (mask) feeds.attention_mask = new this.ort.Tensor('int64', mask, [batch.length, length]);
-    const out = await this.session.run(feeds, ['logits']);
-    const logits = out.logits;
-    return { data: logits.data as Float32Array, dims: logits.dims };
   }
 
   private check(sequences: Int32Array[], spans: Spans[]): void {
@@ -144,7 +147,7 @@ export class OnnxScorer {
     for (let start = 0; start < order.length; start += this.batchSize) {
       const members = order.slice(start, start + this.batchSize).filter((i) => counts[i] > 0);
       if (!members.length) continue;
-      const out = await this.forward(members.map((i) => sequences[i]));
+      const out = await forward(this.ort, this.session, this.wantsMask, members.map((i) => sequences[i]));
       const length = out.dims[1], V = this.vocab;
       members.forEach((i, b) => {
         let row = rowOffset[i];

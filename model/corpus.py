@@ -5,7 +5,7 @@ them; the user answers (informative) or says nothing useful (uninformative). The
 message acknowledges what it learned ("paris, got it."), and its final action books with the
 revealed slots and `any` for the rest. So a revealed answer changes the agent's next action,
 and an unhelpful one does not: the signal InfoPO's information gain measures. The booking comes
-right after `A: `, so IGPO's belief in the true booking can be read after the prefix `\nA: `.
+right after `\nA: `, so IGPO's belief in the true booking can be read after that prefix at any step.
 
 Text is byte-level. A rollout is split the way infogain reads it:
   prompt, then turns of (action, observation); the last turn's action is the booking.
@@ -42,11 +42,11 @@ def booking(values):
 
 def dialogue(rng, intent, asked, informative):
     """One rollout: prompt, turns [(action, observation)], last action, and what was revealed."""
-    prompt = "U: " + rng.choice(REQUESTS) + "\n"
-    turns, revealed, ack, lead = [], {}, "", ""
+    prompt = "U: " + rng.choice(REQUESTS)
+    turns, revealed, ack = [], {}, ""
     for slot, helpful in zip(asked, informative):
-        action = f"{lead}A: {ack}{rng.choice(QUESTIONS[slot])}\nU: "
-        lead = "\n"  # the newline after an answer opens the agent's next message
+        # every agent message opens with "\nA: " (the newline ends the user's text)
+        action = f"\nA: {ack}{rng.choice(QUESTIONS[slot])}\nU: "
         if helpful:
             obs = rng.choice(INFORMATIVE).format(v=intent[slot])
             revealed[slot] = intent[slot]
@@ -55,7 +55,7 @@ def dialogue(rng, intent, asked, informative):
             obs = placeholder_like(rng) if rng.random() < 0.3 else rng.choice(UNINFORMATIVE)
             ack = "ok. "
         turns.append([action, obs])
-    final = f"{lead}A: {booking(revealed)}\n"
+    final = f"\nA: {booking(revealed)}\n"
     return prompt, turns, final, revealed
 
 

@@ -9,7 +9,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
-run('npx tsc -p tsconfig.json');
+run('npm run build:ts');
 run('npx cmake-js compile --out build');
 const from = path.join(root, 'build', 'Release', 'infogain.node');
 const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);

@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// The `infogain` command: `infogain score` (rollouts + a model -> dense rewards and advantages)
+// and `infogain bench` (the microbenchmarks). Exit codes: 0 done, 1 failed (model, tokenizer,
+// files), 2 bad input (arguments or rollout lines: every bad line is listed), 130 interrupted.
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { parseRollout, RolloutLineError, type Rollout } from './rollouts';
+import { defaultScoreOptions, finishScores, scoreChunk, type RolloutScore, type ScoreOptions } from './score';
+import { OnnxScorer } from './scorer';
+
+const root = join(__dirname, '..');
+const usage = `usage:
+  infogain score [rollouts.jsonl] [options]   dense rewards and advantages for rollout groups
+  infogain bench [suite ...]                  run the microbenchmarks and print their tables
+  infogain --help | --version
+
+score options (defaults in brackets):
+  --model FILE            causal LM in ONNX: input_ids [, attention_mask] -> logits [the bundled tiny model]
+  --tokenizer FILE        tokenizer.json for the model [UTF-8 bytes]
+  --out FILE              JSONL output, one line per rollout; '-' for stdout [rewards.jsonl]
+  --mode sampled|full     InfoPO gain from sampled-token log-ratios, or full-vocabulary KL [sampled]
+  --beta B                InfoPO intrinsic weight [0.5]
+  --gate-temperature T    InfoPO variance-gate temperature [0.5]
+  --temperature T         logits are divided by T when scoring [1]
+  --gamma G               IGPO turn discount [1]
+  --belief-mode prob|logprob   IGPO gain: exp(v) differences or v differences [prob]
+  --placeholder TEXT      what masks an observation [No information found.]
+  --belief-prefix TEXT    between the context and the ground truth when reading IGPO beliefs [\\nA: ]
+  --batch-size N          sequences per forward pass [8]
+  --threads N             onnxruntime threads [onnxruntime's choice]
+The rollout schema is in README.md; the bundled examples are examples/rollouts.jsonl.`;
+
+class UsageError extends Error {}
+
+function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
+  if (value === undefined) return fallback;
+  const v = Number(value);
+  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} must be ${what}, got '${value}'`);
+  return v;
+}
+
+function choice<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
+function readRollouts(path: string): Rollout[] {
+  const text = readFileSync(path, 'utf8');
+  const rollouts: Rollout[] = [];
+  const bad: RolloutLineError[] = [];
+  text.split('\n').forEach((line, i) => {
+    try {
+      const r = parseRollout(line, i + 1);
+      if (r) rollouts.push(r);
+    } catch (e) {
+      if (e instanceof RolloutLineError) bad.push(e);
+      else throw e;
+    }
+  });
+  if (bad.length) {
+    const shown = bad.slice(0, 20).map((e) => `  ${path}: ${e.message}`);
+    if (bad.length > 20) shown.push(`  ... and ${bad.length - 20} more`);
+    throw new UsageError(`${bad.length} bad rollout line${bad.length > 1 ? 's' : ''}; nothing was scored:\n${shown.join('\n')}`);
+  }
+  if (!rollouts.length) throw new UsageError(`${path} holds no rollouts`);
+  return rollouts;
+}
+
+/** A one-line progress bar on stderr, shown only on a terminal and only after the first second. */
+function progress(total: number) {
+  const start = Date.now();
+  const tty = process.stderr.isTTY;
+  let shown = false;
+  return {
+    update(done: number) {
+      const elapsed = (Date.now() - start) / 1000;
+      if (!tty || elapsed < 1) return;
+      shown = true;
+      const rate = done / elapsed, eta = rate > 0 ? (total - done) / rate : 0;
+      const width = 24, filled = Math.round((width * done) / total);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} rollouts  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)}s `);
+    },
+    end() {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}
+
+function summary(records: RolloutScore[]): string {
+  const byGroup = new Map<string, RolloutScore[]>();
+  for (const r of records) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
+  const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4) : '-');
+  const lines = ['| group | rollouts | mean reward | turns with IG | mean InfoPO IG | mean IGPO gain |', '| --- | --- | --- | --- | --- | --- |'];
+  const row = (name: string, rs: RolloutScore[]) => {
+    const ig = rs.flatMap((r) => r.turns.map((t) => t.infoGain).filter((v): v is number => v !== null));
+    const bg = rs.flatMap((r) => r.turns.map((t) => t.beliefGain).filter((v): v is number => v !== null));
+    lines.push(`| ${name} | ${rs.length} | ${mean(rs.map((r) => r.reward))} | ${ig.length} | ${mean(ig)} | ${mean(bg)} |`);
+  };
+  for (const [g, rs] of byGroup) row(g, rs);
+  row('all', records);
+  return lines.join('\n');
+}
+
+async function score(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' }, tokenizer: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' },
+      beta: { type: 'string' }, 'gate-temperature': { type: 'string' }, temperature: { type: 'string' },
+      gamma: { type: 'string' }, 'belief-mode': { type: 'string' }, placeholder: { type: 'string' },
+      'belief-prefix': { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`score takes one rollouts file, got ${positionals.length}`);
+  const input = positionals[0] ?? join(root, 'examples', 'rollouts.jsonl');
+  const o: ScoreOptions = {
+    mode: choice(values.mode, 'mode', ['sampled', 'full'] as const, defaultScoreOptions.mode),
+    beta: numberFlag(values.beta, 'beta', defaultScoreOptions.beta, (v) => v >= 0, 'a number >= 0'),
+    gateTemperature: numberFlag(values['gate-temperature'], 'gate-temperature', defaultScoreOptions.gateTemperature, (v) => v > 0, 'a number > 0'),
+    temperature: numberFlag(values.temperature, 'temperature', defaultScoreOptions.temperature, (v) => v > 0, 'a number > 0'),
+    gamma: numberFlag(values.gamma, 'gamma', defaultScoreOptions.gamma, (v) => v >= 0 && v <= 1, 'a number in [0, 1]'),
+    beliefMode: choice(values['belief-mode'], 'belief-mode', ['prob', 'logprob'] as const, defaultScoreOptions.beliefMode),
+    placeholder: values.placeholder ?? defaultScoreOptions.placeholder,
+    beliefPrefix: values['belief-prefix'] ?? defaultScoreOptions.beliefPrefix,
+  };
+  if (!o.placeholder) throw new UsageError('--placeholder must not be empty');
+  const batchSize = numberFlag(values['batch-size'], 'batch-size', 8, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  const threads = values.threads === undefined ? undefined : numberFlag(values.threads, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  const outPath = values.out ?? 'rewards.jsonl';
+
+  const rollouts = readRollouts(input);
+  const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads });
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);  // a second Ctrl-C: now
+    interrupted = true;
+    process.stderr.write('\ninterrupted: finishing the current batch, then writing the groups scored so far (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const bar = progress(rollouts.length);
+  const scored = [];
+  const chunk = Math.max(1, batchSize);
+  for (let i = 0; i < rollouts.length && !interrupted; i += chunk) {
+    scored.push(...(await scoreChunk(rollouts.slice(i, i + chunk), scorer, o)));
+    bar.update(scored.length);
+  }
+  bar.end();
+  process.off('SIGINT', onSigint);
+  await scorer.dispose();
+
+  // after an interrupt keep whole groups only: advantages are normalized within groups
+  let kept = rollouts.slice(0, scored.length);
+  if (interrupted) {
+    const unfinished = new Set(rollouts.slice(scored.length).map((r) => r.group));
+    const keep = kept.map((r) => !unfinished.has(r.group));
+    kept = kept.filter((_, i) => keep[i]);
+    scored.splice(0, scored.length, ...scored.filter((_, i) => keep[i]));
+  }
+  const records = kept.length ? finishScores(kept, scored, o) : [];
+  const out = outPath === '-' ? process.stdout : createWriteStream(outPath);
+  for (const r of records) out.write(JSON.stringify(r) + '\n');
+  if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end(() => resolve()).on('error', reject));
+  const report = outPath === '-' ? process.stderr : process.stdout;
+  if (records.length) report.write(summary(records) + '\n');
+  report.write(`${records.length} of ${rollouts.length} rollouts scored (mode ${o.mode})${outPath === '-' ? '' : `, written to ${outPath}`}\n`);
+  return interrupted ? 130 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version') {
+    console.log(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    return 0;
+  }
+  if (command === 'score') return score(rest);
+  if (command === 'bench') {
+    try {
+      execFileSync(process.execPath, [join(root, 'bench', 'run.js'), ...rest], { stdio: 'inherit' });
+      return 0;
+    } catch (e) {
+      return (e as { status?: number }).status ?? 1;
+    }
+  }
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: Error & { code?: string }) => {
+    if (e instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`infogain: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`infogain: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
