@@ -8,9 +8,14 @@
 #include <cstring>
 #include <random>
 
+#include "../../native/core/advantages.h"
+#include "../../native/core/kl_divergence.h"
 #include "../../native/core/logprobs.h"
+#include "../../native/core/shapley.h"
 #include "../../native/cuda/cuda.h"
+#include "../../native/cuda/kl_divergence.cuh"
 #include "../../native/cuda/logprobs.cuh"
+#include "../../native/cuda/shapley_exact.cuh"
 #include "harness.cuh"
 
 using namespace infogain;
@@ -207,6 +212,155 @@ static void timeTokenLogprobsHost(const Bandwidth& bw, DType dtype, int64_t rows
   }
 }
 
+// klDivergence, CUDA host path vs CPU, every direction and some dtype pairs.
+static void checkKL() {
+  std::mt19937 rng(777);
+  int checked = 0, before = failures;
+  for (auto dt : {std::pair<DType, DType>{DType::Float32, DType::Float32}, {DType::BFloat16, DType::BFloat16},
+                  {DType::BFloat16, DType::Float32}, {DType::Float16, DType::BFloat16}}) {
+    for (auto shape : {std::pair<int64_t, int64_t>{2, 151936}, {300, 1000}, {7, 5}}) {
+      auto [rows, vocab] = shape;
+      auto p = randomLogits(rng, dt.first, rows, vocab), q = randomLogits(rng, dt.second, rows, vocab);
+      // the same -inf pattern on both sides keeps KL finite
+      for (KLDirection dir : {KLDirection::Forward, KLDirection::Reverse, KLDirection::Symmetric, KLDirection::JensenShannon}) {
+        KLOptions opt;
+        opt.direction = dir;
+        opt.temperature = 0.9f;
+        std::vector<float> c(static_cast<size_t>(rows), NAN), g(static_cast<size_t>(rows), NAN);
+        LogitsView pv{p.data(), rows, vocab, dt.first}, qv{q.data(), rows, vocab, dt.second};
+        Status a = klDivergence(pv, qv, opt, c.data()), b = cuda::klDivergence(pv, qv, opt, g.data());
+        if (a.ok() != b.ok()) {
+          std::printf("FAIL klDivergence status: cpu '%s' cuda '%s'\n", a.message.c_str(), b.message.c_str());
+          failures++;
+          continue;
+        }
+        for (size_t r = 0; a.ok() && r < c.size(); r++)
+          if (!close(g[r], c[r], std::fabs(c[r]))) {
+            std::printf("FAIL klDivergence dir %d %s/%s [%ld, %ld] row %zu: %g vs %g\n", int(dir), dtypeName(dt.first),
+                        dtypeName(dt.second), long(rows), long(vocab), r, g[r], c[r]);
+            failures++;
+            break;
+          }
+        checked++;
+      }
+    }
+  }
+  table.push_back({"klDivergence check vs CPU", fmt("%.0f cases", checked), "", "", "", failures > before ? "FAILED" : "rel err <= 1e-5"});
+}
+
+static void timeKL(cudaStream_t s, const Bandwidth& bw, int64_t rows, int64_t vocab) {
+  const size_t bytes = size_t(rows * vocab * 2);
+  void* bufs[4];
+  for (int i = 0; i < 4; i++) {
+    CK(cudaMalloc(&bufs[i], bytes));
+    harness::fill(bufs[i], bytes, 91u + i, true);
+  }
+  const int splits = cuda::tokenLogprobsSplits(rows, vocab, cuda::deviceInfo().multiprocessors);
+  float *out, *partial;
+  uint8_t* flags;
+  void* work;
+  float4* jsRows;
+  CK(cudaMalloc(&out, size_t(rows) * 4));
+  CK(cudaMalloc(&flags, size_t(rows)));
+  CK(cudaMalloc(&work, size_t(rows) * splits * cuda::klStateBytes()));
+  CK(cudaMalloc(&jsRows, size_t(rows) * sizeof(float4)));
+  CK(cudaMalloc(&partial, size_t(rows) * splits * 4));
+  for (KLDirection dir : {KLDirection::Forward, KLDirection::JensenShannon}) {
+    CK(cudaMemset(out, 0xff, size_t(rows) * 4));
+    double ms = harness::medianMs(s, 3, 12, [&](int i) {
+      cuda::KLLaunch l{bufs[(2 * i) % 4], bufs[(2 * i + 1) % 4], DType::BFloat16, DType::BFloat16, rows, vocab, 1.0f, dir,
+                       splits, out, flags, work, jsRows, partial, s};
+      CK(cuda::launchKL(l));
+    });
+    std::vector<float> host(static_cast<size_t>(rows));
+    CK(cudaMemcpy(host.data(), out, host.size() * 4, cudaMemcpyDeviceToHost));
+    bool written = std::all_of(host.begin(), host.end(), [](float f) { return std::isfinite(f) && f >= 0; });
+    if (!written) failures++;
+    double gbs = 2.0 * bytes / (ms * 1e6);
+    table.push_back({dir == KLDirection::Forward ? "klDivergence forward, device bf16 x bf16" : "klDivergence JS (two reads), device bf16",
+                     fmt("2 x [%.0f, ", double(rows)) + fmt("%.0f]", double(vocab)), fmt("%.3f ms", ms),
+                     fmt("%.0f GB/s", gbs), fmt("%.0f%% of copy", 100.0 * gbs / bw.copyGBs),
+                     written ? (dir == KLDirection::Forward ? "target >= 75%" : "") : "OUTPUT NOT WRITTEN"});
+  }
+  for (void* b : bufs) CK(cudaFree(b));
+  CK(cudaFree(out));
+  CK(cudaFree(flags));
+  CK(cudaFree(work));
+  CK(cudaFree(jsRows));
+  CK(cudaFree(partial));
+}
+
+// shapleyExact: CUDA vs CPU, then n = 20 and 25 timed (CPU, CUDA end to end, CUDA device-resident).
+static void shapley(cudaStream_t s) {
+  std::mt19937_64 rng(4242);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (int n : {10, 16, 20, 25}) {
+    const int64_t length = int64_t(1) << n;
+    std::vector<double> v(static_cast<size_t>(length));
+    for (auto& x : v) x = 3.0 + normal(rng);
+    std::vector<double> cpu(static_cast<size_t>(n)), gpu(static_cast<size_t>(n), NAN);
+    auto t0 = std::chrono::steady_clock::now();
+    Status a = shapleyExact(v.data(), length, ShapleyIndex::Shapley, cpu.data());
+    auto t1 = std::chrono::steady_clock::now();
+    Status b = cuda::shapleyExact(v.data(), length, ShapleyIndex::Shapley, gpu.data());  // warm
+    auto t2 = std::chrono::steady_clock::now();
+    b = cuda::shapleyExact(v.data(), length, ShapleyIndex::Shapley, gpu.data());
+    auto t3 = std::chrono::steady_clock::now();
+    double scale = 0;
+    for (double x : cpu) scale = std::fmax(scale, std::fabs(x));
+    bool ok = a.ok() && b.ok();
+    for (int i = 0; ok && i < n; i++) ok = std::fabs(gpu[size_t(i)] - cpu[size_t(i)]) <= 1e-9 * std::fmax(1.0, scale);
+    if (!ok) {
+      std::printf("FAIL shapleyExact n=%d: cpu '%s' cuda '%s' phi0 %g vs %g\n", n, a.message.c_str(), b.message.c_str(), gpu[0], cpu[0]);
+      failures++;
+    }
+    if (n < 20) continue;
+    double cpuMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    double hostMs = std::chrono::duration<double, std::milli>(t3 - t2).count();
+    // device-resident: the transform alone over values already on the GPU
+    double* dv;
+    double* partials;
+    const int blocks = cuda::deviceInfo().multiprocessors * 8;
+    CK(cudaMalloc(&dv, size_t(length) * 8));
+    CK(cudaMalloc(&partials, size_t(blocks) * n * 8));
+    CK(cudaMemcpy(dv, v.data(), size_t(length) * 8, cudaMemcpyHostToDevice));
+    auto coeff = cuda::semivalueCoefficients(n, ShapleyIndex::Shapley);
+    double devMs = harness::medianMs(s, 2, 10, [&](int) {
+      CK(cudaMemsetAsync(partials, 0, size_t(blocks) * n * 8, s));
+      CK(cuda::launchShapleyExact(dv, 0, length, n, coeff, v[0], blocks, partials, s));
+    });
+    CK(cudaFree(dv));
+    CK(cudaFree(partials));
+    table.push_back({"shapleyExact", fmt("n = %.0f", n), fmt("%.2f ms device", devMs), fmt("%.2f ms host->device", hostMs),
+                     fmt("CPU %.1f ms", cpuMs), ok ? (n == 25 ? "target < 10 ms" : "matches CPU") : "FAILED"});
+  }
+}
+
+// groupAdvantages is a CPU kernel: timed here on the device host's CPU for the record.
+static void groupAdvantagesCpu() {
+  const int64_t n = 1 << 20;
+  std::mt19937 rng(5);
+  std::vector<float> scores(static_cast<size_t>(n));
+  std::vector<int32_t> ids(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; i++) {
+    scores[size_t(i)] = float(rng() % 1000) / 1000.0f;
+    ids[size_t(i)] = int32_t(rng() % (n / 8));  // ragged groups, 8 on average
+  }
+  std::vector<float> out(static_cast<size_t>(n));
+  std::vector<double> ms;
+  for (int k = 0; k < 11; k++) {
+    GroupStats stats;
+    Grouping g;
+    g.ids = ids.data();
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = groupAdvantages(scores.data(), n, g, {}, out.data(), &stats);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!st.ok()) failures++;
+  }
+  std::sort(ms.begin(), ms.end());
+  table.push_back({"groupAdvantages grpo (CPU of this host)", "1M scores, ragged", fmt("%.2f ms", ms[ms.size() / 2]), "", "", ""});
+}
+
 int main(int argc, char** argv) {
   bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   if (!cuda::available()) {
@@ -227,6 +381,10 @@ int main(int argc, char** argv) {
   timeTokenLogprobs(s, bw, DType::BFloat16, quick ? 2048 : 16384, V, 3);
   timeTokenLogprobs(s, bw, DType::Float32, quick ? 2048 : 16384, V, 2);
   timeTokenLogprobsHost(bw, DType::BFloat16, quick ? 512 : 4096, V);
+  checkKL();
+  timeKL(s, bw, quick ? 1024 : 8192, V);
+  shapley(s);
+  groupAdvantagesCpu();
   harness::printTable(table);
   std::printf("\n%s: %d failures\n", failures ? "FAILED" : "ok", failures);
   return failures ? 1 : 0;

@@ -10,6 +10,7 @@
 
 #include "../core/kl_divergence.h"
 #include "device.cuh"
+#include "kl_divergence.cuh"
 #include "logprobs.cuh"
 #include "softmax_stats.cuh"
 #include "stream_rows.cuh"
@@ -202,26 +203,10 @@ __global__ void jsFinalizeKernel(int64_t rows, int splits, const float* partial,
   out[row] = fminf(fmaxf(0.5f * sum, 0.0f), kMaxJS);
 }
 
-// One chunk's launches; p, q, out, flags are the chunk's (device) rows, the rest scratch.
-struct Launch {
-  const void* p;
-  const void* q;
-  DType pt, qt;
-  int64_t rows, vocab;
-  float invT;
-  KLDirection direction;
-  int splits;
-  float* out;
-  uint8_t* flags;
-  KLState* work;     // [rows * splits]
-  float4* jsRows;    // [rows]
-  float* partial;    // [rows * splits]
-  cudaStream_t stream;
-};
-
 template <class EP, class EQ>
-cudaError_t launchPair(const Launch& l) {
+cudaError_t launchPair(const KLLaunch& l) {
   const auto* p = static_cast<const typename EP::T*>(l.p);
+  auto* work = static_cast<KLState*>(l.work);
   const auto* q = static_cast<const typename EQ::T*>(l.q);
   const bool js = l.direction == KLDirection::JensenShannon;
   for (int64_t first = 0; first < l.rows; first += 65535) {  // gridDim.y limit
@@ -229,13 +214,13 @@ cudaError_t launchPair(const Launch& l) {
     const dim3 grid(unsigned(l.splits), unsigned(n));
     if (l.direction == KLDirection::Symmetric)
       statsKernel<EP, EQ, true><<<grid, kBlockThreads, 0, l.stream>>>(p + first * l.vocab, q + first * l.vocab, l.vocab,
-                                                                      l.invT, l.splits, l.work + first * l.splits);
+                                                                      l.invT, l.splits, work + first * l.splits);
     else
       statsKernel<EP, EQ, false><<<grid, kBlockThreads, 0, l.stream>>>(p + first * l.vocab, q + first * l.vocab, l.vocab,
-                                                                       l.invT, l.splits, l.work + first * l.splits);
+                                                                       l.invT, l.splits, work + first * l.splits);
   }
   const unsigned rowBlocks = unsigned((l.rows + 255) / 256);
-  finalizeKernel<<<rowBlocks, 256, 0, l.stream>>>(l.rows, l.splits, l.invT, int(l.direction), l.work, l.out, l.jsRows,
+  finalizeKernel<<<rowBlocks, 256, 0, l.stream>>>(l.rows, l.splits, l.invT, int(l.direction), work, l.out, l.jsRows,
                                                  l.flags);
   if (js) {
     for (int64_t first = 0; first < l.rows; first += 65535) {
@@ -250,7 +235,7 @@ cudaError_t launchPair(const Launch& l) {
 }
 
 template <class EP>
-cudaError_t launchSecond(const Launch& l) {
+cudaError_t launchSecond(const KLLaunch& l) {
   switch (l.qt) {
     case DType::Float32: return launchPair<EP, F32>(l);
     case DType::Float16: return launchPair<EP, F16>(l);
@@ -258,15 +243,18 @@ cudaError_t launchSecond(const Launch& l) {
   }
 }
 
-cudaError_t launchKL(const Launch& l) {
+}  // namespace
+
+size_t klStateBytes() { return sizeof(KLState); }
+
+cudaError_t launchKL(const KLLaunch& l) {
+  if (l.rows == 0) return cudaSuccess;
   switch (l.pt) {
     case DType::Float32: return launchSecond<F32>(l);
     case DType::Float16: return launchSecond<F16>(l);
     default: return launchSecond<BF16>(l);
   }
 }
-
-}  // namespace
 
 Status klDivergence(const LogitsView& pIn, const LogitsView& qIn, const KLOptions& opt, float* out) {
   Status st = checkKLDivergence(pIn, qIn, opt);
@@ -298,8 +286,8 @@ Status klDivergence(const LogitsView& pIn, const LogitsView& qIn, const KLOption
 
   const HostMatrix inputs[2] = {{p.data, pRowBytes}, {q.data, qRowBytes}};
   st = streamRows(dev, inputs, 2, rows, [&](int64_t first, int64_t n, const void* const* device) -> Status {
-    Launch l{device[0], device[1], p.dtype, q.dtype, n, vocab, 1.0f / opt.temperature, direction, splits,
-             static_cast<float*>(dOut) + first, static_cast<uint8_t*>(dFlags) + first, static_cast<KLState*>(dWork),
+    KLLaunch l{device[0], device[1], p.dtype, q.dtype, n, vocab, 1.0f / opt.temperature, direction, splits,
+             static_cast<float*>(dOut) + first, static_cast<uint8_t*>(dFlags) + first, dWork,
              static_cast<float4*>(dRows), reinterpret_cast<float*>(static_cast<float4*>(dRows) + chunkRows), compute};
     IG_CUDA_TRY(launchKL(l));
     return Status::Ok();
