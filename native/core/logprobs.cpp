@@ -1,10 +1,10 @@
 #include "logprobs.h"
 
-#include <atomic>
 #include <cmath>
 #include <string>
 
 #include "cpu.h"
+#include "first_bad.h"
 #include "row_parallel.h"
 #include "softmax_stats.h"
 
@@ -57,7 +57,7 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
   Status st = checkTokenLogprobs(logits, targets, opt);
   if (!st.ok()) return st;
   const float invT = 1.0f / opt.temperature;
-  std::atomic<int64_t> firstBad{logits.rows};
+  FirstBad firstBad(logits.rows);
   auto skipped = [&](int64_t r) { return opt.hasIgnoreIndex && targets[r] == opt.ignoreIndex; };
 
   reduceRows<SoftmaxStats>(
@@ -75,8 +75,7 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
           return;
         }
         if (s.bad || !s.anyFinite()) {
-          int64_t cur = firstBad.load();
-          while (r < cur && !firstBad.compare_exchange_weak(cur, r)) {}
+          firstBad.report(r);
           return;
         }
         float logS = std::log(s.s);
@@ -87,7 +86,7 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
         if (out.entropy) out.entropy[r] = std::fmax(logS - s.w / s.s, 0.0f);  // >= 0 up to rounding
       });
 
-  if (firstBad.load() < logits.rows) return describeBadRow("logits", logits, firstBad.load(), invT);
+  if (firstBad.get() < logits.rows) return describeBadRow("logits", logits, firstBad.get(), invT);
   return Status::Ok();
 }
 
