@@ -103,10 +103,15 @@ static inline SoftmaxStats reduceLanes(const LaneStats<V>& st, float invTemperat
   SoftmaxStats r;
   for (int l = 0; l < V::W; l++) {
     SoftmaxStats lane;
-    lane.m = m[l] == kNoMax ? kNoMax : m[l] * invTemperature;
+    // A lane that saw a finite logit has s >= 1 (its max adds 2^0). Its max may be -FLT_MAX itself
+    // (a masked row), so kNoMax cannot tell an empty lane; and m / T may overflow, which is an error
+    // (describeBadRow names the logit), as on the GPU, where x / T is formed first.
+    const bool seen = s[l] > 0.0f;
+    lane.m = seen ? m[l] * invTemperature : kNoMax;
     lane.s = s[l];
     lane.w = w[l] * exp2c::kLn2;
-    lane.bad = !(s[l] == s[l]) || !(w[l] == w[l]) || m[l] == INFINITY;  // NaN or +inf came in
+    lane.bad = !(s[l] == s[l]) || !(w[l] == w[l]) || m[l] == INFINITY ||  // NaN or +inf came in
+               (seen && !std::isfinite(lane.m));
     r = mergeStats(r, lane);
   }
   return r;
