@@ -301,7 +301,7 @@ Status klDivergence(const LogitsView& pIn, const LogitsView& qIn, const KLOption
     Launch l{device[0], device[1], p.dtype, q.dtype, n, vocab, 1.0f / opt.temperature, direction, splits,
              static_cast<float*>(dOut) + first, static_cast<uint8_t*>(dFlags) + first, static_cast<KLState*>(dWork),
              static_cast<float4*>(dRows), reinterpret_cast<float*>(static_cast<float4*>(dRows) + chunkRows), compute};
-    IG_CUDA_TRY(launchKL(l));
+    IG_CUDA_TRY(launched(launchKL(l)));
     return Status::Ok();
   });
   if (!st.ok()) return st;

@@ -54,8 +54,9 @@ Napi::Value ShapleyExact(const Napi::CallbackInfo& info, bool async) {
   return runKernel(
       env, async,
       [=] {
-        return cuda ? cuda::shapleyExact(values, int64_t(length), index, out)
-                    : shapleyExact(values, int64_t(length), index, out);
+        return runOnBackend(
+            backend, cuda, [&] { return cuda::shapleyExact(values, int64_t(length), index, out); },
+            [&] { return shapleyExact(values, int64_t(length), index, out); });
       },
       result, {info[0]});
 }
@@ -74,15 +75,15 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     if (!info[0].IsObject()) throwType(env, "options", "options must be an object");
     Napi::Object o = info[0].As<Napi::Object>();
     EstimatorOptions opt;
-    opt.players = int(integerProp(env, o, "players"));
-    opt.method = ShapleyMethod(int(integerProp(env, o, "method")));
+    opt.players = intProp(env, o, "players");
+    opt.method = ShapleyMethod(intProp(env, o, "method"));
     opt.budget = integerProp(env, o, "budget");
     opt.seed = uint64_t(integerProp(env, o, "seed"));
     opt.tolerance = numberProp(o, "tolerance", 0);
     opt.cache = boolProp(o, "cache", true);
-    opt.sizes = SizeDistribution(int(integerProp(env, o, "sizes")));
-    opt.maxPermutations = int(integerProp(env, o, "maxPermutations"));
-    opt.minPermutations = int(integerProp(env, o, "minPermutations"));
+    opt.sizes = SizeDistribution(intProp(env, o, "sizes"));
+    opt.maxPermutations = intProp(env, o, "maxPermutations");
+    opt.minPermutations = intProp(env, o, "minPermutations");
     opt.promedTolerance = numberProp(o, "promedTolerance", 1e-2);
     opt.truncation = numberProp(o, "truncation", 1e-2);
     Status st = ShapleyEstimator::create(opt, &estimator_);
@@ -90,6 +91,12 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
   }
 
  private:
+  // An int option: values past INT32_MAX stay out of range for the core's checks (int() would wrap).
+  static int intProp(Napi::Env env, Napi::Object o, const char* key) {
+    const int64_t v = integerProp(env, o, key);
+    return v > INT32_MAX ? INT32_MAX : int(v);
+  }
+
   static int64_t integerProp(Napi::Env env, Napi::Object o, const char* key) {
     Napi::Value v = o.Get(key);
     const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
