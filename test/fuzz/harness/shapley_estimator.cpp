@@ -31,9 +31,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.players = src.byte() < 240 ? src.range<int>(1, 12) : smallInt(src, -1, 33);
   opt.method = ShapleyMethod(smallInt(src, 0, 11));
   const uint8_t b = src.byte();
-  opt.budget = b < 200 ? src.range<int64_t>(0, 300) : b < 250 ? src.range<int64_t>(0, 5000)
+  opt.budget = b < 200 ? src.range<int64_t>(0, 100) : b < 250 ? src.range<int64_t>(0, 5000)
                                                               : kMaxBudget + src.range<int64_t>(-1, 1);
   if (opt.budget > 5000 && opt.players > 14) opt.players = 14;  // keep one run short
+  // uncached, a budget far above 2^n is spent on units of cached coalitions inside one nextBatch
+  // (seconds for 2^25; test/RELIABILITY.md, finding 7)
+  if (opt.budget > 5000 && !opt.cache) opt.budget = 5000;
   opt.seed = src.range<uint64_t>(0, UINT64_MAX);
   opt.tolerance = src.byte() < 200 ? 0.0 : src.number();
   opt.cache = src.byte() < 200;
@@ -43,6 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.promedTolerance = src.byte() < 200 ? 1e-2 : src.number();
   opt.truncation = src.byte() < 200 ? 1e-2 : src.number();
 
+#ifdef FUZZ_DEBUG
+  std::fprintf(stderr, "players %d method %d budget %ld cache %d sizes %d maxPerm %d minPerm %d tol %g ptol %g trunc %g\n", opt.players,
+               int(opt.method), long(opt.budget), int(opt.cache), int(opt.sizes), opt.maxPermutations, opt.minPermutations,
+               opt.tolerance, opt.promedTolerance, opt.truncation);
+#endif
   std::unique_ptr<ShapleyEstimator> e;
   Status st = ShapleyEstimator::create(opt, &e);
   fuzz::checkStatus(st);
@@ -80,8 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(e->pending() >= 0);
   }
   // and the rest of the plan, observed with the game's values
-  for (int round = 0; round < 64 && !e->done(); round++) {
-    st = e->nextBatch(256, &batch);
+  for (int round = 0; round < 4 && !e->done(); round++) {
+    st = e->nextBatch(64, &batch);
     fuzz::checkStatus(st);
     if (batch.empty()) break;
     std::vector<double> values(batch.size());
