@@ -11,7 +11,7 @@ shift || true
 CXX=${FUZZ_CXX:-clang++-14}
 out=build-leaks
 mkdir -p "$out/obj" "$out/bin"
-flags=(-std=c++17 -O1 -g -fno-math-errno)
+flags=(-std=c++17 -O1 -g -gdwarf-4 -fno-math-errno)  # valgrind 3.19 does not read DWARF 5
 lib=$out/libcore.a
 if [ ! -f "$lib" ] || [ -n "$(find native/core -newer "$lib" -print -quit)" ]; then
   echo "== building native/core with $CXX -O1 -g"

@@ -91,10 +91,11 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
   }
 
  private:
-  // An int option: values past INT32_MAX stay out of range for the core's checks (int() would wrap).
+  // An int option; past INT32_MAX a RangeError (int() would wrap 2^32 + 3 to 3).
   static int intProp(Napi::Env env, Napi::Object o, const char* key) {
     const int64_t v = integerProp(env, o, key);
-    return v > INT32_MAX ? INT32_MAX : int(v);
+    if (v > INT32_MAX) throwRange(env, codes::kRange, key, -1, std::string(key) + " must be below 2^31");
+    return int(v);
   }
 
   static int64_t integerProp(Napi::Env env, Napi::Object o, const char* key) {

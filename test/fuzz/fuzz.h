@@ -120,6 +120,23 @@ class MaskOut {
   Buffer<uint8_t> buf_;
 };
 
+// True when every row of a logits matrix is one the kernels must accept at temperature T: each
+// element finite and |x| <= 1e4 or -inf, at least one finite, T in [1e-2, 1e2].
+inline bool plainLogits(const uint8_t* data, int64_t rows, int64_t vocab, infogain::DType t, float T) {
+  if (!(T >= 1e-2f && T <= 1e2f)) return false;
+  for (int64_t r = 0; r < rows; r++) {
+    bool finite = false;
+    for (int64_t j = 0; j < vocab; j++) {
+      const float x = infogain::loadAsFloat(data, t, r * vocab + j);
+      if (x == -__builtin_inff()) continue;
+      if (!(x >= -1e4f && x <= 1e4f)) return false;
+      finite = true;
+    }
+    if (!finite) return false;
+  }
+  return true;
+}
+
 inline void checkStatus(const infogain::Status& st) {
   using infogain::ErrorKind;
   if (st.ok()) return;
@@ -175,6 +192,8 @@ class Source {
     if (b < 224) return double(range<int32_t>(-1000, 1000)) / 64.0;
     return in_.ConsumeFloatingPoint<double>();
   }
+  // An option: its default most of the time, any double otherwise.
+  double option(double fallback) { return byte() < 200 ? fallback : number(); }
   // An index into [0, length), off by one on either side, or any int32.
   int32_t index(int64_t length) {
     const uint8_t b = byte();

@@ -22,6 +22,7 @@ class GroupingArg {
       src.fill(ids_, [&] { return src.byte() < 250 ? src.range<int32_t>(5000, 5003) * 100000 : src.anyInt32(); });
     } else {
       groupSize_ = src.byte() < 240 ? src.range<int64_t>(1, n > 0 ? n : 1) : src.range<int64_t>(-1, 2147483647);
+      src.fill(ids_, [] { return 0; });  // unused, but compared by unchanged()
     }
     ids_.seal();
   }

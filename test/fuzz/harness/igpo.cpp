@@ -24,11 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::GroupingArg grouping(src, rows);
   IgpoOptions opt;
   opt.normalization = IgpoNormalization(src.range<int>(0, 1));
-  auto option = [&](double fallback) { return src.byte() < 200 ? fallback : src.number(); };
-  opt.gamma = option(opt.gamma);
-  opt.eps = option(opt.eps);
-  opt.outcomeWeight = option(opt.outcomeWeight);
-  opt.gainWeight = option(opt.gainWeight);
+  opt.gamma = src.option(opt.gamma);
+  opt.eps = src.option(opt.eps);
+  opt.outcomeWeight = src.option(opt.outcomeWeight);
+  opt.gainWeight = src.option(opt.gainWeight);
   opt.normalizeByStd = src.flag();
 
   IgpoInput in;

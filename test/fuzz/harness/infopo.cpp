@@ -23,13 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   intrinsic.seal(), present.seal();
   fuzz::GroupingArg grouping(src, rows);
   InfopoOptions opt;
-  auto option = [&](double fallback) { return src.byte() < 200 ? fallback : src.number(); };
-  opt.beta = option(opt.beta);
-  opt.temperature = option(opt.temperature);
-  opt.decay = option(opt.decay);
-  opt.epoch = option(opt.epoch);
-  opt.eps = option(opt.eps);
-  opt.baselineStd = option(opt.baselineStd);
+  opt.beta = src.option(opt.beta);
+  opt.temperature = src.option(opt.temperature);
+  opt.decay = src.option(opt.decay);
+  opt.epoch = src.option(opt.epoch);
+  opt.eps = src.option(opt.eps);
+  opt.baselineStd = src.option(opt.baselineStd);
   opt.normalizeByStd = src.flag();
   opt.normalizeIntrinsic = src.flag();
 

@@ -32,6 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::FloatOut out(rows);
     st = klDivergence(pv, qv, opt, out.data());
     fuzz::checkStatus(st);
+    FUZZ_CHECK(st.ok() || !(fuzz::plainLogits(p.data(), rows, vocab, pt, opt.temperature) &&
+                            fuzz::plainLogits(q.data(), rows, vocab, qt, opt.temperature)));
     if (st.ok()) {
       FUZZ_CHECK(out.written() && out.noNaN());
       for (int64_t r = 0; r < rows; r++) FUZZ_CHECK(out[size_t(r)] >= 0.0f);

@@ -8,7 +8,6 @@ FUZZ_INIT
 
 namespace {
 
-double option(fuzz::Source& src, double fallback) { return src.byte() < 200 ? fallback : src.number(); }
 // integerProp: any integer of magnitude below 2^53
 int64_t integerOption(fuzz::Source& src, int64_t fallback) {
   const uint8_t b = src.byte();
@@ -26,9 +25,9 @@ void empg(fuzz::Source& src) {
   entropy.seal(), advantage.seal(), offsets.seal(), tokens.seal();
   EmpgInput in{entropy.data(), advantage.data(), offsets.data(), src.flag() ? tokens.data() : nullptr, steps, trajectories};
   EmpgOptions opt;
-  opt.k = option(src, opt.k);
-  opt.kf = option(src, opt.kf);
-  opt.zeta = option(src, opt.zeta);
+  opt.k = src.option(opt.k);
+  opt.kf = src.option(opt.kf);
+  opt.zeta = src.option(opt.zeta);
   opt.final = FinalNormalization(src.range<int>(0, 2));
   fuzz::FloatOut out(steps), scale(steps), bonus(steps);
   Status st = empgAdvantages(in, opt, out.data(), scale.data(), bonus.data());
@@ -47,7 +46,7 @@ void sar(fuzz::Source& src) {
   opt.useLog = src.flag();
   opt.useDenominator = src.byte() < 200;
   opt.useComparison = src.byte() < 200;
-  opt.clipValue = option(src, opt.clipValue);
+  opt.clipValue = src.option(opt.clipValue);
   fuzz::FloatOut out(n);
   Status st = sarRewards(conditioned.data(), unconditioned.data(), n, opt, out.data());
   fuzz::checkStatus(st);
@@ -67,10 +66,10 @@ void par(fuzz::Source& src) {
   ParInput in{rewards.data(), references.data(), src.flag() ? offsets.data() : nullptr, src.flag() ? lengths.data() : nullptr,
               n, refs};
   ParOptions opt;
-  opt.k = option(src, opt.k);
+  opt.k = src.option(opt.k);
   opt.maxReferences = integerOption(src, opt.maxReferences);
-  opt.lengthThreshold = option(src, opt.lengthThreshold);
-  opt.lengthPenalty = option(src, opt.lengthPenalty);
+  opt.lengthThreshold = src.option(opt.lengthThreshold);
+  opt.lengthPenalty = src.option(opt.lengthPenalty);
   fuzz::FloatOut out(n);
   Status st = parRewards(in, opt, out.data());
   fuzz::checkStatus(st);
@@ -87,7 +86,7 @@ void clipDelta(fuzz::Source& src) {
   rewards.seal(), offsets.seal();
   ClipDeltaOptions opt;
   opt.mode = ProcessRewardMode(src.range<int>(0, 2));
-  opt.eta = option(src, opt.eta);
+  opt.eta = src.option(opt.eta);
   opt.lastStep = DeltaLastStep(src.range<int>(0, 1));
   fuzz::FloatOut out(steps);
   Status st = clipDeltaRewards(rewards.data(), steps, offsets.data(), trajectories, opt, out.data());

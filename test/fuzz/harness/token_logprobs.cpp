@@ -26,10 +26,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const LogitsView view{logits.data(), rows, vocab, dtype};
   Status st = checkTokenLogprobs(view, targets.data(), opt);
   fuzz::checkStatus(st);
+  // valid targets, and rows and a temperature no kernel may reject: the call must succeed
+  bool targetsValid = true;
+  for (int64_t r = 0; r < rows; r++)
+    targetsValid &= (opt.hasIgnoreIndex && targets[size_t(r)] == opt.ignoreIndex) || (targets[size_t(r)] >= 0 && targets[size_t(r)] < vocab);
+  const bool mustSucceed = vocab >= 1 && targetsValid && fuzz::plainLogits(logits.data(), rows, vocab, dtype, opt.temperature);
+  FUZZ_CHECK(st.ok() || !mustSucceed);
   fuzz::FloatOut logprobs(rows), lse(rows), entropy(rows);
   if (st.ok()) {
     st = tokenLogprobs(view, targets.data(), opt, {logprobs.data(), lse.data(), wantEntropy ? entropy.data() : nullptr});
     fuzz::checkStatus(st);
+    FUZZ_CHECK(st.ok() || !mustSucceed);
     if (st.ok()) {
       FUZZ_CHECK(logprobs.written() && lse.written() && logprobs.noNaN() && lse.noNaN());
       if (wantEntropy) FUZZ_CHECK(entropy.written() && entropy.noNaN());
