@@ -65,3 +65,22 @@ describe('ShapleyEstimator binding: integer options above 2^31 (finding 8)', () 
     });
   }
 });
+
+describe('klDivergence: q = 0 in float32 under p > 0 is +Infinity, also past a 1e30 shift (finding 6)', () => {
+  for (const isa of isas) {
+    test(`${isa}: a q logit that sits FLT_MAX * T below its row max`, () => {
+      configure({ isa });
+      const p = { data: new Float32Array([0, 0]), rows: 1, vocab: 2 };
+      const q = { data: new Float32Array([0, -3e38]), rows: 1, vocab: 2 };
+      for (const direction of ['forward', 'symmetric']) assert.equal(klDivergenceSync(p, q, { temperature: 0.25, direction }).values[0], Infinity);
+      assert.equal(klDivergenceSync(q, p, { temperature: 0.25, direction: 'reverse' }).values[0], Infinity);
+      // and where the piece with the far q sits in an earlier block than the row max (long rows)
+      const vocab = 4096;
+      const longP = { data: new Float32Array(vocab), rows: 1, vocab };
+      const longQ = { data: new Float32Array(vocab).fill(-3e38).fill(0, 2048), rows: 1, vocab };
+      assert.equal(klDivergenceSync(longP, longQ, { temperature: 0.25 }).values[0], Infinity);
+      // a q logit far below, but whose probability is still > 0, stays finite
+      assert.ok(Number.isFinite(klDivergenceSync(p, { data: new Float32Array([0, -80]), rows: 1, vocab: 2 }).values[0]));
+    });
+  }
+});
