@@ -22,6 +22,11 @@ void parseTestFault(std::atomic<int>* faults) {
   if (std::strncmp(f, "launch", 6) == 0) faults[1] = n;
 }
 
+// cudaMalloc, or the test hook's injected failure.
+cudaError_t tryCudaMalloc(void** p, size_t bytes) {
+  return Device::get().injectFault(Device::Fault::Alloc) ? cudaErrorMemoryAllocation : cudaMalloc(p, bytes);
+}
+
 }  // namespace
 
 Status cudaStatus(cudaError_t err, const char* what) {
@@ -106,7 +111,7 @@ Status Device::deviceBuffer(int slot, size_t bytes, void** out) {
     if (device_[slot]) cudaFree(device_[slot]);
     device_[slot] = nullptr;
     deviceBytes_[slot] = 0;
-    IG_CUDA_TRY(injectFault(Fault::Alloc) ? cudaErrorMemoryAllocation : cudaMalloc(&device_[slot], bytes));
+    IG_CUDA_TRY(tryCudaMalloc(&device_[slot], bytes));
     deviceBytes_[slot] = bytes;
   }
   *out = device_[slot];
