@@ -55,6 +55,6 @@ export function offsetList(value: unknown, name: string, items: number): Int32Ar
     if (offsets[k] < offsets[k - 1]) throw rangeError(codes.outOfRange, name, `${name}[${k}] = ${offsets[k]} is below the offset before it`, k);
   const last = offsets.length - 1;
   if (offsets[last] !== items)
-    throw rangeError(codes.outOfRange, name, `${name}[${last}] = ${offsets[last]} must equal ${items}, the number of items grouped`, last);
+    throw rangeError(codes.shape, name, `${name}[${last}] = ${offsets[last]} must equal ${items}, the number of items grouped`, last);
   return offsets;
 }

@@ -76,7 +76,7 @@ const cases = [
   ['infoGain: empty action', 'infoGain', () => [turns({ actionEnd: i32(0, 8) })], RangeError, 'ERR_OUT_OF_RANGE', 'actionEnd', 0],
   ['infoGain: feedback inside the action', 'infoGain', () => [turns({ obsStart: i32(2, 8) })], RangeError, 'ERR_OUT_OF_RANGE', 'obsStart', 0],
   ['infoGain: feedback past the sequence', 'infoGain', () => [turns({ obsEnd: i32(6, 13) })], RangeError, 'ERR_OUT_OF_RANGE', 'obsEnd', 1],
-  ['infoGain: rollouts not ending at the turn count', 'infoGain', () => [turns({ rollouts: i32(0, 1) })], RangeError, 'ERR_OUT_OF_RANGE', 'rollouts', 1],
+  ['infoGain: rollouts not ending at the turn count', 'infoGain', () => [turns({ rollouts: i32(0, 1) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'rollouts', 1],
   ['infoGain: rollouts not starting at 0', 'infoGain', () => [turns({ rollouts: i32(1, 2) })], RangeError, 'ERR_OUT_OF_RANGE', 'rollouts', 0],
   ['infoGain: decreasing rollouts', 'infoGain', () => [turns({ rollouts: i32(0, 2, 1, 2) })], RangeError, 'ERR_OUT_OF_RANGE', 'rollouts', 2],
   ['infoGain: logpReal of the wrong length', 'infoGain', () => [turns({ logpReal: f32(-1) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'logpReal'],
@@ -92,7 +92,7 @@ const cases = [
   ['beliefGain: overlapping spans', 'beliefGain', () => [belief({ spans: i32(0, 3, 2, 4) })], RangeError, 'ERR_OUT_OF_RANGE', 'spans', 1],
   ['beliefGain: span out of range', 'beliefGain', () => [belief({ spans: i32(0, 2, 2, 5) })], RangeError, 'ERR_OUT_OF_RANGE', 'spans', 1],
   ['beliefGain: odd spans', 'beliefGain', () => [belief({ spans: i32(0, 2, 2) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'spans'],
-  ['beliefGain: bad rollouts', 'beliefGain', () => [belief({ rollouts: i32(0, 3) })], RangeError, 'ERR_OUT_OF_RANGE', 'rollouts', 1],
+  ['beliefGain: bad rollouts', 'beliefGain', () => [belief({ rollouts: i32(0, 3) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'rollouts', 1],
   ['beliefGain: unknown mode', 'beliefGain', () => [belief({ mode: 'prob_diff' })], RangeError, 'ERR_OUT_OF_RANGE', 'mode'],
 ];
 

@@ -76,11 +76,11 @@ static inline void addBlockKL(const typename LP::T* p, const typename LQ::T* q, 
   }
   const Vec zero = V::set1(0.0f);
   Vec np = V::max(st.mp, V::max(bp0, bp1)), nq = V::max(st.mq, V::max(bq0, bq1));
-  Vec dp = V::floorAt(V::mul(V::sub(st.mp, np), c), kMinDelta);
-  Vec dq = V::floorAt(V::mul(V::sub(st.mq, nq), c), kMinDelta);
-  Vec ep = V::exp2(dp), eq = V::exp2(dq);
-  st.cp = V::fmaddIfPositive(ep, V::fmadd(st.sp, V::sub(dp, dq), st.cp), zero);
-  if (kBoth) st.cq = V::fmaddIfPositive(eq, V::fmadd(st.sq, V::sub(dq, dp), st.cq), zero);
+  // as shiftKL (kl_stats.h): the weights from floored shifts, the cross terms from the exact ones
+  Vec dp = V::mul(V::sub(st.mp, np), c), dq = V::mul(V::sub(st.mq, nq), c);
+  Vec ep = V::exp2(V::floorAt(dp, kMinDelta)), eq = V::exp2(V::floorAt(dq, kMinDelta));
+  st.cp = V::fmaddIfPositive(ep, V::fmaddIfPositive(st.sp, V::sub(dp, dq), st.cp), zero);
+  if (kBoth) st.cq = V::fmaddIfPositive(eq, V::fmaddIfPositive(st.sq, V::sub(dq, dp), st.cq), zero);
   st.sp = V::mul(st.sp, ep);
   st.sq = V::mul(st.sq, eq);
   st.mp = np;

@@ -33,15 +33,15 @@ struct KLStats {
 static inline float weighted(float e, float v) { return e > 0.0f ? e * v : 0.0f; }
 
 // Moves one piece's stats to the larger maxima (mp, mq); the shifts dp, dq = (old max - new max) / T
-// are <= 0, natural units. The cross term also moves by the change of d: dp - dq.
+// are <= 0, natural units. The cross term also moves by the change of d: dp - dq. Only the weights
+// are floored: a shift that leaves float32 (-inf) must still make the cross term infinite, because
+// that piece then holds p > 0 where q is 0 (or the reverse); an empty piece (s = 0) moves nothing.
 static inline KLStats shiftKL(const KLStats& a, float mp, float mq, float invTemperature) {
-  float dp = (a.p.m - mp) * invTemperature, dq = (a.q.m - mq) * invTemperature;
-  dp = dp > kMinDelta ? dp : kMinDelta;
-  dq = dq > kMinDelta ? dq : kMinDelta;
-  const float ep = std::exp(dp), eq = std::exp(dq);
+  const float dp = (a.p.m - mp) * invTemperature, dq = (a.q.m - mq) * invTemperature;
+  const float ep = std::exp(dp > kMinDelta ? dp : kMinDelta), eq = std::exp(dq > kMinDelta ? dq : kMinDelta);
   KLStats r;
-  r.p = {mp, a.p.s * ep, weighted(ep, a.p.c + a.p.s * (dp - dq)), a.p.bad};
-  r.q = {mq, a.q.s * eq, weighted(eq, a.q.c + a.q.s * (dq - dp)), a.q.bad};
+  r.p = {mp, a.p.s * ep, weighted(ep, a.p.c + (a.p.s > 0.0f ? a.p.s * (dp - dq) : 0.0f)), a.p.bad};
+  r.q = {mq, a.q.s * eq, weighted(eq, a.q.c + (a.q.s > 0.0f ? a.q.s * (dq - dp) : 0.0f)), a.q.bad};
   return r;
 }
 

@@ -24,6 +24,8 @@ struct DeviceInfo {
 
 bool compiled();   // was this binary built with CUDA?
 bool available();  // is a usable device present? (first call initializes; never throws)
+// Why a device that was available went out of service (a sticky CUDA error), or "".
+std::string lostReason();
 DeviceInfo deviceInfo();
 
 // Inputs below this many bytes stay on the CPU under backend 'auto': the copy to the device

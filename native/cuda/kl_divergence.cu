@@ -32,10 +32,13 @@ __device__ __forceinline__ KLState emptyKL() { return {-3.402823466e38f, 0.0f, 0
 // e * v, or 0 where the weight is 0 (even for an infinite v)
 __device__ __forceinline__ float weighted(float e, float v) { return e > 0.0f ? e * v : 0.0f; }
 
+// As core/kl_stats.h shiftKL: weights from floored shifts, cross terms from the exact ones (a shift
+// that leaves float32 makes them infinite: p > 0 where q is 0), nothing moved for an empty piece.
 __device__ __forceinline__ KLState shiftTo(const KLState& a, float mp, float mq, float invT) {
-  const float dp = fmaxf((a.mp - mp) * invT, kMinDelta), dq = fmaxf((a.mq - mq) * invT, kMinDelta);
-  const float ep = __expf(dp), eq = __expf(dq);
-  return {mp, a.sp * ep, weighted(ep, a.cp + a.sp * (dp - dq)), mq, a.sq * eq, weighted(eq, a.cq + a.sq * (dq - dp)), a.bad};
+  const float dp = (a.mp - mp) * invT, dq = (a.mq - mq) * invT;
+  const float ep = __expf(fmaxf(dp, kMinDelta)), eq = __expf(fmaxf(dq, kMinDelta));
+  const float movedP = a.sp > 0.0f ? a.sp * (dp - dq) : 0.0f, movedQ = a.sq > 0.0f ? a.sq * (dq - dp) : 0.0f;
+  return {mp, a.sp * ep, weighted(ep, a.cp + movedP), mq, a.sq * eq, weighted(eq, a.cq + movedQ), a.bad};
 }
 
 __device__ __forceinline__ KLState mergeKL(const KLState& a, const KLState& b, float invT) {
@@ -289,7 +292,7 @@ Status klDivergence(const LogitsView& pIn, const LogitsView& qIn, const KLOption
     KLLaunch l{device[0], device[1], p.dtype, q.dtype, n, vocab, 1.0f / opt.temperature, direction, splits,
              static_cast<float*>(dOut) + first, static_cast<uint8_t*>(dFlags) + first, dWork,
              static_cast<float4*>(dRows), reinterpret_cast<float*>(static_cast<float4*>(dRows) + chunkRows), compute};
-    IG_CUDA_TRY(launchKL(l));
+    IG_CUDA_TRY(launched(launchKL(l)));
     return Status::Ok();
   });
   if (!st.ok()) return st;

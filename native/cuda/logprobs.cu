@@ -120,7 +120,7 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
     TokenLogprobsDevice io{static_cast<const int32_t*>(dTargets) + first, dLogprobs + first, dLse + first,
                            dEntropy ? dEntropy + first : nullptr, static_cast<uint8_t*>(dFlags) + first,
                            static_cast<float4*>(dWork)};
-    IG_CUDA_TRY(launchTokenLogprobs(chunk, opt, splits, io, compute));
+    IG_CUDA_TRY(launched(launchTokenLogprobs(chunk, opt, splits, io, compute)));
     return Status::Ok();
   });
   if (!st.ok()) return st;

@@ -85,8 +85,8 @@ Status shapleyExact(const double* values, int64_t length, ShapleyIndex index, do
 
   HostMatrix input{values, int64_t(sizeof(double))};  // one row per mask
   st = streamRows(dev, &input, 1, length, [&](int64_t first, int64_t count, const void* const* device) -> Status {
-    IG_CUDA_TRY(launchShapleyExact(static_cast<const double*>(device[0]), first, count, n, coeff, shift, blocks,
-                                   partials, compute));
+    IG_CUDA_TRY(launched(launchShapleyExact(static_cast<const double*>(device[0]), first, count, n, coeff, shift,
+                                            blocks, partials, compute)));
     return Status::Ok();
   });
   if (!st.ok()) return st;

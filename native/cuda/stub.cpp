@@ -10,6 +10,7 @@ static Status unavailable() {
 
 bool compiled() { return false; }
 bool available() { return false; }
+std::string lostReason() { return {}; }
 DeviceInfo deviceInfo() { return {}; }
 
 Status tokenLogprobs(const LogitsView&, const int32_t*, const TokenLogprobsOptions&, const TokenLogprobsOutput&) {

@@ -15,11 +15,18 @@ Backend backendArg(Napi::Env env, Napi::Object options) {
 bool useCuda(Napi::Env env, Backend backend, int64_t inputBytes) {
   if (backend == Backend::Cpu) return false;
   bool ready = cuda::available();
-  if (backend == Backend::Cuda && !ready)
+  if (backend == Backend::Cuda && !ready) {
+    const std::string lost = cuda::lostReason();
     throwStatus(env, runtimeError(codes::kCudaUnavailable,
-                                  cuda::compiled() ? "backend 'cuda': no usable CUDA device (see backends())"
-                                                   : "backend 'cuda': this build of infogain has no CUDA support"));
+                                  !cuda::compiled() ? "backend 'cuda': this build of infogain has no CUDA support"
+                                  : lost.empty()    ? "backend 'cuda': no usable CUDA device (see backends())"
+                                                    : "backend 'cuda': the CUDA device failed earlier in this process: " + lost));
+  }
   return backend == Backend::Cuda || (ready && inputBytes >= cuda::kAutoMinBytes);
+}
+
+bool isCudaFailure(const Status& st) {
+  return st.code == codes::kCuda || st.code == codes::kCudaUnavailable || st.code == codes::kOutOfMemory;
 }
 
 }  // namespace infogain

@@ -78,14 +78,17 @@ Napi::Value KlDivergence(const Napi::CallbackInfo& info, bool async) {
   Status st = checkKLDivergence(p, q, opt);
   if (!st.ok()) throwStatus(env, st);
   SpanOption spans = spanOption(env, o, p.rows);
-  bool cuda = useCuda(env, backendArg(env, o), p.bytes() + q.bytes());
+  const Backend backend = backendArg(env, o);
+  const bool cuda = useCuda(env, backend, p.bytes() + q.bytes());
 
   float *values, *spanValues;
   Napi::Object result = resultWithSpans(env, p.rows, spans, &values, &spanValues);
   return runKernel(
       env, async,
       [=] {
-        Status s = cuda ? cuda::klDivergence(p, q, opt, values) : klDivergence(p, q, opt, values);
+        Status s = runOnBackend(
+            backend, cuda, [&] { return cuda::klDivergence(p, q, opt, values); },
+            [&] { return klDivergence(p, q, opt, values); });
         return thenReduce(s, values, spans, spanValues);
       },
       result, {info[0], info[1], o});

@@ -56,6 +56,7 @@ Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
   kl.pName = "real";
   kl.qName = "masked";
   bool cuda = false;
+  Backend backend = Backend::Cpu;
   if (full) {
     realLogits = logitsArg(env, o.Get("real"), "real");
     maskedLogits = logitsArg(env, o.Get("masked"), "masked");
@@ -66,7 +67,8 @@ Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
     kl.temperature = float(numberProp(o, "temperature", 1.0));
     st = checkKLDivergence(realLogits, maskedLogits, kl);
     if (!st.ok()) throwStatus(env, st);
-    cuda = useCuda(env, backendArg(env, o), realLogits.bytes() + maskedLogits.bytes());
+    backend = backendArg(env, o);
+    cuda = useCuda(env, backend, realLogits.bytes() + maskedLogits.bytes());
   } else {
     real = float32Arg(env, o.Get("logpReal"), "logpReal", scored);
     masked = float32Arg(env, o.Get("logpMasked"), "logpMasked", scored);
@@ -90,8 +92,9 @@ Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
           s = checkLogprobPairs(real, masked, scored, "logpReal", "logpMasked");
           if (s.ok()) s = logRatio(real, masked, scored, LogRatioOptions{}, divergence.data());
         } else {
-          s = cuda ? cuda::klDivergence(realLogits, maskedLogits, kl, divergence.data())
-                   : klDivergence(realLogits, maskedLogits, kl, divergence.data());
+          s = runOnBackend(
+              backend, cuda, [&] { return cuda::klDivergence(realLogits, maskedLogits, kl, divergence.data()); },
+              [&] { return klDivergence(realLogits, maskedLogits, kl, divergence.data()); });
         }
         if (!s.ok()) return s;
         return creditInfoGain(turns, divergence.data(), out);

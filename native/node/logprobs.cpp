@@ -23,7 +23,8 @@ static Napi::Value TokenLogprobs(const Napi::CallbackInfo& info, bool async) {
     opt.ignoreIndex = ignore.As<Napi::Number>().Int32Value();
   }
   bool wantEntropy = boolProp(o, "entropy", false);
-  bool cuda = useCuda(env, backendArg(env, o), logits.bytes());
+  const Backend backend = backendArg(env, o);
+  const bool cuda = useCuda(env, backend, logits.bytes());
 
   Status st = checkTokenLogprobs(logits, targets, opt);
   if (!st.ok()) throwStatus(env, st);
@@ -40,7 +41,11 @@ static Napi::Value TokenLogprobs(const Napi::CallbackInfo& info, bool async) {
   }
   return runKernel(
       env, async,
-      [=] { return cuda ? cuda::tokenLogprobs(logits, targets, opt, out) : tokenLogprobs(logits, targets, opt, out); },
+      [=] {
+        return runOnBackend(
+            backend, cuda, [&] { return cuda::tokenLogprobs(logits, targets, opt, out); },
+            [&] { return tokenLogprobs(logits, targets, opt, out); });
+      },
       result, {info[0], info[1]});
 }
 

@@ -54,8 +54,9 @@ Napi::Value ShapleyExact(const Napi::CallbackInfo& info, bool async) {
   return runKernel(
       env, async,
       [=] {
-        return cuda ? cuda::shapleyExact(values, int64_t(length), index, out)
-                    : shapleyExact(values, int64_t(length), index, out);
+        return runOnBackend(
+            backend, cuda, [&] { return cuda::shapleyExact(values, int64_t(length), index, out); },
+            [&] { return shapleyExact(values, int64_t(length), index, out); });
       },
       result, {info[0]});
 }
@@ -74,15 +75,15 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     if (!info[0].IsObject()) throwType(env, "options", "options must be an object");
     Napi::Object o = info[0].As<Napi::Object>();
     EstimatorOptions opt;
-    opt.players = int(integerProp(env, o, "players"));
-    opt.method = ShapleyMethod(int(integerProp(env, o, "method")));
+    opt.players = intProp(env, o, "players");
+    opt.method = ShapleyMethod(intProp(env, o, "method"));
     opt.budget = integerProp(env, o, "budget");
     opt.seed = uint64_t(integerProp(env, o, "seed"));
     opt.tolerance = numberProp(o, "tolerance", 0);
     opt.cache = boolProp(o, "cache", true);
-    opt.sizes = SizeDistribution(int(integerProp(env, o, "sizes")));
-    opt.maxPermutations = int(integerProp(env, o, "maxPermutations"));
-    opt.minPermutations = int(integerProp(env, o, "minPermutations"));
+    opt.sizes = SizeDistribution(intProp(env, o, "sizes"));
+    opt.maxPermutations = intProp(env, o, "maxPermutations");
+    opt.minPermutations = intProp(env, o, "minPermutations");
     opt.promedTolerance = numberProp(o, "promedTolerance", 1e-2);
     opt.truncation = numberProp(o, "truncation", 1e-2);
     Status st = ShapleyEstimator::create(opt, &estimator_);
@@ -90,6 +91,13 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
   }
 
  private:
+  // An int option; past INT32_MAX a RangeError (int() would wrap 2^32 + 3 to 3).
+  static int intProp(Napi::Env env, Napi::Object o, const char* key) {
+    const int64_t v = integerProp(env, o, key);
+    if (v > INT32_MAX) throwRange(env, codes::kRange, key, -1, std::string(key) + " must be below 2^31");
+    return int(v);
+  }
+
   static int64_t integerProp(Napi::Env env, Napi::Object o, const char* key) {
     Napi::Value v = o.Get(key);
     const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;

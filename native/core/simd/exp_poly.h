@@ -22,7 +22,8 @@ constexpr float kLn2 = 0.693147180559945309f;
 
 static inline float exp2PolyScalar(float d) {
   using namespace exp2c;
-  if (d < kMin) return 0.0f;  // false for NaN, which falls through and propagates
+  if (d < kMin) return 0.0f;
+  if (std::isnan(d)) return d;  // propagates; converting NaN to an integer below would be undefined
   float n = std::nearbyint(d);
   float f = d - n;
   float q = kQ4;
