@@ -79,15 +79,16 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
   if (pairsFor)
     for (int64_t i = 0; i < n; i++)
       if (m[size_t(index.slotOf[i])].count == 1) return singletonError(pairsFor, i);
-  std::vector<Center> centers(static_cast<size_t>(index.slots));
-  for (size_t s = 0; s < centers.size(); s++) centers[s] = centerOf(m[s], o);
   stats->collect(index, [&](int64_t s) { return m[size_t(s)].count; });
   for (size_t k = 0; k < stats->slots.size(); k++) {
-    stats->mean[k] = float(centers[size_t(stats->slots[k])].mean);
-    stats->std[k] = float(centers[size_t(stats->slots[k])].std);
+    const Center c = centerOf(m[size_t(stats->slots[k])], o);
+    stats->mean[k] = float(c.mean);
+    stats->std[k] = float(c.std);
   }
-  if (o.estimator == Estimator::ReinforcePPBaseline) return whiten(scores, n, index, centers, o, out);
-  if (o.estimator == Estimator::PassK) {
+  if (o.estimator == Estimator::ReinforcePPBaseline || o.estimator == Estimator::PassK) {
+    std::vector<Center> centers(static_cast<size_t>(index.slots));
+    for (size_t s = 0; s < centers.size(); s++) centers[s] = centerOf(m[s], o);
+    if (o.estimator == Estimator::ReinforcePPBaseline) return whiten(scores, n, index, centers, o, out);
     passK(scores, n, index, centers, o, out);
     return Status::Ok();
   }
@@ -97,14 +98,13 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
   };
   std::vector<Affine> affine(static_cast<size_t>(index.slots));
   for (size_t s = 0; s < affine.size(); s++) {
-    const Center& c = centers[s];
     const double k = m[s].count;
-    if (o.estimator == Estimator::Rloo)  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample
+    if (o.estimator == Estimator::Rloo) {  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample
       affine[s] = k > 1 ? Affine{m[s].mean, k / (k - 1)} : Affine{0.0, o.singleton == Singleton::Verl ? 1.0 : NAN};
-    else if (o.estimator == Estimator::Grpo && o.normalizeByStd)
-      affine[s] = {c.mean, 1.0 / (c.std + o.eps)};
-    else
-      affine[s] = {c.mean, 1.0};
+    } else {
+      const Center c = centerOf(m[s], o);
+      affine[s] = {c.mean, o.estimator == Estimator::Grpo && o.normalizeByStd ? 1.0 / (c.std + o.eps) : 1.0};
+    }
   }
   forChunks(n, kChunk, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) {

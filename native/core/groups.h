@@ -1,4 +1,4 @@
-// Group ids per sample -> slots of per-group arrays, and per-group two-pass moments.
+// Group ids per sample -> slots of per-group arrays, and per-group moments (Welford).
 // Shared by every group-normalized estimator (GRPO family, InfoPO, IGPO, ProMed, RLP).
 #pragma once
 #include <cmath>
@@ -42,20 +42,23 @@ struct Moments {
   double populationStd() const { return std::sqrt(m2 / count); }
 };
 
-// Two-pass moments (sum, then centered squares: no cancellation) of elements spread over `groups`.
-// visit(add) must call add(group, value, weight) for every element, in the same order both times.
+// Moments of elements spread over `groups`, in one pass of weighted Welford updates (West 1979):
+// no sum-of-squares cancellation, and all-equal values give exactly m2 = 0. One scatter pass over
+// the groups instead of two (sum, then centered squares) matters when there are many groups.
+// visit(add) must call add(group, value, weight) for every element.
 template <class Visit>
 std::vector<Moments> groupMoments(int64_t groups, const Visit& visit) {
   std::vector<Moments> m(size_t(groups > 0 ? groups : 0));
   visit([&](int64_t g, double x, double w) {
-    m[size_t(g)].count += w;
-    m[size_t(g)].mean += w * x;
+    Moments& s = m[size_t(g)];
+    if (!(w > 0)) return;  // a zero weight adds nothing (and must not divide by a zero count)
+    s.count += w;
+    const double delta = x - s.mean;
+    s.mean += delta * (w / s.count);
+    s.m2 += w * delta * (x - s.mean);
   });
-  for (Moments& s : m) s.mean = s.count > 0 ? s.mean / s.count : NAN;
-  visit([&](int64_t g, double x, double w) {
-    double d = x - m[size_t(g)].mean;
-    m[size_t(g)].m2 += w * d * d;
-  });
+  for (Moments& s : m)
+    if (!(s.count > 0)) s.mean = NAN;
   return m;
 }
 
