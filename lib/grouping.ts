@@ -4,6 +4,7 @@
 // native code before any work, with the same typed errors.
 import { codes, rangeError, typeError } from './errors';
 import { finiteNumber, integer, oneOf, typedArray } from './validate';
+import { offsetList } from './spans';
 
 /** Group membership: an id per sample (any non-negative integers, any order, ragged), or fixed-size consecutive groups. */
 export interface Grouping {
@@ -69,6 +70,7 @@ export function tokenLayout(value: unknown, rows?: number, tokens?: number): { l
     const last = offsets[offsets.length - 1];
     if (last < 0 || (tokens !== undefined && last !== tokens))
       throw rangeError(codes.shape, 'layout.offsets', `layout.offsets ends at ${last}, expected ${tokens ?? '>= 0'} tokens`, offsets.length - 1);
+    offsetList(offsets, 'layout.offsets', last); // the order too, before any output is sized by `last`
     layout.offsets = offsets;
     rows = offsets.length - 1;
     tokens = last;

@@ -2,8 +2,9 @@
 // each finding and its fix). Every ISA the CPU has is checked where the bug lived in a SIMD kernel.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 
-import { backends, configure, klDivergenceSync, tokenLogprobsSync } from '../dist/index.js';
+import { ShapleyEstimator, backends, configure, klDivergenceSync, shapleyExactSync, tokenLogprobsSync } from '../dist/index.js';
 import { assertTypedError } from './helpers/assert.mjs';
 
 const FLT_MAX = 3.4028234663852886e38;
@@ -81,6 +82,42 @@ describe('klDivergence: q = 0 in float32 under p > 0 is +Infinity, also past a 1
       assert.equal(klDivergenceSync(longP, longQ, { temperature: 0.25 }).values[0], Infinity);
       // a q logit far below, but whose probability is still > 0, stays finite
       assert.ok(Number.isFinite(klDivergenceSync(p, { data: new Float32Array([0, -80]), rows: 1, vocab: 2 }).values[0]));
+    });
+  }
+});
+
+describe('packed layouts: offsets out of order fail before any output is sized by the last one (finding 7b)', () => {
+  // Under a 3 GB address-space limit the 8 GiB output of offsets ending at 2^31 - 1 cannot be
+  // allocated: only a check of the order before the allocation gives the typed error.
+  const script = `
+    const ig = require('./dist/index.js');
+    const { native } = require('./dist/native.js');
+    const offsets = new Int32Array([0, 5, 2, 2 ** 31 - 1]);
+    for (const call of [() => ig.broadcastToTokensSync(new Float32Array(3), { offsets }),
+                        () => native().broadcastToTokensSync(new Float32Array(3), { offsets })]) {
+      try { call(); console.log('no error'); } catch (e) { console.log(e.name, e.code, e.argument, e.index); }
+    }`;
+  test('the TypeScript API and the binding both name layout.offsets[2], within 3 GB', () => {
+    const out = execFileSync('bash', ['-c', 'ulimit -v 3000000 && exec "$0" -e "$1"', process.execPath, script], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+    });
+    assert.deepEqual(out.trim().split('\n'), Array(2).fill('RangeError ERR_OUT_OF_RANGE layout.offsets 2'));
+  });
+});
+
+describe('ShapleyEstimator: the plan ends once every coalition has been asked for (finding 7a)', () => {
+  // Before, with cache: false every unit made of cached coalitions was still paid against the
+  // budget, so nextBatch worked through a budget of 2^25 calls (seconds) handing out nothing new.
+  const table = new Float64Array([0.5, 1.5, -1, 3]);
+  for (const method of ['permutation', 'antithetic', 'orthogonal', 'stratified', 'kernel', 'svarm', 'regression-adjusted', 'auto']) {
+    test(`${method}: 2 players, cache: false, budget 2^25 - 1: exact after a handful of calls`, () => {
+      const est = new ShapleyEstimator({ players: 2, method, budget: 2 ** 25 - 1, seed: 7, cache: false });
+      for (let masks; (masks = est.nextBatch(1 << 20)).length; ) est.observe(masks, Float64Array.from(masks, (m) => table[m]));
+      const e = est.estimate();
+      assert.ok(est.done && e.exact, `${method}: done ${est.done}, exact ${e.exact}`);
+      assert.ok(e.calls < 1000, `${method}: ${e.calls} calls paid for coalitions already asked`);
+      assert.deepEqual([...e.phi], [...shapleyExactSync(table)]);
     });
   }
 });

@@ -99,6 +99,10 @@ Status ShapleyEstimator::nextBatch(int64_t max, std::vector<uint32_t>* out) {
       continue;
     }
     if (finished_) break;
+    if (everyCoalitionAsked()) {  // nothing new can be handed out: the plan is over (see the header)
+      finished_ = true;
+      break;
+    }
     Pull r = design_->next(*store_, &p);
     if (r == Pull::Wait) break;
     if (r == Pull::Done) {
@@ -158,6 +162,11 @@ Status ShapleyEstimator::observe(const uint32_t* masks, const double* values, in
   }
   for (int64_t k = 0; k < count; k++) store_->set(slots[size_t(k)], values[k]);
   return Status::Ok();
+}
+
+bool ShapleyEstimator::everyCoalitionAsked() const {
+  return method_ != ShapleyMethod::PromedReference && opt_.players < 63 &&
+         store_->size() == (int64_t(1) << opt_.players);
 }
 
 int64_t ShapleyEstimator::pending() const { return int64_t(queueHead_) - store_->observedCount(); }

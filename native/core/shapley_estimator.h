@@ -70,7 +70,9 @@ class ShapleyEstimator {
   ~ShapleyEstimator();
 
   // Up to `max` coalitions not asked for before. Empty when the plan is finished, or (sequential
-  // methods) while it waits for values already handed out.
+  // methods) while it waits for values already handed out. Once all 2^n coalitions have been asked
+  // for, the plan ends (their values give the exact phi), also with cache: false and budget left;
+  // only 'promed-reference' walks on, on cached values, to reproduce the reference's estimate.
   Status nextBatch(int64_t max, std::vector<uint32_t>* out);
   // Values of coalitions handed out by nextBatch and not observed yet; all-or-nothing.
   Status observe(const uint32_t* masks, const double* values, int64_t count);
@@ -82,6 +84,7 @@ class ShapleyEstimator {
 
  private:
   ShapleyEstimator() = default;
+  bool everyCoalitionAsked() const;
   EstimatorOptions opt_;
   ShapleyMethod method_ = ShapleyMethod::Auto;
   std::unique_ptr<Design> design_;

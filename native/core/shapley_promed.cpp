@@ -16,6 +16,7 @@
 // still count in `calls`.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 
 #include "bits.h"
@@ -25,6 +26,18 @@
 
 namespace infogain {
 namespace {
+
+// Running mean and sum of squared deviations (Welford): O(1) memory however many permutations run.
+struct Moments {
+  int64_t count = 0;
+  double mean = 0, squares = 0;
+  void add(double x) {
+    count++;
+    const double d = x - mean;
+    mean += d / double(count);
+    squares += d * (x - mean);
+  }
+};
 
 class PromedDesign : public Design {
  public:
@@ -65,12 +78,10 @@ class PromedDesign : public Design {
     out->standardError.assign(static_cast<size_t>(n_), INFINITY);
     out->units = t_;
     for (int i = 0; i < n_; i++) {  // spread of the samples each player got (the truncation bias is not in it)
-      const std::vector<double>& s = samples_[size_t(i)];
-      const size_t m = s.size();
-      if (m < 2) continue;
-      double mean = std::accumulate(s.begin(), s.end(), 0.0) / double(m), ss = 0;
-      for (double x : s) ss += (x - mean) * (x - mean);
-      out->standardError[size_t(i)] = std::sqrt(ss / double(m - 1) / double(m)) * tWidening(double(m - 1));
+      const Moments& s = samples_[size_t(i)];
+      if (s.count < 2) continue;
+      const double m = double(s.count);
+      out->standardError[size_t(i)] = std::sqrt(s.squares / (m - 1) / m) * tWidening(m - 1);
     }
   }
 
@@ -89,7 +100,7 @@ class PromedDesign : public Design {
     const int idx = order_[size_t(pos_)];
     const double v = store.value(prefix_), marginal = v - vPrev_;
     phi_[size_t(idx)] = double(t_ - 1) / t_ * phi_[size_t(idx)] + marginal / t_;
-    samples_[size_t(idx)].push_back(marginal);
+    samples_[size_t(idx)].add(marginal);
     vPrev_ = v;
     pos_++;
     const bool truncated = std::fabs(v - store.value(fullMask(n_))) < opt_.truncation;
@@ -107,7 +118,7 @@ class PromedDesign : public Design {
   Xoshiro256 rng_;
   std::vector<uint8_t> order_;
   std::vector<double> phi_, phiBefore_;
-  std::vector<std::vector<double>> samples_;
+  std::vector<Moments> samples_;
   int t_ = 0, pos_ = 0;
   uint32_t prefix_ = 0;
   double vPrev_ = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "../core/spans.h"
 #include "args.h"
 #include "errors.h"
 
@@ -50,6 +51,9 @@ TokenLayout tokenLayoutArg(Napi::Env env, Napi::Value v, int64_t rows, int64_t t
     if (last < 0 || (tokens >= 0 && last != tokens))
       throwShape(env, "layout.offsets", "layout.offsets ends at " + std::to_string(last) + ", expected " +
                                             std::to_string(tokens) + " tokens");
+    // their order too (O(rows)), before any output is sized by the last offset
+    const Status order = checkOffsets(layout.offsets, layout.rows, last, "layout.offsets");
+    if (!order.ok()) throwStatus(env, order);
   } else {
     double columns = numberProp(o, "columns", NAN);
     if (!(columns >= 1) || columns != std::floor(columns) || columns > 2147483647.0)
