@@ -38,6 +38,15 @@ std::vector<int32_t> slotCounts(const GroupIndex& index, int64_t n);
 // count may be fractional when elements carry weights; mean is NaN for an empty group.
 struct Moments {
   double count = 0, mean = 0, m2 = 0;
+  // one weighted Welford update (West 1979); a zero weight adds nothing (and must not divide by a
+  // zero count)
+  void add(double x, double w = 1.0) {
+    if (!(w > 0)) return;
+    count += w;
+    const double delta = x - mean;
+    mean += delta * (w / count);
+    m2 += w * delta * (x - mean);
+  }
   double unbiasedStd() const { return std::sqrt(m2 / (count - 1)); }  // NaN for one element
   double populationStd() const { return std::sqrt(m2 / count); }
 };
@@ -49,14 +58,7 @@ struct Moments {
 template <class Visit>
 std::vector<Moments> groupMoments(int64_t groups, const Visit& visit) {
   std::vector<Moments> m(size_t(groups > 0 ? groups : 0));
-  visit([&](int64_t g, double x, double w) {
-    Moments& s = m[size_t(g)];
-    if (!(w > 0)) return;  // a zero weight adds nothing (and must not divide by a zero count)
-    s.count += w;
-    const double delta = x - s.mean;
-    s.mean += delta * (w / s.count);
-    s.m2 += w * delta * (x - s.mean);
-  });
+  visit([&](int64_t g, double x, double w) { m[size_t(g)].add(x, w); });
   for (Moments& s : m)
     if (!(s.count > 0)) s.mean = NAN;
   return m;

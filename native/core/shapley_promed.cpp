@@ -16,28 +16,16 @@
 // still count in `calls`.
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <numeric>
 
 #include "bits.h"
+#include "groups.h"
 #include "shapley_design.h"
 #include "student_t.h"
 #include "xoshiro.h"
 
 namespace infogain {
 namespace {
-
-// Running mean and sum of squared deviations (Welford): O(1) memory however many permutations run.
-struct Moments {
-  int64_t count = 0;
-  double mean = 0, squares = 0;
-  void add(double x) {
-    count++;
-    const double d = x - mean;
-    mean += d / double(count);
-    squares += d * (x - mean);
-  }
-};
 
 class PromedDesign : public Design {
  public:
@@ -78,10 +66,9 @@ class PromedDesign : public Design {
     out->standardError.assign(static_cast<size_t>(n_), INFINITY);
     out->units = t_;
     for (int i = 0; i < n_; i++) {  // spread of the samples each player got (the truncation bias is not in it)
-      const Moments& s = samples_[size_t(i)];
+      const Moments& s = samples_[size_t(i)];  // running moments: O(n) memory however many permutations run
       if (s.count < 2) continue;
-      const double m = double(s.count);
-      out->standardError[size_t(i)] = std::sqrt(s.squares / (m - 1) / m) * tWidening(m - 1);
+      out->standardError[size_t(i)] = s.unbiasedStd() / std::sqrt(s.count) * tWidening(s.count - 1);
     }
   }
 
