@@ -165,8 +165,7 @@ Status ShapleyEstimator::observe(const uint32_t* masks, const double* values, in
 }
 
 bool ShapleyEstimator::everyCoalitionAsked() const {
-  return method_ != ShapleyMethod::PromedReference && opt_.players < 63 &&
-         store_->size() == (int64_t(1) << opt_.players);
+  return method_ != ShapleyMethod::PromedReference && store_->size() == (int64_t(1) << opt_.players);  // players <= 32
 }
 
 int64_t ShapleyEstimator::pending() const { return int64_t(queueHead_) - store_->observedCount(); }
