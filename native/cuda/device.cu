@@ -1,3 +1,5 @@
+#include <cudaTypedefs.h>  // driver function types only: nothing links libcuda
+
 #include <cstdlib>
 #include <cstring>
 
@@ -13,18 +15,65 @@ std::mutex& reasonMutex() {
   return m;
 }
 
-void parseTestFault(std::atomic<int>* faults) {
+void parseTestFault(Device& dev) {
   const char* f = std::getenv("INFOGAIN_CUDA_TEST_FAULT");
   if (!f) return;
   const char* colon = std::strchr(f, ':');
   const int n = colon ? std::atoi(colon + 1) : 1;
-  if (std::strncmp(f, "alloc", 5) == 0) faults[0] = n;
-  if (std::strncmp(f, "launch", 6) == 0) faults[1] = n;
+  if (std::strncmp(f, "alloc", 5) == 0) dev.armFault(Device::Fault::Alloc, n);
+  if (std::strncmp(f, "launch", 6) == 0) dev.armFault(Device::Fault::Launch, n);
 }
 
-// cudaMalloc, or the test hook's injected failure.
-cudaError_t tryCudaMalloc(void** p, size_t bytes) {
+// The thread's current CUDA context, through the driver's own entry points as the runtime hands
+// them out. cudaGetDevice would not do: a thread that never chose a device reads 0, and setting
+// device 0 back would create a context on a GPU the process may not otherwise touch.
+struct ContextApi {
+  PFN_cuCtxGetCurrent_v4000 get = nullptr;
+  PFN_cuCtxSetCurrent_v4000 set = nullptr;
+};
+
+const ContextApi& contextApi() {
+  static const ContextApi api = [] {
+    ContextApi a;
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult found;
+    if (cudaGetDriverEntryPointByVersion("cuCtxGetCurrent", &fn, 4000, cudaEnableDefault, &found) == cudaSuccess &&
+        found == cudaDriverEntryPointSuccess)
+      a.get = reinterpret_cast<PFN_cuCtxGetCurrent_v4000>(fn);
+    if (cudaGetDriverEntryPointByVersion("cuCtxSetCurrent", &fn, 4000, cudaEnableDefault, &found) == cudaSuccess &&
+        found == cudaDriverEntryPointSuccess)
+      a.set = reinterpret_cast<PFN_cuCtxSetCurrent_v4000>(fn);
+    cudaGetLastError();
+    if (!a.get || !a.set) a = {};
+    return a;
+  }();
+  return api;
+}
+
+// Saves the calling thread's context; false when the driver cannot say (nothing will be restored).
+bool saveContext(void** ctx) {
+  const ContextApi& api = contextApi();
+  CUcontext c = nullptr;
+  if (!api.get || api.get(&c) != CUDA_SUCCESS) return false;
+  *ctx = c;
+  return true;
+}
+
+void restoreContext(void* ctx) {
+  const ContextApi& api = contextApi();
+  CUcontext now = nullptr;
+  if (api.get(&now) != CUDA_SUCCESS || now != static_cast<CUcontext>(ctx)) api.set(static_cast<CUcontext>(ctx));
+}
+
+cudaError_t allocate(bool pinned, void** p, size_t bytes) {
+  if (pinned) return cudaMallocHost(p, bytes);
   return Device::get().injectFault(Device::Fault::Alloc) ? cudaErrorMemoryAllocation : cudaMalloc(p, bytes);
+}
+
+void release(bool pinned, void* p) {
+  if (!p) return;
+  if (pinned) cudaFreeHost(p);
+  else cudaFree(p);
 }
 
 }  // namespace
@@ -74,7 +123,7 @@ Device& Device::get() {
 Device::Device() {
   // INFOGAIN_CUDA=0 turns the device off; INFOGAIN_CUDA_DEVICE picks one.
   if (const char* off = std::getenv("INFOGAIN_CUDA"); off && std::strcmp(off, "0") == 0) return;
-  parseTestFault(faults_);
+  parseTestFault(*this);
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
     cudaGetLastError();
@@ -83,16 +132,14 @@ Device::Device() {
   int dev = 0;
   if (const char* e = std::getenv("INFOGAIN_CUDA_DEVICE")) dev = std::atoi(e);
   if (dev < 0 || dev >= count) dev = 0;
+  void* callerContext = nullptr;
+  const bool restore = saveContext(&callerContext);
   cudaDeviceProp prop;
-  if (cudaSetDevice(dev) != cudaSuccess || cudaGetDeviceProperties(&prop, dev) != cudaSuccess) {
-    cudaGetLastError();
-    return;
-  }
-  for (auto& s : streams_)
-    if (cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) != cudaSuccess) {
-      cudaGetLastError();
-      return;
-    }
+  bool ready = cudaSetDevice(dev) == cudaSuccess && cudaGetDeviceProperties(&prop, dev) == cudaSuccess;
+  for (auto& s : streams_) ready = ready && cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess;
+  cudaGetLastError();
+  if (restore) restoreContext(callerContext);
+  if (!ready) return;
   info_.device = dev;
   info_.name = prop.name;
   info_.memoryBytes = int64_t(prop.totalGlobalMem);
@@ -101,33 +148,76 @@ Device::Device() {
   ok_ = true;
 }
 
-Status Device::makeCurrent() const {
-  IG_CUDA_TRY(cudaSetDevice(info_.device));
+Status Device::deviceBuffer(int slot, size_t bytes, void** out) { return grow(device_, false, slot, bytes, out); }
+Status Device::pinnedBuffer(int slot, size_t bytes, void** out) { return grow(pinned_, true, slot, bytes, out); }
+
+Status Device::grow(Slots& slots, bool pinned, int slot, size_t bytes, void** out) {
+  const unsigned bit = 1u << slot;
+  if (slots.taken & bit) return runtimeError(codes::kCuda, "internal error: scratch slot " + std::to_string(slot) + " taken twice in one call");
+  slots.taken |= bit;
+  if (bytes > slots.bytes[slot]) {
+    release(pinned, slots.ptr[slot]);
+    slots.ptr[slot] = nullptr;
+    slots.bytes[slot] = 0;
+    cudaError_t err = allocate(pinned, &slots.ptr[slot], bytes);
+    if (err == cudaErrorMemoryAllocation && releaseIdle(slots, pinned)) {  // what other calls left: once more
+      cudaGetLastError();
+      err = allocate(pinned, &slots.ptr[slot], bytes);
+    }
+    if (err != cudaSuccess) {
+      slots.ptr[slot] = nullptr;
+      return cudaStatus(err, pinned ? "cudaMallocHost" : "cudaMalloc");
+    }
+    slots.bytes[slot] = bytes;
+  }
+  *out = slots.ptr[slot];
   return Status::Ok();
 }
 
-Status Device::deviceBuffer(int slot, size_t bytes, void** out) {
-  if (bytes > deviceBytes_[slot]) {
-    if (device_[slot]) cudaFree(device_[slot]);
-    device_[slot] = nullptr;
-    deviceBytes_[slot] = 0;
-    IG_CUDA_TRY(tryCudaMalloc(&device_[slot], bytes));
-    deviceBytes_[slot] = bytes;
-  }
-  *out = device_[slot];
-  return Status::Ok();
+// Frees the slots this call has not taken; true when there was any.
+bool Device::releaseIdle(Slots& slots, bool pinned) {
+  bool freed = false;
+  for (int k = 0; k < kSlots; k++)
+    if (!(slots.taken & (1u << k)) && slots.ptr[k]) {
+      release(pinned, slots.ptr[k]);
+      slots.ptr[k] = nullptr;
+      slots.bytes[k] = 0;
+      freed = true;
+    }
+  return freed;
 }
 
-Status Device::pinnedBuffer(int slot, size_t bytes, void** out) {
-  if (bytes > pinnedBytes_[slot]) {
-    if (pinned_[slot]) cudaFreeHost(pinned_[slot]);
-    pinned_[slot] = nullptr;
-    pinnedBytes_[slot] = 0;
-    IG_CUDA_TRY(cudaMallocHost(&pinned_[slot], bytes));
-    pinnedBytes_[slot] = bytes;
+void Device::releaseBuffers() {
+  DeviceCall call;  // nothing taken in this call: every slot is idle
+  if (!call.status().ok()) return;
+  releaseIdle(device_, false);
+  releaseIdle(pinned_, true);
+}
+
+DeviceCall::DeviceCall() : dev_(Device::get()) {
+  if (!dev_.ok_) {
+    status_ = runtimeError(codes::kCudaUnavailable, "no usable CUDA device");
+    return;
   }
-  *out = pinned_[slot];
-  return Status::Ok();
+  lock_ = std::unique_lock<std::mutex>(dev_.mutex_);
+  if (dev_.lost_) {  // lost while this call waited for the lock
+    status_ = runtimeError(codes::kCudaUnavailable, "the CUDA device failed earlier in this process: " + dev_.lostReason());
+    lock_.unlock();
+    return;
+  }
+  dev_.device_.taken = dev_.pinned_.taken = 0;
+  restore_ = saveContext(&callerContext_);
+  const cudaError_t err = cudaSetDevice(dev_.info_.device);
+  if (err != cudaSuccess) status_ = cudaStatus(err, "cudaSetDevice");
+}
+
+DeviceCall::~DeviceCall() {
+  if (!lock_.owns_lock()) return;
+  // Normally a no-op (calls end synchronized); after an exception thrown mid-call it keeps the
+  // call's copies and kernels from running on into the caller's memory or the next call's buffers.
+  const cudaError_t a = cudaStreamSynchronize(dev_.copyStream()), b = cudaStreamSynchronize(dev_.computeStream());
+  if (a != cudaSuccess || b != cudaSuccess) cudaGetLastError();
+  if (restore_) restoreContext(callerContext_);
 }
 
 bool isPinned(const void* p) {

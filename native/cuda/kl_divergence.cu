@@ -212,8 +212,8 @@ cudaError_t launchPair(const KLLaunch& l) {
   auto* work = static_cast<KLState*>(l.work);
   const auto* q = static_cast<const typename EQ::T*>(l.q);
   const bool js = l.direction == KLDirection::JensenShannon;
-  for (int64_t first = 0; first < l.rows; first += 65535) {  // gridDim.y limit
-    const int64_t n = l.rows - first < 65535 ? l.rows - first : 65535;
+  for (int64_t first = 0; first < l.rows; first += kMaxGridRows) {
+    const int64_t n = l.rows - first < kMaxGridRows ? l.rows - first : kMaxGridRows;
     const dim3 grid(unsigned(l.splits), unsigned(n));
     if (l.direction == KLDirection::Symmetric)
       statsKernel<EP, EQ, true><<<grid, kBlockThreads, 0, l.stream>>>(p + first * l.vocab, q + first * l.vocab, l.vocab,
@@ -226,8 +226,8 @@ cudaError_t launchPair(const KLLaunch& l) {
   finalizeKernel<<<rowBlocks, 256, 0, l.stream>>>(l.rows, l.splits, l.invT, int(l.direction), work, l.out, l.jsRows,
                                                  l.flags);
   if (js) {
-    for (int64_t first = 0; first < l.rows; first += 65535) {
-      const int64_t n = l.rows - first < 65535 ? l.rows - first : 65535;
+    for (int64_t first = 0; first < l.rows; first += kMaxGridRows) {
+      const int64_t n = l.rows - first < kMaxGridRows ? l.rows - first : kMaxGridRows;
       jsKernel<EP, EQ><<<dim3(unsigned(l.splits), unsigned(n)), kBlockThreads, 0, l.stream>>>(
           p + first * l.vocab, q + first * l.vocab, l.vocab, l.invT, l.splits, l.jsRows + first,
           l.partial + first * l.splits);
@@ -262,42 +262,38 @@ cudaError_t launchKL(const KLLaunch& l) {
 Status klDivergence(const LogitsView& pIn, const LogitsView& qIn, const KLOptions& opt, float* out) {
   Status st = checkKLDivergence(pIn, qIn, opt);
   if (!st.ok() || pIn.rows == 0) return st;
-  Device& dev = Device::get();
-  if (!dev.ok()) return runtimeError(codes::kCudaUnavailable, "no usable CUDA device");
-  std::lock_guard<std::mutex> lock(dev.mutex());
-  if (!(st = dev.makeCurrent()).ok()) return st;
+  std::vector<uint8_t> flags(static_cast<size_t>(pIn.rows));  // before any work is queued: may throw
+  DeviceCall call;
+  if (!call.status().ok()) return call.status();
+  Device& dev = call.device();
 
   const bool swap = opt.direction == KLDirection::Reverse;  // KL(Q||P): forward with the roles swapped
   const LogitsView& p = swap ? qIn : pIn;
   const LogitsView& q = swap ? pIn : qIn;
   const KLDirection direction = swap ? KLDirection::Forward : opt.direction;
   const int64_t rows = p.rows, vocab = p.vocab;
-  const int64_t pRowBytes = vocab * dtypeSize(p.dtype), qRowBytes = vocab * dtypeSize(q.dtype);
-  const int64_t rowBytes = pRowBytes > qRowBytes ? pRowBytes : qRowBytes;
-  int64_t chunkRows = kChunkBytes / rowBytes;  // as streamRows cuts them
-  if (chunkRows < 1) chunkRows = 1;
-  if (chunkRows > rows) chunkRows = rows;
-  const int splits = tokenLogprobsSplits(chunkRows, vocab, dev.info().multiprocessors);
+  const HostMatrix inputs[2] = {{p.data, vocab * dtypeSize(p.dtype)}, {q.data, vocab * dtypeSize(q.dtype)}};
+  const int64_t chunk = chunkRows(inputs, 2, rows);
+  const int splits = tokenLogprobsSplits(chunk, vocab, dev.info().multiprocessors);
 
+  enum { kOutputs = opSlot(0), kFlags = opSlot(1), kJS = opSlot(2), kWork = opSlot(3) };
   void *dOut, *dFlags, *dRows, *dWork;
-  const size_t partials = size_t(chunkRows) * size_t(splits);
-  if (!(st = dev.deviceBuffer(4, size_t(rows) * 4, &dOut)).ok()) return st;
-  if (!(st = dev.deviceBuffer(5, size_t(rows), &dFlags)).ok()) return st;
-  if (!(st = dev.deviceBuffer(6, size_t(chunkRows) * sizeof(float4) + partials * 4, &dRows)).ok()) return st;
-  if (!(st = dev.deviceBuffer(7, partials * sizeof(KLState), &dWork)).ok()) return st;
+  const size_t partials = size_t(chunk) * size_t(splits);
+  if (!(st = dev.deviceBuffer(kOutputs, size_t(rows) * 4, &dOut)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kFlags, size_t(rows), &dFlags)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kJS, size_t(chunk) * sizeof(float4) + partials * 4, &dRows)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kWork, partials * sizeof(KLState), &dWork)).ok()) return st;
   cudaStream_t compute = dev.computeStream();
 
-  const HostMatrix inputs[2] = {{p.data, pRowBytes}, {q.data, qRowBytes}};
   st = streamRows(dev, inputs, 2, rows, [&](int64_t first, int64_t n, const void* const* device) -> Status {
-    KLLaunch l{device[0], device[1], p.dtype, q.dtype, n, vocab, 1.0f / opt.temperature, direction, splits,
-             static_cast<float*>(dOut) + first, static_cast<uint8_t*>(dFlags) + first, dWork,
-             static_cast<float4*>(dRows), reinterpret_cast<float*>(static_cast<float4*>(dRows) + chunkRows), compute};
+    const KLLaunch l{device[0], device[1], p.dtype, q.dtype, n, vocab, 1.0f / opt.temperature, direction, splits,
+                     static_cast<float*>(dOut) + first, static_cast<uint8_t*>(dFlags) + first, dWork,
+                     static_cast<float4*>(dRows), reinterpret_cast<float*>(static_cast<float4*>(dRows) + chunk), compute};
     IG_CUDA_TRY(launched(launchKL(l)));
     return Status::Ok();
   });
   if (!st.ok()) return st;
 
-  std::vector<uint8_t> flags(static_cast<size_t>(rows));
   IG_CUDA_TRY(cudaMemcpyAsync(out, dOut, size_t(rows) * 4, cudaMemcpyDeviceToHost, compute));
   IG_CUDA_TRY(cudaMemcpyAsync(flags.data(), dFlags, size_t(rows), cudaMemcpyDeviceToHost, compute));
   IG_CUDA_TRY(cudaStreamSynchronize(compute));

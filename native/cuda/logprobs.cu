@@ -21,7 +21,7 @@ __global__ void __launch_bounds__(kBlockThreads) statsKernel(const typename E::T
   const int64_t begin = split * per, end = begin + per < vocab ? begin + per : vocab;
   Stats st = emptyStats();
   if (begin < end) addSlice<E>(st, logits + row * vocab + begin, end - begin, invT);
-  st = blockMerge(st);
+  st = blockMerge(st, invT);
   if (threadIdx.x == 0) work[row * splits + split] = make_float4(st.m, st.s, st.w, float(st.bad));
 }
 
@@ -41,15 +41,14 @@ __global__ void finalizeKernel(const typename E::T* logits, int64_t rows, int64_
   }
   Stats st = emptyStats();
   for (int k = 0; k < splits; k++) {
-    float4 p = work[row * splits + k];
-    st = mergeStats(st, Stats{p.x, p.y, p.z, int(p.w)});
+    const float4 p = work[row * splits + k];
+    st = mergeStats(st, Stats{p.x, p.y, p.z, int(p.w)}, invT);
   }
-  flags[row] = (st.bad || !(st.s > 0.0f)) ? 1 : 0;
-  const float logS = logf(st.s);
-  const float xt = E::toFloat(logits[row * vocab + t]) * invT;
-  logprobs[row] = (xt - st.m) - logS;
-  logsumexp[row] = st.m + logS;
-  if (entropy) entropy[row] = fmaxf(logS - st.w / st.s, 0.0f);
+  const RowOutputs o = finishRow(st, E::toFloat(logits[row * vocab + t]), invT);
+  flags[row] = o.bad ? 1 : 0;
+  logprobs[row] = o.logprob;
+  logsumexp[row] = o.logsumexp;
+  if (entropy) entropy[row] = o.entropy;
 }
 
 template <class E>
@@ -58,8 +57,8 @@ cudaError_t launchFor(const LogitsView& logits, const TokenLogprobsOptions& opt,
   using T = typename E::T;
   const T* data = static_cast<const T*>(logits.data);
   const float invT = 1.0f / opt.temperature;
-  for (int64_t first = 0; first < logits.rows; first += 65535) {  // gridDim.y limit
-    int64_t n = logits.rows - first < 65535 ? logits.rows - first : 65535;
+  for (int64_t first = 0; first < logits.rows; first += kMaxGridRows) {
+    const int64_t n = logits.rows - first < kMaxGridRows ? logits.rows - first : kMaxGridRows;
     statsKernel<E><<<dim3(unsigned(splits), unsigned(n)), kBlockThreads, 0, stream>>>(
         data + first * logits.vocab, logits.vocab, io.targets + first, opt.hasIgnoreIndex, opt.ignoreIndex, invT,
         splits, io.work + first * splits);
@@ -71,15 +70,6 @@ cudaError_t launchFor(const LogitsView& logits, const TokenLogprobsOptions& opt,
 }
 
 }  // namespace
-
-int tokenLogprobsSplits(int64_t rows, int64_t vocab, int multiprocessors) {
-  const int64_t wantBlocks = int64_t(multiprocessors) * 8;
-  if (rows >= wantBlocks) return 1;
-  int64_t splits = (wantBlocks + rows - 1) / rows;
-  int64_t maxSplits = vocab / (kBlockThreads * 8 * 4);  // keep every thread a few full vectors
-  if (splits > maxSplits) splits = maxSplits;
-  return splits < 1 ? 1 : int(splits);
-}
 
 cudaError_t launchTokenLogprobs(const LogitsView& logits, const TokenLogprobsOptions& opt, int splits,
                                 const TokenLogprobsDevice& io, cudaStream_t stream) {
@@ -95,37 +85,37 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
                      const TokenLogprobsOutput& out) {
   Status st = checkTokenLogprobs(logits, targets, opt);
   if (!st.ok() || logits.rows == 0) return st;
-  Device& dev = Device::get();
-  if (!dev.ok()) return runtimeError(codes::kCudaUnavailable, "no usable CUDA device");
-  std::lock_guard<std::mutex> lock(dev.mutex());
-  if (!(st = dev.makeCurrent()).ok()) return st;
+  const int64_t rows = logits.rows;
+  std::vector<uint8_t> flags(static_cast<size_t>(rows));  // before any work is queued: may throw
+  DeviceCall call;
+  if (!call.status().ok()) return call.status();
+  Device& dev = call.device();
 
-  const int64_t rows = logits.rows, rowBytes = logits.vocab * dtypeSize(logits.dtype);
-  const int64_t chunkRows = kChunkBytes / rowBytes > 0 ? (kChunkBytes / rowBytes < rows ? kChunkBytes / rowBytes : rows) : 1;
-  const int splits = tokenLogprobsSplits(chunkRows, logits.vocab, dev.info().multiprocessors);
+  const HostMatrix input{logits.data, logits.vocab * dtypeSize(logits.dtype)};
+  const int64_t chunk = chunkRows(&input, 1, rows);
+  const int splits = tokenLogprobsSplits(chunk, logits.vocab, dev.info().multiprocessors);
+  enum { kTargets = opSlot(0), kOutputs = opSlot(1), kFlags = opSlot(2), kWork = opSlot(3) };
   void *dTargets, *dOut, *dFlags, *dWork;
-  if (!(st = dev.deviceBuffer(4, size_t(rows) * 4, &dTargets)).ok()) return st;
-  if (!(st = dev.deviceBuffer(5, size_t(rows) * 12, &dOut)).ok()) return st;
-  if (!(st = dev.deviceBuffer(6, size_t(rows), &dFlags)).ok()) return st;
-  if (!(st = dev.deviceBuffer(7, size_t(chunkRows) * splits * sizeof(float4), &dWork)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kTargets, size_t(rows) * 4, &dTargets)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kOutputs, size_t(rows) * 12, &dOut)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kFlags, size_t(rows), &dFlags)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kWork, size_t(chunk) * splits * sizeof(float4), &dWork)).ok()) return st;
   float* dLogprobs = static_cast<float*>(dOut);
   float* dLse = dLogprobs + rows;
   float* dEntropy = out.entropy ? dLse + rows : nullptr;
   cudaStream_t compute = dev.computeStream();
   IG_CUDA_TRY(cudaMemcpyAsync(dTargets, targets, size_t(rows) * 4, cudaMemcpyHostToDevice, compute));
 
-  HostMatrix input{logits.data, rowBytes};
   st = streamRows(dev, &input, 1, rows, [&](int64_t first, int64_t n, const void* const* device) -> Status {
-    LogitsView chunk{device[0], n, logits.vocab, logits.dtype};
-    TokenLogprobsDevice io{static_cast<const int32_t*>(dTargets) + first, dLogprobs + first, dLse + first,
-                           dEntropy ? dEntropy + first : nullptr, static_cast<uint8_t*>(dFlags) + first,
-                           static_cast<float4*>(dWork)};
-    IG_CUDA_TRY(launched(launchTokenLogprobs(chunk, opt, splits, io, compute)));
+    const LogitsView part{device[0], n, logits.vocab, logits.dtype};
+    const TokenLogprobsDevice io{static_cast<const int32_t*>(dTargets) + first, dLogprobs + first, dLse + first,
+                                 dEntropy ? dEntropy + first : nullptr, static_cast<uint8_t*>(dFlags) + first,
+                                 static_cast<float4*>(dWork)};
+    IG_CUDA_TRY(launched(launchTokenLogprobs(part, opt, splits, io, compute)));
     return Status::Ok();
   });
   if (!st.ok()) return st;
 
-  std::vector<uint8_t> flags(static_cast<size_t>(rows));
   IG_CUDA_TRY(cudaMemcpyAsync(out.logprobs, dLogprobs, size_t(rows) * 4, cudaMemcpyDeviceToHost, compute));
   IG_CUDA_TRY(cudaMemcpyAsync(out.logsumexp, dLse, size_t(rows) * 4, cudaMemcpyDeviceToHost, compute));
   if (dEntropy) IG_CUDA_TRY(cudaMemcpyAsync(out.entropy, dEntropy, size_t(rows) * 4, cudaMemcpyDeviceToHost, compute));

@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include "../core/logprobs.h"
+#include "plan.h"
 
 namespace infogain {
 namespace cuda {
@@ -16,10 +17,7 @@ struct TokenLogprobsDevice {
   float4* work;            // [rows * splits] partial stats
 };
 
-// Blocks per row: more than one only when rows are too few to fill the device.
-int tokenLogprobsSplits(int64_t rows, int64_t vocab, int multiprocessors);
-
-// logits.data is device memory. Launches two kernels on `stream`; no synchronization.
+// logits.data is device memory; `splits` from tokenLogprobsSplits (plan.h), work sized to match. Launches two kernels on `stream`; no synchronization.
 cudaError_t launchTokenLogprobs(const LogitsView& logits, const TokenLogprobsOptions& opt, int splits,
                                 const TokenLogprobsDevice& io, cudaStream_t stream);
 

@@ -67,30 +67,28 @@ Status shapleyExact(const double* values, int64_t length, ShapleyIndex index, do
   int n = 0;
   Status st = checkShapleyExact(length, &n);
   if (!st.ok() || n == 0) return st;
-  Device& dev = Device::get();
-  if (!dev.ok()) return runtimeError(codes::kCudaUnavailable, "no usable CUDA device");
-  std::lock_guard<std::mutex> lock(dev.mutex());
-  if (!(st = dev.makeCurrent()).ok()) return st;
-
   const SemivalueCoefficients coeff = semivalueCoefficients(n, index);
+  const int blocks = shapleyBlocks(length, Device::get().info().multiprocessors);
+  std::vector<double> host(size_t(blocks) * size_t(n));  // before any work is queued: may throw
+  DeviceCall call;
+  if (!call.status().ok()) return call.status();
+  Device& dev = call.device();
+
   const double shift = values[0];  // values relative to v(empty): no precision lost to offsets
-  int64_t wantBlocks = int64_t(dev.info().multiprocessors) * 8;
-  const int64_t maxUseful = (length + kShapleyThreads - 1) / kShapleyThreads;
-  const int blocks = int(wantBlocks < maxUseful ? wantBlocks : maxUseful);
+  enum { kPartials = opSlot(0) };
   void* dPartials;
-  if (!(st = dev.deviceBuffer(4, size_t(blocks) * size_t(n) * sizeof(double), &dPartials)).ok()) return st;
+  if (!(st = dev.deviceBuffer(kPartials, host.size() * sizeof(double), &dPartials)).ok()) return st;
   double* partials = static_cast<double*>(dPartials);
   cudaStream_t compute = dev.computeStream();
-  IG_CUDA_TRY(cudaMemsetAsync(partials, 0, size_t(blocks) * size_t(n) * sizeof(double), compute));
+  IG_CUDA_TRY(cudaMemsetAsync(partials, 0, host.size() * sizeof(double), compute));
 
-  HostMatrix input{values, int64_t(sizeof(double))};  // one row per mask
+  const HostMatrix input{values, int64_t(sizeof(double))};  // one row per mask
   st = streamRows(dev, &input, 1, length, [&](int64_t first, int64_t count, const void* const* device) -> Status {
     IG_CUDA_TRY(launched(launchShapleyExact(static_cast<const double*>(device[0]), first, count, n, coeff, shift,
                                             blocks, partials, compute)));
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  std::vector<double> host(size_t(blocks) * size_t(n));
   IG_CUDA_TRY(cudaMemcpyAsync(host.data(), partials, host.size() * sizeof(double), cudaMemcpyDeviceToHost, compute));
   IG_CUDA_TRY(cudaStreamSynchronize(compute));
   bool finite = true;

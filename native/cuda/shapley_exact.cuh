@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "../core/shapley.h"
+#include "plan.h"
 
 namespace infogain {
 namespace cuda {
@@ -19,8 +20,8 @@ SemivalueCoefficients semivalueCoefficients(int n, ShapleyIndex index);
 
 // Adds, for masks firstMask .. firstMask + count - 1 (values[k] = v(firstMask + k) - shift, device
 // memory), each block's sum of c_i(S) (v(S) - shift) to partials[block * n + i]. `blocks` blocks of
-// kShapleyThreads threads; partials must be zeroed before the first launch. No synchronization.
-constexpr int kShapleyThreads = 256;
+// kShapleyThreads threads (blocks from shapleyBlocks, plan.h); partials must be zeroed before the
+// first launch. No synchronization.
 cudaError_t launchShapleyExact(const double* values, int64_t firstMask, int64_t count, int n,
                                const SemivalueCoefficients& c, double shift, int blocks, double* partials,
                                cudaStream_t stream);

@@ -31,11 +31,7 @@ struct Events {
 
 Status streamRows(Device& dev, const HostMatrix* inputs, int inputCount, int64_t rows, const ChunkStep& step) {
   if (rows <= 0) return Status::Ok();
-  int64_t maxRowBytes = 1;
-  for (int k = 0; k < inputCount; k++) maxRowBytes = inputs[k].rowBytes > maxRowBytes ? inputs[k].rowBytes : maxRowBytes;
-  int64_t chunkRows = kChunkBytes / maxRowBytes;
-  if (chunkRows < 1) chunkRows = 1;
-  if (chunkRows > rows) chunkRows = rows;
+  const int64_t perChunk = chunkRows(inputs, inputCount, rows);
 
   bool pinned[2] = {false, false};
   void* devBuf[2][2] = {};
@@ -43,11 +39,11 @@ Status streamRows(Device& dev, const HostMatrix* inputs, int inputCount, int64_t
   for (int k = 0; k < inputCount; k++) {
     pinned[k] = isPinned(inputs[k].data);
     for (int b = 0; b < 2; b++) {
-      size_t bytes = size_t(chunkRows * inputs[k].rowBytes);
-      Status st = dev.deviceBuffer(2 * k + b, bytes, &devBuf[k][b]);
+      const size_t bytes = size_t(perChunk * inputs[k].rowBytes);
+      Status st = dev.deviceBuffer(streamSlot(k, b), bytes, &devBuf[k][b]);
       if (!st.ok()) return st;
-      if (!pinned[k] && rows > 0) {
-        st = dev.pinnedBuffer(2 * k + b, bytes, &stage[k][b]);
+      if (!pinned[k]) {
+        st = dev.pinnedBuffer(streamSlot(k, b), bytes, &stage[k][b]);
         if (!st.ok()) return st;
       }
     }
@@ -61,9 +57,9 @@ Status streamRows(Device& dev, const HostMatrix* inputs, int inputCount, int64_t
   cudaStream_t copy = dev.copyStream(), compute = dev.computeStream();
   Status result = Status::Ok();
   int64_t chunk = 0;
-  for (int64_t first = 0; first < rows; first += chunkRows, chunk++) {
+  for (int64_t first = 0; first < rows; first += perChunk, chunk++) {
     const int b = int(chunk & 1);
-    const int64_t n = rows - first < chunkRows ? rows - first : chunkRows;
+    const int64_t n = rows - first < perChunk ? rows - first : perChunk;
     if (chunk >= 2) {
       cudaError_t e = cudaEventSynchronize(ev.copied[b]);  // staging buffer b is free again
       if (e != cudaSuccess) { result = cudaStatus(e, "cudaEventSynchronize"); break; }
