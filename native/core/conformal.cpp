@@ -209,24 +209,24 @@ Status predictionSetSizes(const PredictionSetInput& in, const PredictionSetOutpu
   if (in.uncertainty != SetUncertainty::Size && !fano)
     return rangeError(codes::kRange, "uncertainty", -1, "uncertainty is not an uncertainty code");
   if (fano && !(st = checkAlpha(in.alpha)).ok()) return st;
-  if (fano && !in.labels) return typeError(codes::kType, "labels", "uncertainty 'fano' needs labels");
+  if (fano && !in.hasLabels) return typeError(codes::kType, "labels", "uncertainty 'fano' needs labels");
   for (int64_t i = 0; i < (in.qhatPerRow ? n : 1); i++)
     if (std::isnan(in.qhat[i])) return rangeError(codes::kNonFinite, "qhat", in.qhatPerRow ? i : -1, "qhat is NaN");
   if (!(st = computeSoftmax(rows, &rs)).ok()) return st;
 
   // labels first (read once, checked), then the sets, row-parallel
-  std::vector<int64_t> labels(in.labels ? size_t(n) : 0);
+  std::vector<int64_t> labels(in.hasLabels ? size_t(n) : 0);
   for (int64_t r = 0; r < int64_t(labels.size()); r++)
     if (!(st = labelOf(rows, rs, in.labels, r, &labels[size_t(r)])).ok()) return st;
-  std::vector<uint8_t> covered(labels.size());
+  std::vector<uint8_t> covered(labels.size());  // empty without labels
   forChunks(n, rows.dense() ? 1 : 256, [&](int64_t, int64_t first, int64_t last) {
     for (int64_t r = first; r < last; r++) {
       const double q = in.qhat[in.qhatPerRow ? r : 0];
       out.sizes[r] = int32_t(setSize(rows, rs, r, q));
-      if (!covered.empty()) covered[size_t(r)] = scoreOf(rows, rs, r, labels[size_t(r)]) <= q;
+      if (in.hasLabels) covered[size_t(r)] = scoreOf(rows, rs, r, labels[size_t(r)]) <= q;
     }
   });
-  if (out.covered) std::copy(covered.begin(), covered.end(), out.covered);
+  if (out.covered && in.hasLabels) std::copy(covered.begin(), covered.end(), out.covered);
 
   // per step: the mean set size or the Fano bound; per rollout: reductions step to step
   const double hb = fano ? -(in.alpha * std::log2(in.alpha) + (1.0 - in.alpha) * std::log2(1.0 - in.alpha)) : 0.0;

@@ -49,7 +49,8 @@ enum class SetUncertainty : int32_t {
 
 struct PredictionSetInput {
   CandidateRows rows;
-  const int32_t* labels = nullptr;  // [rows] or nullptr; Fano needs them
+  const int32_t* labels = nullptr;  // [rows] when hasLabels; Fano needs them
+  bool hasLabels = false;
   const double* qhat = nullptr;     // one value, or one per row when qhatPerRow
   bool qhatPerRow = false;
   const int32_t* steps = nullptr;  // [stepCount + 1] offsets into the rows; nullptr: one row per step
@@ -62,7 +63,7 @@ struct PredictionSetInput {
 
 struct PredictionSetOutput {
   int32_t* sizes;       // [rows]
-  uint8_t* covered;     // [rows] label in its set; nullptr without labels
+  uint8_t* covered;     // [rows] label in its set; nullptr without labels (then not written)
   float* uncertainty;   // [stepCount]
   float* gains;         // [stepCount] uncertainty[s - 1] - uncertainty[s]; 0 at a rollout's first step
   uint8_t* hasGain;     // [stepCount]

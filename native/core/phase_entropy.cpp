@@ -52,7 +52,7 @@ Status phaseEntropyRewards(const PhaseEntropyInput& in, const PhaseEntropyOutput
   // the delimiter of each response: [start, end), read once and checked, or searched for
   std::vector<int64_t> start(static_cast<size_t>(n)), stop(static_cast<size_t>(n));  // the delimiter [start, stop)
   std::vector<uint8_t> found(static_cast<size_t>(n), 1);
-  if (in.delimiters) {
+  if (in.delimitersGiven) {
     for (int64_t r = 0; r < n; r++) {
       const int64_t s = in.delimiters[2 * r], e = in.delimiters[2 * r + 1];
       if (s < responses.begin(r) || s > e || e > responses.end(r))
@@ -64,7 +64,7 @@ Status phaseEntropyRewards(const PhaseEntropyInput& in, const PhaseEntropyOutput
       stop[size_t(r)] = e;
     }
   } else {
-    if (!in.tokens) return typeError(codes::kType, "tokens", "tokens and delimiter are required when delimiters are not given");
+    if (!in.tokens && in.length > 0) return typeError(codes::kType, "tokens", "tokens and delimiter are required when delimiters are not given");
     if (in.delimiterLength < 1) return rangeError(codes::kShape, "delimiter", -1, "delimiter must hold at least one token id");
     const std::vector<int32_t> delimiter(in.delimiter, in.delimiter + in.delimiterLength);
     forChunks(n, 64, [&](int64_t, int64_t first, int64_t last) {

@@ -22,9 +22,10 @@ struct PhaseEntropyInput {
   // response's delimiter tokens (thinking = [offsets[r], start), answer = [end, offsets[r + 1]);
   // an empty span is a boundary with no delimiter tokens) ...
   const int32_t* delimiters = nullptr;
+  bool delimitersGiven = false;  // (an empty typed array may have no data pointer)
   // ... or found: the first occurrence of `delimiter` (token ids) in each response's `tokens`.
   // A response without it is all thinking (as verl's `</think>` splitters do).
-  const int32_t* tokens = nullptr;  // [length]
+  const int32_t* tokens = nullptr;  // [length] (non-null when length > 0)
   const int32_t* delimiter = nullptr;
   int64_t delimiterLength = 0;
   const float* correctness = nullptr;  // [responses]

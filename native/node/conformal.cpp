@@ -76,7 +76,10 @@ Napi::Value PredictionSetSizes(const Napi::CallbackInfo& info, bool async) {
   in.rows = rowsArg(env, o, opt);
   const int64_t rows = in.rows.rowCount();
   Napi::Value labels = o.Get("labels");
-  if (!labels.IsUndefined() && !labels.IsNull()) in.labels = int32Arg(env, labels, "labels", rows);
+  if (!labels.IsUndefined() && !labels.IsNull()) {
+    in.labels = int32Arg(env, labels, "labels", rows);
+    in.hasLabels = true;
+  }
   in.steps = offsetsArg(env, o.Get("steps"), "steps", rows, &in.stepCount);
   in.rollouts = offsetsArg(env, o.Get("rollouts"), "rollouts", 1, &in.rolloutCount);
   Napi::Value qhat = opt.Get("qhat");
@@ -100,7 +103,7 @@ Napi::Value PredictionSetSizes(const Napi::CallbackInfo& info, bool async) {
   Napi::Uint8Array hasGain = poisonedUint8(env, in.stepCount);
   result.Set("sizes", sizes);
   uint8_t* covered = nullptr;
-  if (in.labels) {
+  if (in.hasLabels) {
     Napi::Uint8Array c = poisonedUint8(env, rows);
     result.Set("covered", c);
     covered = c.Data();

@@ -26,6 +26,7 @@ Napi::Value PhaseEntropyRewards(const Napi::CallbackInfo& info, bool async) {
   Napi::Value delimiters = o.Get("delimiters");
   if (!delimiters.IsUndefined() && !delimiters.IsNull()) {
     in.delimiters = int32Arg(env, delimiters, "delimiters", 2 * in.responses);
+    in.delimitersGiven = true;
   } else {
     in.tokens = int32Arg(env, o.Get("tokens"), "tokens", in.length);
     size_t n = 0;
