@@ -82,6 +82,12 @@ describe('beliefEntropyGain: hand-made cases', () => {
     checkAgainstReference(res, input, 1, 'hand');
   });
 
+  test('a temperature below 1 / DBL_MAX: the argmax ties share the mass (regression: 0 * (1 / T) was NaN)', () => {
+    const res = beliefEntropyGainSync({ candidateLogits: f32(1, 2, 2), candidates: i32(0, 3) }, { temperature: 1e-310 });
+    assert.deepEqual([...res.beliefs], [0, 0.5, 0.5]);
+    close(res.entropies[0], Math.log(2), 'two tied candidates');
+  });
+
   test('no beliefs at all: empty outputs, one rollout returning 0', () => {
     const res = beliefEntropyGainSync({ candidateLogits: f32(), candidates: i32(0) });
     assert.equal(res.beliefs.length + res.entropies.length + res.stepEntropies.length, 0);

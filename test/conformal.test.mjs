@@ -68,6 +68,11 @@ describe('conformalScores and predictionSetSizes: hand-made cases', () => {
     assert.equal(predictionSetSizesSync(row, { qhat: 0.75 }).covered, undefined, 'no labels, no covered');
   });
 
+  test('a temperature below 1 / DBL_MAX: a hard argmax, ties sharing the mass (regression: NaN scores)', () => {
+    const s = conformalScoresSync({ candidateLogits: f32(1, 2, 2), candidates: i32(0, 3), labels: i32(1) }, { temperature: 1e-310 });
+    assert.deepEqual([...s], [0.5]);
+  });
+
   test("per step the mean size, gains within rollouts; 'fano' from the authors' code", () => {
     // step 0: rows 0, 1; step 1: row 2; step 2 (next rollout): row 3. Each row: 3 candidates
     const probs = [[0.5, 0.3, 0.2], [0.4, 0.35, 0.25], [0.9, 0.06, 0.04], [0.6, 0.3, 0.1]];

@@ -53,14 +53,13 @@ Status beliefEntropyGain(const BeliefEntropyInput& in, const BeliefEntropyOutput
   if (!(st = checkSameAttributes(candidates, steps, rollouts)).ok()) return st;
 
   // each belief: softmax, probabilities out, entropy
-  const double invT = 1.0 / in.temperature;
   std::vector<double> entropy(size_t(candidates.count()));
   FirstBad firstBad(candidates.count());
   forChunks(candidates.count(), 256, [&](int64_t, int64_t first, int64_t last) {
     for (int64_t b = first; b < last; b++) {
       CandidateSoftmax sm;
       int64_t bad;
-      if (!candidateSoftmax(in.candidateLogits, candidates.begin(b), candidates.end(b), invT, &sm, &bad)) {
+      if (!candidateSoftmax(in.candidateLogits, candidates.begin(b), candidates.end(b), in.temperature, &sm, &bad)) {
         firstBad.report(b);
         return;
       }
@@ -72,7 +71,7 @@ Status beliefEntropyGain(const BeliefEntropyInput& in, const BeliefEntropyOutput
     const int64_t b = firstBad.get();
     CandidateSoftmax sm;
     int64_t bad = -1;
-    candidateSoftmax(in.candidateLogits, candidates.begin(b), candidates.end(b), invT, &sm, &bad);
+    candidateSoftmax(in.candidateLogits, candidates.begin(b), candidates.end(b), in.temperature, &sm, &bad);
     return candidateError("candidateLogits", in.candidateLogits, candidates.begin(b), bad, "belief " + std::to_string(b));
   }
 

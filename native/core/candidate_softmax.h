@@ -11,16 +11,18 @@
 
 namespace infogain {
 
+// z divides by T (a product with 1 / T would be 0 * inf = NaN at the max once T is below 1 / DBL_MAX).
 struct CandidateSoftmax {
-  double max = 0.0, invT = 1.0, logZ = 0.0;
+  double max = 0.0, temperature = 1.0, logZ = 0.0;
 
-  double logProb(float x) const { return x == -INFINITY ? -INFINITY : (double(x) - max) * invT - logZ; }
+  double z(float x) const { return x == -INFINITY ? -INFINITY : (double(x) - max) / temperature; }
+  double logProb(float x) const { return z(x) - logZ; }
   double prob(float x) const { return std::exp(logProb(x)); }
 };
 
 // Fills *sm for x[begin, end). False when the group holds NaN or +inf (*bad = the first such
 // element) or no finite entry (*bad = -1).
-inline bool candidateSoftmax(const float* x, int64_t begin, int64_t end, double invT, CandidateSoftmax* sm,
+inline bool candidateSoftmax(const float* x, int64_t begin, int64_t end, double temperature, CandidateSoftmax* sm,
                              int64_t* bad) {
   double m = -INFINITY;
   for (int64_t j = begin; j < end; j++) {
@@ -35,10 +37,10 @@ inline bool candidateSoftmax(const float* x, int64_t begin, int64_t end, double 
     *bad = -1;
     return false;
   }
-  double z = 0.0;  // >= 1: the max adds exp(0)
-  for (int64_t j = begin; j < end; j++)
-    if (x[j] != -INFINITY) z += std::exp((double(x[j]) - m) * invT);
-  *sm = {m, invT, std::log(z)};
+  *sm = {m, temperature, 0.0};
+  double sum = 0.0;  // >= 1: the max adds exp(0)
+  for (int64_t j = begin; j < end; j++) sum += std::exp(sm->z(x[j]));
+  sm->logZ = std::log(sum);
   return true;
 }
 
@@ -48,7 +50,7 @@ inline double candidateEntropy(const float* x, int64_t begin, int64_t end, const
   double weighted = 0.0;
   for (int64_t j = begin; j < end; j++) {
     const double p = sm.prob(x[j]);
-    if (p > 0.0) weighted += p * (double(x[j]) - sm.max) * sm.invT;
+    if (p > 0.0) weighted += p * sm.z(x[j]);
   }
   return std::fmax(sm.logZ - weighted, 0.0);
 }

@@ -46,20 +46,19 @@ Status readRows(const CandidateRows& rows, RowSoftmax* rs) {
 Status computeSoftmax(const CandidateRows& rows, RowSoftmax* rs) {
   const int64_t n = rows.rowCount();
   if (!rows.dense()) {
-    const double invT = 1.0 / rows.temperature;
     rs->ragged.resize(size_t(n));
     FirstBad firstBad(n);
     forChunks(n, 256, [&](int64_t, int64_t first, int64_t last) {
       int64_t bad;
       for (int64_t r = first; r < last; r++)
-        if (!candidateSoftmax(rows.candidateLogits, rs->candidates.begin(r), rs->candidates.end(r), invT, &rs->ragged[size_t(r)], &bad))
+        if (!candidateSoftmax(rows.candidateLogits, rs->candidates.begin(r), rs->candidates.end(r), rows.temperature, &rs->ragged[size_t(r)], &bad))
           return firstBad.report(r);
     });
     if (firstBad.get() == n) return Status::Ok();
     const int64_t r = firstBad.get();
     int64_t bad = -1;
     CandidateSoftmax unused;
-    candidateSoftmax(rows.candidateLogits, rs->candidates.begin(r), rs->candidates.end(r), invT, &unused, &bad);
+    candidateSoftmax(rows.candidateLogits, rs->candidates.begin(r), rs->candidates.end(r), rows.temperature, &unused, &bad);
     return candidateError("candidateLogits", rows.candidateLogits, rs->candidates.begin(r), bad, "row " + std::to_string(r));
   }
   const LogitsView& l = rows.logits;
