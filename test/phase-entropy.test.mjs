@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import * as ig from '../dist/index.js';
 import { createRewardPool, phaseEntropyRewards, phaseEntropyRewardsSync } from '../dist/index.js';
 import { native } from '../dist/native.js';
 import { assertClose, assertRejects, assertTypedError } from './helpers/assert.mjs';
+import { checkBadInput } from './helpers/bad-input.mjs';
 import { assertSameBits, shared } from './helpers/pool.mjs';
 import { rng, runSeed } from './helpers/random.mjs';
 import { refPhaseEntropy } from './helpers/uncertainty-reference.mjs';
@@ -170,17 +170,7 @@ const cases = [
 ];
 
 describe('phaseEntropyRewards: bad input throws typed errors (sync) and rejects (async), inputs untouched', () => {
-  for (const [what, args, Class, code, argument, index] of cases) {
-    test(what, async () => {
-      const a = args();
-      const views = a.flatMap((x) => (x && typeof x === 'object' ? Object.values(x).filter(ArrayBuffer.isView) : []));
-      const before = views.map((v) => v.slice());
-      const e = assertTypedError(() => ig.phaseEntropyRewardsSync(...a), Class, code, argument);
-      if (index !== undefined) assert.equal(e.index, index, `index of: ${e.message}`);
-      views.forEach((v, k) => assert.deepEqual(v, before[k], 'input untouched'));
-      await assertRejects(ig.phaseEntropyRewards(...args()), Class, code);
-    });
-  }
+  for (const [what, ...row] of cases) test(what, () => checkBadInput('phaseEntropyRewards', ...row));
 
   test('the binding checks what it reads, even when called directly', () => {
     const b = native();
