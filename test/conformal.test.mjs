@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
 import {
+  backends,
+  configure,
   conformalQuantile,
   conformalQuantileSync,
   conformalScores,
@@ -275,13 +277,23 @@ describe('set sizes count exactly the candidates whose own score is <= qhat, at 
     const rowOf = (n) => ({ candidateLogits: Float32Array.from({ length: n * k }, (_, i) => row.candidateLogits[i % k]), candidates: Int32Array.from({ length: n + 1 }, (_, i) => i * k) });
     check(rowOf, k, 0.9, 'ragged');
   });
+  const order = ['scalar', 'avx2', 'avx512'];
+  const isas = order.slice(0, order.indexOf(backends().cpu.detectedIsa) + 1);
   for (const dtype of dtypes)
     for (const [offset, temperature] of [[0, 1], [1e4, 1], [30, 0.55]])
-      test(`${dtype} logits, offset ${offset}, T ${temperature}`, () => {
-        const vocab = 1500;
+      test(`${dtype} logits, offset ${offset}, T ${temperature}, ISAs ${isas.join(', ')}`, () => {
+        const vocab = 1500 + r.int(40);  // a tail past the last full vector too
         const { logits } = randomLogits(r, 1, vocab, dtype, { scale: 0.5, offset, negInf: 0.05 });
         const rowOf = (n) => ({ logits: { ...logits, rows: n, data: logits.data.constructor.from({ length: n * vocab }, (_, i) => logits.data[i % vocab]) } });
-        check(rowOf, vocab, temperature, dtype);
+        const start = backends().cpu.isa;
+        try {
+          for (const isa of isas) {
+            configure({ isa });
+            check(rowOf, vocab, temperature, `${dtype} ${isa}`);
+          }
+        } finally {
+          configure({ isa: start });
+        }
       });
 });
 

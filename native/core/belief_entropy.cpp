@@ -56,15 +56,17 @@ Status beliefEntropyGain(const BeliefEntropyInput& in, const BeliefEntropyOutput
   std::vector<double> entropy(size_t(candidates.count()));
   FirstBad firstBad(candidates.count());
   forChunks(candidates.count(), 256, [&](int64_t, int64_t first, int64_t last) {
+    std::vector<double> e;  // exp(z) of one belief's candidates: one exp per candidate
     for (int64_t b = first; b < last; b++) {
       CandidateSoftmax sm;
       int64_t bad;
-      if (!candidateSoftmax(in.candidateLogits, candidates.begin(b), candidates.end(b), in.temperature, &sm, &bad)) {
+      e.resize(size_t(candidates.size(b)));
+      if (!candidateSoftmax(in.candidateLogits, candidates.begin(b), candidates.end(b), in.temperature, &sm, &bad, e.data())) {
         firstBad.report(b);
         return;
       }
-      for (int64_t j = candidates.begin(b); j < candidates.end(b); j++) out.beliefs[j] = float(sm.prob(in.candidateLogits[j]));
-      entropy[size_t(b)] = candidateEntropy(in.candidateLogits, candidates.begin(b), candidates.end(b), sm);
+      for (int64_t j = candidates.begin(b); j < candidates.end(b); j++) out.beliefs[j] = float(e[size_t(j - candidates.begin(b))] / sm.sum);
+      entropy[size_t(b)] = sm.entropy();
     }
   });
   if (firstBad.get() < candidates.count()) {

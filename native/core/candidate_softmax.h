@@ -1,5 +1,7 @@
 // Softmax over one group of candidate logits (the values of one belief, the answers of one row),
-// in float64:  z_j = (x_j - max) / T,  log Z = log sum_j exp(z_j),  log p_j = z_j - log Z.
+// in float64:
+//   z_j = (x_j - max) / T,   e_j = exp(z_j),   Z = sum_j e_j,   p_j = e_j / Z,
+//   H = -sum_j p_j ln p_j = ln Z - (sum_j e_j z_j) / Z   (both terms >= 0: nothing cancels).
 // Groups are small (a few to a few thousand candidates), so float64 costs little and keeps the
 // probabilities exact to rounding at any scale of the logits. -inf is a candidate of probability 0.
 #pragma once
@@ -13,17 +15,18 @@ namespace infogain {
 
 // z divides by T (a product with 1 / T would be 0 * inf = NaN at the max once T is below 1 / DBL_MAX).
 struct CandidateSoftmax {
-  double max = 0.0, temperature = 1.0, logZ = 0.0;
+  double max = 0.0, temperature = 1.0, sum = 1.0, weighted = 0.0;  // Z and sum_j e_j z_j
 
   double z(float x) const { return x == -INFINITY ? -INFINITY : (double(x) - max) / temperature; }
-  double logProb(float x) const { return z(x) - logZ; }
-  double prob(float x) const { return std::exp(logProb(x)); }
+  // The one formula for p: e_j / Z, bit for bit what candidateSoftmax hands out in `e`.
+  double prob(float x) const { return std::exp(z(x)) / sum; }
+  double entropy() const { return std::fmax(std::log(sum) - weighted / sum, 0.0); }
 };
 
-// Fills *sm for x[begin, end). False when the group holds NaN or +inf (*bad = the first such
-// element) or no finite entry (*bad = -1).
+// Fills *sm for x[begin, end) and, when e is given, e[j - begin] = e_j. False when the group holds
+// NaN or +inf (*bad = the first such element) or no finite entry (*bad = -1).
 inline bool candidateSoftmax(const float* x, int64_t begin, int64_t end, double temperature, CandidateSoftmax* sm,
-                             int64_t* bad) {
+                             int64_t* bad, double* e = nullptr) {
   double m = -INFINITY;
   for (int64_t j = begin; j < end; j++) {
     const float v = x[j];
@@ -37,22 +40,14 @@ inline bool candidateSoftmax(const float* x, int64_t begin, int64_t end, double 
     *bad = -1;
     return false;
   }
-  *sm = {m, temperature, 0.0};
-  double sum = 0.0;  // >= 1: the max adds exp(0)
-  for (int64_t j = begin; j < end; j++) sum += std::exp(sm->z(x[j]));
-  sm->logZ = std::log(sum);
-  return true;
-}
-
-// H = -sum p log p = log Z - sum_j p_j z_j: both terms are >= 0, so nothing cancels.
-// Candidates of probability 0 add nothing (their z may be -inf).
-inline double candidateEntropy(const float* x, int64_t begin, int64_t end, const CandidateSoftmax& sm) {
-  double weighted = 0.0;
-  for (int64_t j = begin; j < end; j++) {
-    const double p = sm.prob(x[j]);
-    if (p > 0.0) weighted += p * sm.z(x[j]);
+  *sm = {m, temperature, 0.0, 0.0};
+  for (int64_t j = begin; j < end; j++) {  // the max adds exp(0), so Z >= 1
+    const double z = sm->z(x[j]), ez = std::exp(z);
+    sm->sum += ez;
+    if (ez > 0.0) sm->weighted += ez * z;  // e_j = 0 (z = -inf included) adds nothing
+    if (e) e[j - begin] = ez;
   }
-  return std::fmax(sm.logZ - weighted, 0.0);
+  return true;
 }
 
 // The error for a group that failed candidateSoftmax: `what` names the group ("belief 3").

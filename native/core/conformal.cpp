@@ -7,6 +7,7 @@
 
 #include "candidate_softmax.h"
 #include "chunks.h"
+#include "cpu.h"
 #include "first_bad.h"
 #include "logprobs.h"
 #include "ragged.h"
@@ -43,16 +44,21 @@ Status readRows(const CandidateRows& rows, RowSoftmax* rs) {
   return Status::Ok();
 }
 
-Status computeSoftmax(const CandidateRows& rows, RowSoftmax* rs) {
+// Runs onRow(r) for every row as soon as its softmax is known, row-parallel, so that a dense row
+// is still in cache for its set test. On bad logits: the error of the first bad row.
+template <class OnRow>
+Status forEachRow(const CandidateRows& rows, RowSoftmax* rs, const OnRow& onRow) {
   const int64_t n = rows.rowCount();
+  FirstBad firstBad(n);
   if (!rows.dense()) {
     rs->ragged.resize(size_t(n));
-    FirstBad firstBad(n);
     forChunks(n, 256, [&](int64_t, int64_t first, int64_t last) {
       int64_t bad;
-      for (int64_t r = first; r < last; r++)
+      for (int64_t r = first; r < last; r++) {
         if (!candidateSoftmax(rows.candidateLogits, rs->candidates.begin(r), rs->candidates.end(r), rows.temperature, &rs->ragged[size_t(r)], &bad))
           return firstBad.report(r);
+        onRow(r);
+      }
     });
     if (firstBad.get() == n) return Status::Ok();
     const int64_t r = firstBad.get();
@@ -64,13 +70,13 @@ Status computeSoftmax(const CandidateRows& rows, RowSoftmax* rs) {
   const LogitsView& l = rows.logits;
   rs->invT = float(1.0 / rows.temperature);
   rs->logNorm.resize(size_t(n));
-  FirstBad firstBad(n);
   reduceRows<SoftmaxStats>(
       n, l.vocab, [&](int64_t r, int64_t begin, int64_t end) { return softmaxStats(l.row(r), l.dtype, begin, end, rs->invT); },
       mergeStats,
       [&](int64_t r, const SoftmaxStats& s) {
         if (s.bad || !s.anyFinite()) return firstBad.report(r);
         rs->logNorm[size_t(r)] = double(s.m) + std::log(double(s.s));
+        onRow(r);
       });
   if (firstBad.get() < n) return describeBadRow("logits", l, firstBad.get(), rs->invT);
   return Status::Ok();
@@ -87,39 +93,38 @@ double scoreOf(const CandidateRows& rows, const RowSoftmax& rs, int64_t r, int64
   return 1.0 - std::exp(double(xt) - rs.logNorm[size_t(r)]);
 }
 
-// labels[r], read once and checked against the row's candidates.
-Status labelOf(const CandidateRows& rows, const RowSoftmax& rs, const int32_t* labels, int64_t r, int64_t* label) {
-  const int64_t l = labels[r], k = candidateCount(rows, rs, r);
-  if (l < 0 || l >= k)
-    return rangeError(codes::kRange, "labels", r,
-                      "labels[" + std::to_string(r) + "] = " + std::to_string(l) + " is outside [0, " + std::to_string(k) + ")");
-  *label = l;
+// The labels, each read once and checked against its row's candidates.
+Status readLabels(const CandidateRows& rows, const RowSoftmax& rs, const int32_t* labels, std::vector<int64_t>* out) {
+  out->resize(size_t(rows.rowCount()));
+  for (int64_t r = 0; r < rows.rowCount(); r++) {
+    const int64_t l = labels[r], k = candidateCount(rows, rs, r);
+    if (l < 0 || l >= k)
+      return rangeError(codes::kRange, "labels", r,
+                        "labels[" + std::to_string(r) + "] = " + std::to_string(l) + " is outside [0, " + std::to_string(k) + ")");
+    (*out)[size_t(r)] = l;
+  }
   return Status::Ok();
 }
 
-// How many of a dense row's n logits (scaled x_t = x * invT) lie in the set {1 - exp(x_t - L) <= qhat}.
-// The test is x_t >= L + log(1 - qhat): float compares decide all but the logits within a rounding
-// margin of that threshold, which take the exact score test (so the label of a calibration row is
-// counted exactly when its score is <= qhat).
-template <class T, float (*Load)(T)>
-int64_t denseSetSize(const T* x, int64_t n, float invT, double logNorm, double qhat) {
+// How many of a dense row's logits (scaled x_t = x * invT in float32) lie in the set
+// {1 - exp(x_t - L) <= qhat}, i.e. x_t >= L + log(1 - qhat). The SIMD count decides every logit
+// but those within a rounding margin of that threshold, which take the exact score test (so the
+// label of a calibration row is counted exactly when its score is <= qhat).
+int64_t denseSetSize(const LogitsView& logits, int64_t r, float invT, double logNorm, double qhat) {
   const double threshold = logNorm + std::log1p(-qhat), margin = 1e-9 * (1.0 + std::fabs(threshold));
-  const float hi = std::nextafter(float(threshold + margin), INFINITY), lo = std::nextafter(float(threshold - margin), -INFINITY);
-  int64_t above = 0, atLeastLo = 0;
-  for (int64_t j = 0; j < n; j++) {
-    const float v = Load(x[j]) * invT;
-    above += v > hi;
-    atLeastLo += v >= lo;
+  const float lo = std::nextafter(float(threshold - margin), -INFINITY);
+  const float hi = std::nextafter(std::nextafter(float(threshold + margin), INFINITY), INFINITY);  // >= hi: > margin
+  int64_t atLeastLo = 0, atLeastHi = 0;
+  const void* row = logits.row(r);
+  countAtLeast(row, logits.dtype, logits.vocab, invT, lo, hi, &atLeastLo, &atLeastHi);
+  int64_t size = atLeastHi;
+  if (atLeastLo == atLeastHi) return size;
+  for (int64_t j = 0; j < logits.vocab; j++) {
+    const float v = loadAsFloat(row, logits.dtype, j) * invT;
+    if (v >= lo && v < hi && 1.0 - std::exp(double(v) - logNorm) <= qhat) size++;
   }
-  if (atLeastLo == above) return above;
-  for (int64_t j = 0; j < n; j++) {
-    const float v = Load(x[j]) * invT;
-    if (v >= lo && v <= hi && 1.0 - std::exp(double(v) - logNorm) <= qhat) above++;
-  }
-  return above;
+  return size;
 }
-
-inline float identity(float v) { return v; }
 
 int64_t setSize(const CandidateRows& rows, const RowSoftmax& rs, int64_t r, double qhat) {
   const int64_t k = candidateCount(rows, rs, r);
@@ -129,13 +134,7 @@ int64_t setSize(const CandidateRows& rows, const RowSoftmax& rs, int64_t r, doub
     for (int64_t j = 0; j < k; j++) n += 1.0 - rs.ragged[size_t(r)].prob(rows.candidateLogits[rs.candidates.begin(r) + j]) <= qhat;
     return n;
   }
-  const void* row = rows.logits.row(r);
-  const double norm = rs.logNorm[size_t(r)];
-  switch (rows.logits.dtype) {
-    case DType::Float32: return denseSetSize<float, identity>(static_cast<const float*>(row), k, rs.invT, norm, qhat);
-    case DType::Float16: return denseSetSize<uint16_t, f16ToFloat>(static_cast<const uint16_t*>(row), k, rs.invT, norm, qhat);
-    default: return denseSetSize<uint16_t, bf16ToFloat>(static_cast<const uint16_t*>(row), k, rs.invT, norm, qhat);
-  }
+  return denseSetSize(rows.logits, r, rs.invT, rs.logNorm[size_t(r)], qhat);
 }
 
 Status checkAlpha(double alpha) {
@@ -145,16 +144,20 @@ Status checkAlpha(double alpha) {
 
 }  // namespace
 
+void countAtLeast(const void* row, DType dtype, int64_t n, float invT, float lo, float hi, int64_t* atLeastLo, int64_t* atLeastHi) {
+  switch (activeIsa()) {
+    case Isa::Avx512: return avx512::countAtLeast(row, dtype, n, invT, lo, hi, atLeastLo, atLeastHi);
+    case Isa::Avx2: return avx2::countAtLeast(row, dtype, n, invT, lo, hi, atLeastLo, atLeastHi);
+    default: return scalar::countAtLeast(row, dtype, n, invT, lo, hi, atLeastLo, atLeastHi);
+  }
+}
+
 Status conformalScores(const CandidateRows& rows, const int32_t* labels, double* scores) {
   RowSoftmax rs;
+  std::vector<int64_t> label;
   Status st = readRows(rows, &rs);
-  if (!st.ok() || !(st = computeSoftmax(rows, &rs)).ok()) return st;
-  for (int64_t r = 0; r < rows.rowCount(); r++) {
-    int64_t label;
-    if (!(st = labelOf(rows, rs, labels, r, &label)).ok()) return st;
-    scores[r] = scoreOf(rows, rs, r, label);
-  }
-  return Status::Ok();
+  if (!st.ok() || !(st = readLabels(rows, rs, labels, &label)).ok()) return st;
+  return forEachRow(rows, &rs, [&](int64_t r) { scores[r] = scoreOf(rows, rs, r, label[size_t(r)]); });
 }
 
 Status conformalQuantile(const double* scores, int64_t n, const int32_t* groups, int64_t groupCount, double alpha,
@@ -211,20 +214,17 @@ Status predictionSetSizes(const PredictionSetInput& in, const PredictionSetOutpu
   if (fano && !in.hasLabels) return typeError(codes::kType, "labels", "uncertainty 'fano' needs labels");
   for (int64_t i = 0; i < (in.qhatPerRow ? n : 1); i++)
     if (std::isnan(in.qhat[i])) return rangeError(codes::kNonFinite, "qhat", in.qhatPerRow ? i : -1, "qhat is NaN");
-  if (!(st = computeSoftmax(rows, &rs)).ok()) return st;
+  std::vector<int64_t> labels;  // empty without labels
+  if (in.hasLabels && !(st = readLabels(rows, rs, in.labels, &labels)).ok()) return st;
 
-  // labels first (read once, checked), then the sets, row-parallel
-  std::vector<int64_t> labels(in.hasLabels ? size_t(n) : 0);
-  for (int64_t r = 0; r < int64_t(labels.size()); r++)
-    if (!(st = labelOf(rows, rs, in.labels, r, &labels[size_t(r)])).ok()) return st;
-  std::vector<uint8_t> covered(labels.size());  // empty without labels
-  forChunks(n, rows.dense() ? 1 : 256, [&](int64_t, int64_t first, int64_t last) {
-    for (int64_t r = first; r < last; r++) {
-      const double q = in.qhat[in.qhatPerRow ? r : 0];
-      out.sizes[r] = int32_t(setSize(rows, rs, r, q));
-      if (in.hasLabels) covered[size_t(r)] = scoreOf(rows, rs, r, labels[size_t(r)]) <= q;
-    }
+  // each row's set as soon as its softmax is known (qhat read once per row)
+  std::vector<uint8_t> covered(labels.size());
+  st = forEachRow(rows, &rs, [&](int64_t r) {
+    const double q = in.qhat[in.qhatPerRow ? r : 0];
+    out.sizes[r] = int32_t(setSize(rows, rs, r, q));
+    if (in.hasLabels) covered[size_t(r)] = scoreOf(rows, rs, r, labels[size_t(r)]) <= q;
   });
+  if (!st.ok()) return st;
   if (out.covered && in.hasLabels) std::copy(covered.begin(), covered.end(), out.covered);
 
   // per step: the mean set size or the Fano bound; per rollout: reductions step to step

@@ -71,4 +71,11 @@ struct PredictionSetOutput {
 
 Status predictionSetSizes(const PredictionSetInput& in, const PredictionSetOutput& out);
 
+// How many of row[0, n) (dtype), times invT in float32, are >= lo and >= hi: the count pass of a
+// logits row's set. Dispatches to the active ISA (cpu.h); per-ISA entry points in conformal_*.cpp.
+void countAtLeast(const void* row, DType dtype, int64_t n, float invT, float lo, float hi, int64_t* atLeastLo, int64_t* atLeastHi);
+namespace scalar { void countAtLeast(const void*, DType, int64_t, float, float, float, int64_t*, int64_t*); }
+namespace avx2 { void countAtLeast(const void*, DType, int64_t, float, float, float, int64_t*, int64_t*); }
+namespace avx512 { void countAtLeast(const void*, DType, int64_t, float, float, float, int64_t*, int64_t*); }
+
 }  // namespace infogain

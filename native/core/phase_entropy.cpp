@@ -16,26 +16,28 @@ namespace {
 int64_t findDelimiter(const int32_t* tokens, int64_t begin, int64_t end, const std::vector<int32_t>& delimiter) {
   const int64_t n = int64_t(delimiter.size());
   for (int64_t p = begin; p + n <= end; p++) {
-    int64_t k = 0;
+    if (tokens[p] != delimiter[0]) continue;
+    int64_t k = 1;
     while (k < n && tokens[p + k] == delimiter[size_t(k)]) k++;
     if (k == n) return p;
   }
   return -1;
 }
 
-// Sum of entropies[begin, end) in float64; false (and *bad) at the first non-finite one.
+// Sum of entropies[begin, end) in float64, four chains in a fixed order (float32 values cannot
+// overflow a float64 sum, so a non-finite sum means a non-finite entropy); false and *bad = the
+// first non-finite one.
 bool phaseSum(const float* entropies, int64_t begin, int64_t end, double* sum, int64_t* bad) {
-  double s = 0.0;
-  for (int64_t j = begin; j < end; j++) {
-    const float h = entropies[j];
-    if (!std::isfinite(h)) {
-      *bad = j;
-      return false;
-    }
-    s += h;
-  }
-  *sum = s;
-  return true;
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  int64_t j = begin;
+  for (; j + 4 <= end; j += 4)
+    for (int k = 0; k < 4; k++) s[k] += entropies[j + k];
+  for (; j < end; j++) s[0] += entropies[j];
+  *sum = (s[0] + s[1]) + (s[2] + s[3]);
+  if (std::isfinite(*sum)) return true;
+  for (j = begin; j < end && std::isfinite(entropies[j]); j++) {}
+  *bad = j;  // (end only if another thread changed the entropies meanwhile)
+  return false;
 }
 
 }  // namespace
