@@ -3,21 +3,10 @@
 // implementation of the same definition in the same run.
 'use strict';
 const ig = require('../dist/index.js');
-const { fmt, machine, table, time } = require('./lib/harness.js');
+const { fmt, machine, random, table, time } = require('./lib/harness.js');
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 1 << 20);
 const rows = 2048, columns = 2048;
-
-/** mulberry32, so every run benchmarks the same data. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Group ids for n samples in groups of 1..16, shuffled; `spread` maps group g to its id. */
 function raggedIds(next, n, spread) {

@@ -44,6 +44,28 @@ export { infoGain, infoGainSync, scoredSpans } from './infoGain';
 export type { InfoGainInput, InfoGainResult, Turns } from './infoGain';
 export { beliefGain, beliefGainSync } from './beliefGain';
 export type { BeliefGainInput, BeliefGainResult } from './beliefGain';
+export { beliefEntropyGain, beliefEntropyGainSync } from './beliefEntropy';
+export type { BeliefEntropyInput, BeliefEntropyOptions, BeliefEntropyResult } from './beliefEntropy';
+export type { CandidateGroups } from './candidates';
+export {
+  conformalQuantile,
+  conformalQuantileSync,
+  conformalScores,
+  conformalScoresSync,
+  predictionSetSizes,
+  predictionSetSizesSync,
+} from './conformal';
+export type {
+  CandidateRows,
+  ConformalQuantileOptions,
+  ConformalScoresInput,
+  PredictionSetInput,
+  PredictionSetOptions,
+  PredictionSetResult,
+  TemperatureOptions,
+} from './conformal';
+export { phaseEntropyRewards, phaseEntropyRewardsSync } from './phaseEntropy';
+export type { PhaseEntropyInput, PhaseEntropyOptions, PhaseEntropyResult } from './phaseEntropy';
 export type { Reduce, SpanOptions } from './spans';
 export { shapleyExact, shapleyExactSync, maxExactPlayers } from './shapley';
 export type { SemivalueIndex, ShapleyExactOptions } from './shapley';

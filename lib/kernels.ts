@@ -22,6 +22,11 @@ export const poolKernels = [
   'topkKL',
   'infoGain',
   'beliefGain',
+  'beliefEntropyGain',
+  'conformalScores',
+  'conformalQuantile',
+  'predictionSetSizes',
+  'phaseEntropyRewards',
   'shapleyExact',
 ] as const;
 

@@ -4,7 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { plainError } from './errors';
+import type { BeliefEntropyResult } from './beliefEntropy';
+import type { PredictionSetResult } from './conformal';
 import type { NativeLogits } from './logits';
+import type { PhaseEntropyResult } from './phaseEntropy';
 
 /** The binding's surface (native/node). Arguments arrive validated by lib/. */
 export interface Binding {
@@ -50,6 +53,17 @@ export interface Binding {
   infoGainSync(input: object): InfoGainNative;
   beliefGain(input: object): Promise<BeliefGainNative>;
   beliefGainSync(input: object): BeliefGainNative;
+  // Nous, C-IP, PEAR (lib/beliefEntropy.ts, conformal.ts, phaseEntropy.ts)
+  beliefEntropyGain(input: object, options: object): Promise<BeliefEntropyResult>;
+  beliefEntropyGainSync(input: object, options: object): BeliefEntropyResult;
+  conformalScores(input: object, options: object): Promise<{ scores: Float64Array }>;
+  conformalScoresSync(input: object, options: object): { scores: Float64Array };
+  conformalQuantile(scores: Float64Array, options: object): Promise<{ qhat: Float64Array }>;
+  conformalQuantileSync(scores: Float64Array, options: object): { qhat: Float64Array };
+  predictionSetSizes(input: object, options: object): Promise<PredictionSetResult>;
+  predictionSetSizesSync(input: object, options: object): PredictionSetResult;
+  phaseEntropyRewards(input: object, options: object): Promise<PhaseEntropyResult>;
+  phaseEntropyRewardsSync(input: object, options: object): PhaseEntropyResult;
   shapleyExact(values: Float64Array, options: object): Promise<{ phi: Float64Array }>;
   shapleyExactSync(values: Float64Array, options: object): { phi: Float64Array };
   /** new ShapleyEstimator(options): see lib/shapley-estimator.ts. */

@@ -406,6 +406,7 @@ const kernels = [
   'groupAdvantagesSync', 'rlpAdvantagesSync', 'broadcastToTokensSync', 'reinforcePPSync', 'promedAdvantagesSync',
   'infopoAdvantagesSync', 'igpoAdvantagesSync', 'empgAdvantagesSync', 'sarRewardsSync', 'parRewardsSync',
   'clipDeltaRewardsSync', 'insightScoresSync', 'shapleyExactSync',
+  'beliefEntropyGainSync', 'conformalScoresSync', 'conformalQuantileSync', 'predictionSetSizesSync', 'phaseEntropyRewardsSync',
 ];
 const typedKinds = [Float32Array, Float64Array, Int32Array, Uint32Array, Uint16Array, Uint8Array];
 const anyTyped = fc
@@ -415,7 +416,7 @@ const anyValue = fc.letrec((tie) => ({
   value: fc.oneof(
     { weight: 4, arbitrary: anyTyped },
     { weight: 2, arbitrary: fc.constantFrom(0, 1, 2, -1, 0.5, NaN, Infinity, 2 ** 31, 'float32', 'js', 'k3', true, null, undefined) },
-    { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('data', 'rows', 'vocab', 'dtype', 'ids', 'logprobs', 'k', 'groups', 'groupSize', 'columns', 'offsets', 'mask', 'spans', 'length', 'actionStart', 'actionEnd', 'obsStart', 'obsEnd', 'scores', 'intrinsic', 'present', 'outcome', 'gains', 'gainOffsets', 'gainEnds', 'entropy', 'advantage', 'stepOffsets', 'rewards', 'references', 'temperature', 'direction', 'backend'), tie('value'), { maxKeys: 5 }) },
+    { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('data', 'rows', 'vocab', 'dtype', 'ids', 'logprobs', 'k', 'groups', 'groupSize', 'columns', 'offsets', 'mask', 'spans', 'length', 'actionStart', 'actionEnd', 'obsStart', 'obsEnd', 'scores', 'intrinsic', 'present', 'outcome', 'gains', 'gainOffsets', 'gainEnds', 'entropy', 'advantage', 'stepOffsets', 'rewards', 'references', 'temperature', 'direction', 'backend', 'candidateLogits', 'candidates', 'steps', 'rollouts', 'labels', 'logits', 'qhat', 'uncertainty', 'alpha', 'method', 'entropies', 'delimiters', 'tokens', 'delimiter', 'correctness'), tie('value'), { maxKeys: 5 }) },
     { weight: 1, arbitrary: fc.array(tie('value'), { maxLength: 3 }) },
   ),
 })).value;

@@ -52,6 +52,17 @@ function machine() {
     `infogain isa ${be.cpu.isa}, ${be.cpu.threads} threads${be.cuda ? `; CUDA ${be.cuda.name}` : ''}`;
 }
 
+/** mulberry32: uniform numbers in [0, 1), the same sequence for a seed, so every run benchmarks the same data. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Prints a Markdown table: rows of objects with the same keys. */
 function table(rows) {
   const keys = Object.keys(rows[0]);
@@ -67,4 +78,4 @@ const fmt = {
   g: (v) => (v / 1e9).toFixed(2),
 };
 
-module.exports = { time, timeAsync, readFloor, machine, table, fmt };
+module.exports = { time, timeAsync, readFloor, machine, table, fmt, random };

@@ -12,6 +12,9 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerDivergence(env, exports);
   infogain::registerGains(env, exports);
   infogain::registerShapley(env, exports);
+  infogain::registerBeliefEntropy(env, exports);
+  infogain::registerConformal(env, exports);
+  infogain::registerPhaseEntropy(env, exports);
   return exports;
 }
 

@@ -46,6 +46,18 @@ const int32_t* int32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t 
   return static_cast<const int32_t*>(typedOf(env, v, name, napi_int32_array, "Int32Array", length, outLength));
 }
 
+const int32_t* offsetsArg(Napi::Env env, Napi::Value v, const char* name, int64_t absentCount, int64_t* count) {
+  if (v.IsUndefined() || v.IsNull()) {
+    *count = absentCount;
+    return nullptr;
+  }
+  size_t n = 0;
+  const int32_t* offsets = int32Arg(env, v, name, -1, &n);
+  if (n < 1) throwRange(env, codes::kShape, name, -1, std::string(name) + " must hold at least one offset (0)");
+  *count = int64_t(n) - 1;
+  return offsets;
+}
+
 int64_t int64Prop(Napi::Env env, Napi::Object o, const char* key, const char* name) {
   Napi::Value v = o.Get(key);
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
@@ -99,6 +111,18 @@ Napi::Float32Array poisonedFloat32(Napi::Env env, int64_t length) {
 Napi::Uint8Array poisonedUint8(Napi::Env env, int64_t length) {
   Napi::Uint8Array a = Napi::Uint8Array::New(env, size_t(length));
   std::fill(a.Data(), a.Data() + length, uint8_t(0xff));
+  return a;
+}
+
+Napi::Float64Array poisonedFloat64(Napi::Env env, int64_t length) {
+  Napi::Float64Array a = Napi::Float64Array::New(env, size_t(length));
+  std::fill(a.Data(), a.Data() + length, double(NAN));
+  return a;
+}
+
+Napi::Int32Array poisonedInt32(Napi::Env env, int64_t length) {
+  Napi::Int32Array a = Napi::Int32Array::New(env, size_t(length));
+  std::fill(a.Data(), a.Data() + length, INT32_MIN);
   return a;
 }
 

@@ -26,6 +26,10 @@ const int32_t* int32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t 
 // { data, rows, vocab, dtype } with dtype the DType code; data length must be rows * vocab.
 LogitsView logitsArg(Napi::Env env, Napi::Value v, const char* name);
 
+// Group offsets (count + 1 values, at least the 0): *count = length - 1. Absent (undefined / null):
+// nullptr and *count = absentCount. The core checks the values.
+const int32_t* offsetsArg(Napi::Env env, Napi::Value v, const char* name, int64_t absentCount, int64_t* count);
+
 int64_t int64Prop(Napi::Env env, Napi::Object o, const char* key, const char* name);
 double numberProp(Napi::Object o, const char* key, double fallback);
 bool boolProp(Napi::Object o, const char* key, bool fallback);
@@ -34,5 +38,8 @@ bool boolProp(Napi::Object o, const char* key, bool fallback);
 Napi::Float32Array poisonedFloat32(Napi::Env env, int64_t length);
 // The same for masks: filled with 0xff, which no kernel writes (masks hold 0 or 1).
 Napi::Uint8Array poisonedUint8(Napi::Env env, int64_t length);
+// Float64Array filled with NaN; Int32Array filled with INT32_MIN, which no count or index takes.
+Napi::Float64Array poisonedFloat64(Napi::Env env, int64_t length);
+Napi::Int32Array poisonedInt32(Napi::Env env, int64_t length);
 
 }  // namespace infogain

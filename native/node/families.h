@@ -11,5 +11,8 @@ void registerAdvantages(Napi::Env env, Napi::Object exports);
 void registerDivergence(Napi::Env env, Napi::Object exports);
 void registerGains(Napi::Env env, Napi::Object exports);
 void registerShapley(Napi::Env env, Napi::Object exports);
+void registerBeliefEntropy(Napi::Env env, Napi::Object exports);
+void registerConformal(Napi::Env env, Napi::Object exports);
+void registerPhaseEntropy(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain

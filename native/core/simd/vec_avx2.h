@@ -76,6 +76,19 @@ struct VecAvx2 {
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     return _mm_cvtss_f32(m);
   }
+
+  // Lane counters (int32 per lane): how many elements were >= a bound (ordered: NaN never counts).
+  // A true compare is all ones, -1 as an integer: subtracting it adds one.
+  using C = __m256i;
+  static C countZero() { return _mm256_setzero_si256(); }
+  static C countAtLeast(C acc, V a, V bound) { return _mm256_sub_epi32(acc, _mm256_castps_si256(_mm256_cmp_ps(a, bound, _CMP_GE_OQ))); }
+  static int64_t countSum(C acc) {
+    alignas(32) int32_t lanes[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), acc);
+    int64_t sum = 0;
+    for (int32_t v : lanes) sum += v;
+    return sum;
+  }
 };
 
 }  // namespace infogain

@@ -71,6 +71,14 @@ struct VecAvx512 {
   }
 
   static float reduceMax(V v) { return _mm512_reduce_max_ps(v); }
+
+  // Lane counters (int32 per lane): how many elements were >= a bound (ordered: NaN never counts).
+  using C = __m512i;
+  static C countZero() { return _mm512_setzero_si512(); }
+  static C countAtLeast(C acc, V a, V bound) {
+    return _mm512_mask_add_epi32(acc, _mm512_cmp_ps_mask(a, bound, _CMP_GE_OQ), acc, _mm512_set1_epi32(1));
+  }
+  static int64_t countSum(C acc) { return _mm512_reduce_add_epi32(acc); }
 };
 
 }  // namespace infogain

@@ -45,6 +45,12 @@ struct VecScalar {
   }
 
   static float reduceMax(V v) { return v; }
+
+  // Lane counters: how many elements were >= a bound (ordered: NaN never counts).
+  using C = int64_t;
+  static C countZero() { return 0; }
+  static C countAtLeast(C acc, V a, V bound) { return acc + (a >= bound); }
+  static int64_t countSum(C acc) { return acc; }
 };
 
 }  // namespace infogain
