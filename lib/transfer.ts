@@ -3,6 +3,8 @@
 // Views over an ArrayBuffer are copied when the call is made, or with { transfer: true } moved out
 // of the caller's hands (detached) when the call is made. Either way the worker then receives a
 // buffer of its own by transfer, so nothing is copied twice. Results come back by transfer.
+import { types } from 'node:util';
+
 import { isTensorLike } from './logits';
 import { isDetached } from './validate';
 
@@ -10,7 +12,7 @@ export interface Outgoing {
   value: unknown;
   /** The buffers to hand to postMessage: each one once. */
   transferList: ArrayBuffer[];
-  /** False when something in it cannot reach a worker: a function, a symbol, a detached buffer. */
+  /** False when something in it cannot reach a worker: a function, a symbol, a detached buffer, a Proxy (but of a plain object or array). */
   sendable: boolean;
 }
 
@@ -23,6 +25,11 @@ function isShared(buffer: ArrayBufferLike): boolean {
 function isPlainObject(x: object): boolean {
   const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
+}
+
+/** A Proxy structured clone cannot take (a plain object or an array behind one is read through its traps). */
+function isOpaqueProxy(x: object): boolean {
+  return types.isProxy(x) && !Array.isArray(x) && !isPlainObject(x);
 }
 
 /**
@@ -53,7 +60,7 @@ function moveBuffer(ab: ArrayBuffer): ArrayBuffer {
 function visitBuffers(value: unknown, fn: (x: View | ArrayBuffer) => void): void {
   const seen = new Set<object>();
   const walk = (x: unknown): void => {
-    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    if (x === null || typeof x !== 'object' || seen.has(x) || isOpaqueProxy(x)) return;
     seen.add(x);
     if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) fn(x);
     else if (Array.isArray(x)) x.forEach(walk);
@@ -89,7 +96,9 @@ export function prepareArguments(args: unknown, transfer: boolean): Outgoing {
     if (x === null || typeof x !== 'object') return x;
     if (seen.has(x)) return seen.get(x);
     let out: unknown;
-    if (ArrayBuffer.isView(x)) {
+    if (isOpaqueProxy(x)) {
+      (out = x), (sendable = false);
+    } else if (ArrayBuffer.isView(x)) {
       const view = x as View;
       if (isShared(view.buffer)) {
         out = view;

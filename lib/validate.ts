@@ -76,12 +76,15 @@ export function knownKeys(value: object, name: string, keys: readonly string[]):
   }
 }
 
-/** The key of `keys` nearest to `key` (optimal string alignment distance, case ignored); undefined when none is. */
+/**
+ * The key of `keys` nearest to `key` (optimal string alignment distance, case ignored), when it is
+ * near enough to be a typo: at most 2 edits, or a third of the key's length.
+ */
 export function closestKey(key: string, keys: readonly string[]): string | undefined {
-  let best: string | undefined, bestDistance = Infinity;
+  let best: string | undefined, bestDistance = Math.max(2, Math.floor(key.length / 3));
   for (const k of keys) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) (best = k), (bestDistance = d);
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) (best = k), (bestDistance = d);
   }
   return best;
 }
