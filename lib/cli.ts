@@ -91,7 +91,7 @@ function progress(total: number) {
 }
 
 function summary(records: RolloutScore[]): string {
-  const byGroup = new Map<string, RolloutScore[]>();
+  const byGroup = new Map<RolloutScore['group'], RolloutScore[]>();
   for (const r of records) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
   const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4) : '-');
   const lines = ['| group | rollouts | mean reward | turns with IG | mean InfoPO IG | mean IGPO gain |', '| --- | --- | --- | --- | --- | --- |'];
@@ -100,7 +100,8 @@ function summary(records: RolloutScore[]): string {
     const bg = rs.flatMap((r) => r.turns.map((t) => t.beliefGain).filter((v): v is number => v !== null));
     lines.push(`| ${name} | ${rs.length} | ${mean(rs.map((r) => r.reward))} | ${ig.length} | ${mean(ig)} | ${mean(bg)} |`);
   };
-  for (const [g, rs] of byGroup) row(g, rs);
+  // group 1 and group "1" are two groups: the string is quoted when both occur
+  for (const [g, rs] of byGroup) row(typeof g === 'string' && byGroup.has(Number(g)) ? JSON.stringify(g) : String(g), rs);
   row('all', records);
   return lines.join('\n');
 }
