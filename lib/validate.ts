@@ -77,10 +77,14 @@ export function knownKeys(value: object, name: string, keys: readonly string[]):
 }
 
 /**
- * The key of `keys` nearest to `key` (optimal string alignment distance, case ignored), when it is
- * near enough to be a typo: at most 2 edits, or a third of the key's length.
+ * The key of `keys` nearest to `key`, case ignored, when it is near enough to be a typo: the
+ * shortest key that `key` abbreviates (3 characters or more), else the key at the smallest optimal
+ * string alignment distance, at most 2 edits or a third of the key's length.
  */
 export function closestKey(key: string, keys: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const longer = keys.filter((k) => lower.length >= 3 && k.toLowerCase().startsWith(lower) && k.length > key.length);
+  if (longer.length) return longer.reduce((a, b) => (b.length < a.length ? b : a));
   let best: string | undefined, bestDistance = Math.max(2, Math.floor(key.length / 3));
   for (const k of keys) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
