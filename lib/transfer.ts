@@ -3,10 +3,8 @@
 // Views over an ArrayBuffer are copied when the call is made, or with { transfer: true } moved out
 // of the caller's hands (detached) when the call is made. Either way the worker then receives a
 // buffer of its own by transfer, so nothing is copied twice. Results come back by transfer.
-import { types } from 'node:util';
-
 import { isTensorLike } from './logits';
-import { isDetached } from './validate';
+import { isDetached, isOpaqueProxy, isPlainObject } from './validate';
 
 export interface Outgoing {
   value: unknown;
@@ -22,15 +20,7 @@ function isShared(buffer: ArrayBufferLike): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
-function isPlainObject(x: object): boolean {
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
-/** A Proxy structured clone cannot take (a plain object or an array behind one is read through its traps). */
-function isOpaqueProxy(x: object): boolean {
-  return types.isProxy(x) && !Array.isArray(x) && !isPlainObject(x);
-}
 
 /**
  * A function making the same kind of view as `view`, of the same length, over other memory (a Node

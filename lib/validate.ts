@@ -1,4 +1,6 @@
 // Argument checks shared by every API function. Each throws a typed error naming the argument.
+import { types } from 'node:util';
+
 import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
 
 export type TypedArrayCtor =
@@ -64,8 +66,26 @@ const elsewhere: Record<string, string> = {
   transfer: 'transfer is a call option of the reward pool: pool.with({ transfer: true }).method(...)',
 };
 
-/** Throws ERR_INFOGAIN_UNKNOWN_OPTION for the first own key of `value` outside `keys`. */
+export function isPlainObject(x: object): boolean {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A Proxy around anything but a plain object or an array: built-in getters (a typed array's
+ * length, ...) throw on it and structured clone refuses it. (Behind a plain object or an array,
+ * its traps are simply read.)
+ */
+export function isOpaqueProxy(x: object): boolean {
+  return types.isProxy(x) && !Array.isArray(x) && !isPlainObject(x);
+}
+
+/**
+ * Throws ERR_INFOGAIN_UNKNOWN_OPTION for the first own key of `value` outside `keys`; a typed array
+ * or an opaque Proxy is no options object (ERR_INVALID_ARG_TYPE).
+ */
 export function knownKeys(value: object, name: string, keys: readonly string[]): void {
+  if (typedArrayKind(value) || isOpaqueProxy(value)) throw typeError(name, `${name} must be an object of named fields, got ${describe(value)}`);
   for (const key of Object.keys(value)) {
     if (keys.includes(key)) continue;
     const closest = closestKey(key, keys);
