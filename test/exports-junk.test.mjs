@@ -6,7 +6,7 @@
 // output, not a lost test runner.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -138,13 +138,15 @@ console.log(JSON.stringify({ calls, exported, results }));
 `;
 
 test('every export and every method of what they return, called with junk: a result or a typed error, never a crash', { timeout: 600000 }, async () => {
-  const file = join(tmpdir(), `infogain-exports-junk-${process.pid}.mjs`);
+  const where = mkdtempSync(join(tmpdir(), 'infogain-exports-junk-'));
+  const file = join(where, 'junk.mjs');
   writeFileSync(file, script);
   const { code, stdout, stderr } = await new Promise((resolve) =>
     execFile(process.execPath, [file], { timeout: 540000, maxBuffer: 64 << 20 }, (error, out, err) =>
       resolve({ code: error ? (error.code ?? error.signal) : 0, stdout: out, stderr: err }),
     ),
   );
+  rmSync(where, { recursive: true, force: true });
   assert.equal(code, 0, `the child process died (${code}): ${stderr.slice(-4000)}`);
   const { calls, exported, results } = JSON.parse(stdout.trim().split('\n').pop());
   assert.ok(exported.includes('loadTokenizer') && exported.includes('createRewardPool') && exported.length > 50, `exports seen: ${exported}`);

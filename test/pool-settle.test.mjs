@@ -6,22 +6,24 @@
 // (exit 13) run in a child process.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { codes, createRewardPool, tokenLogprobsSync } from '../dist/index.js';
 import { assertSameBits, flags, rejection, release, rewardsUrl, started } from './helpers/pool.mjs';
 
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'infogain-pool-settle-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 const small = () => ({ logits: { data: Float32Array.from({ length: 40 }, (_, i) => Math.sin(i)), rows: 4, vocab: 10 }, targets: new Int32Array([1, 2, 3, 4]) });
 const outcomes = (settled) => settled.map((s) => (s.status === 'fulfilled' ? `ok ${s.value}` : s.reason?.code));
 
 /** Runs an ES module script in a child node with `flags`; its stdout is one JSON line. */
 function child(script, nodeFlags = []) {
-  const file = join(tmpdir(), `infogain-pool-settle-${process.pid}-${Math.random().toString(36).slice(2)}.mjs`);
+  const file = join(scratch, `child-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(file, script);
   return new Promise((resolve) => {
     execFile(process.execPath, [...nodeFlags, file], { timeout: 60000 }, (error, stdout, stderr) =>
@@ -83,7 +85,7 @@ describe('every call settles', { timeout: 60000 }, () => {
 
   test('workers that cannot start: every call rejects with ERR_INFOGAIN_WORKER naming the cause, none waits forever', async () => {
     // a preload that throws in worker threads only (workers inherit the parent's execArgv)
-    const preload = join(tmpdir(), `infogain-no-workers-${process.pid}.cjs`);
+    const preload = join(scratch, 'no-workers.cjs');
     writeFileSync(preload, "if (!require('node:worker_threads').isMainThread) throw new Error('this worker cannot start');\n");
     const { code, stdout, stderr } = await child(`
       import { createRewardPool } from ${JSON.stringify(dist)};
