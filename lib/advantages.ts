@@ -1,8 +1,8 @@
 // groupAdvantages: the GRPO family of group-normalized advantages on ragged groups (verl's
 // semantics), and rlpAdvantages: RLP's leave-one-out advantage of a log-ratio reward.
-import { type GroupStatistics, type Grouping, choice, field, grouping, nonNegative, optionalArray } from './grouping';
+import { type GroupStatistics, type Grouping, choice, field, grouping, optionalArray, stdEpsilon } from './grouping';
 import { native } from './native';
-import { boolean, options, typedArray } from './validate';
+import { boolean, keysOf, options, typedArray } from './validate';
 
 export type AdvantageEstimator = 'grpo' | 'drgrpo' | 'rloo' | 'reinforce++-baseline' | 'passk';
 const estimators: readonly AdvantageEstimator[] = ['grpo', 'drgrpo', 'rloo', 'reinforce++-baseline', 'passk'];
@@ -31,16 +31,21 @@ export interface GroupAdvantagesResult {
   groups: GroupStatistics;
 }
 
+const optionKeys = keysOf<GroupAdvantagesOptions>()(
+  'groups', 'groupSize', 'estimator', 'std', 'eps', 'singleton', 'normalizeByStd', 'whitenEps', 'tokenCounts',
+);
+const groupingKeys = keysOf<Grouping>()('groups', 'groupSize');
+
 function prepare(scores: unknown, opts: unknown) {
   const s = typedArray<Float32Array>(scores, 'scores', Float32Array);
-  const o = options<GroupAdvantagesOptions>(opts);
+  const o = options<GroupAdvantagesOptions>(opts, 'options', optionKeys);
   const g = grouping(o, s.length);
   const nativeOptions = {
     estimator: choice(o, 'estimator', estimators, 'grpo'),
     std: choice(o, 'std', ['unbiased', 'population'], 'unbiased'),
     singleton: choice(o, 'singleton', ['verl', 'nan'], 'verl'),
-    eps: field(o, 'eps', 1e-6, nonNegative),
-    whitenEps: field(o, 'whitenEps', 1e-8, nonNegative),
+    eps: field(o, 'eps', 1e-6, stdEpsilon),
+    whitenEps: field(o, 'whitenEps', 1e-8, stdEpsilon),
     normalizeByStd: field(o, 'normalizeByStd', true, boolean),
     tokenCounts: optionalArray<Int32Array>(o.tokenCounts, 'tokenCounts', Int32Array, s.length),
   };
@@ -71,7 +76,7 @@ export interface RlpAdvantagesResult {
 function prepareRlp(withThought: unknown, baseline: unknown, opts: unknown) {
   const a = typedArray<Float32Array>(withThought, 'withThought', Float32Array);
   const b = typedArray<Float32Array>(baseline, 'baseline', Float32Array, a.length);
-  return [a, b, grouping(options<Grouping>(opts), a.length)] as const;
+  return [a, b, grouping(options<Grouping>(opts, 'options', groupingKeys), a.length)] as const;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { describe, typeError } from './errors';
 import { native } from './native';
 import { offsetList, spanList } from './spans';
-import { oneOf, typedArray } from './validate';
+import { keysOf, knownKeys, oneOf, typedArray } from './validate';
 
 export interface BeliefGainInput {
   /** Teacher-forced log-probs of the ground-truth answer tokens, any layout. NaN / inf are data (skipped). */
@@ -28,6 +28,7 @@ export interface BeliefGainResult {
 
 function prepare(value: unknown) {
   if (value === null || typeof value !== 'object') throw typeError('input', `the input must be an object, got ${describe(value)}`);
+  knownKeys(value, 'input', keysOf<BeliefGainInput>()('logprobs', 'spans', 'rollouts', 'mode'));
   const input = value as Partial<BeliefGainInput>;
   const logprobs = typedArray<Float32Array>(input.logprobs, 'logprobs', Float32Array);
   const spans = spanList(input.spans, 'spans', logprobs.length);

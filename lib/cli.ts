@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // The `infogain` command: `infogain score` (rollouts + a model -> dense rewards and advantages)
 // and `infogain bench` (the microbenchmarks). Exit codes: 0 done, 1 failed (model, tokenizer,
-// files), 2 bad input (arguments or rollout lines: every bad line is listed), 130 interrupted.
+// files, an output that cannot be written), 2 bad input (arguments or rollout lines: every bad
+// line is listed), 130 / 143 interrupted by SIGINT / SIGTERM.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { catchInterrupts } from './interrupts';
+import { openOutput, sameFile } from './output';
 import { parseRollout, RolloutLineError, type Rollout } from './rollouts';
 import { defaultScoreOptions, finishScores, scoreChunk, type RolloutScore, type ScoreOptions } from './score';
 import { OnnxScorer } from './scorer';
+import { closestKey } from './validate';
 
 const root = join(__dirname, '..');
 const usage = `usage:
@@ -34,6 +38,25 @@ score options (defaults in brackets):
 The rollout schema is in README.md; the bundled examples are examples/rollouts.jsonl.`;
 
 class UsageError extends Error {}
+
+/** parseArgs, with the nearest known flag named when one is not known. */
+function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const flag = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'-{1,2}([^'=]+)/.exec((e as Error).message)?.[1];
+    if (!flag) throw e;
+    const near = closestKey(flag, Object.keys(options));
+    throw new UsageError(`unknown flag '${flag.length > 1 ? '--' : '-'}${flag}'${near ? `; did you mean --${near}?` : ''} (infogain --help lists the flags)`);
+  }
+}
+
+const scoreFlags = {
+  model: { type: 'string' }, tokenizer: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' },
+  beta: { type: 'string' }, 'gate-temperature': { type: 'string' }, temperature: { type: 'string' },
+  gamma: { type: 'string' }, 'belief-mode': { type: 'string' }, placeholder: { type: 'string' },
+  'belief-prefix': { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
+} as const;
 
 function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
   if (value === undefined) return fallback;
@@ -91,7 +114,7 @@ function progress(total: number) {
 }
 
 function summary(records: RolloutScore[]): string {
-  const byGroup = new Map<string, RolloutScore[]>();
+  const byGroup = new Map<RolloutScore['group'], RolloutScore[]>();
   for (const r of records) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
   const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4) : '-');
   const lines = ['| group | rollouts | mean reward | turns with IG | mean InfoPO IG | mean IGPO gain |', '| --- | --- | --- | --- | --- | --- |'];
@@ -100,22 +123,14 @@ function summary(records: RolloutScore[]): string {
     const bg = rs.flatMap((r) => r.turns.map((t) => t.beliefGain).filter((v): v is number => v !== null));
     lines.push(`| ${name} | ${rs.length} | ${mean(rs.map((r) => r.reward))} | ${ig.length} | ${mean(ig)} | ${mean(bg)} |`);
   };
-  for (const [g, rs] of byGroup) row(g, rs);
+  // group 1 and group "1" are two groups: the string is quoted when both occur
+  for (const [g, rs] of byGroup) row(typeof g === 'string' && byGroup.has(Number(g)) ? JSON.stringify(g) : String(g), rs);
   row('all', records);
   return lines.join('\n');
 }
 
 async function score(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' }, tokenizer: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' },
-      beta: { type: 'string' }, 'gate-temperature': { type: 'string' }, temperature: { type: 'string' },
-      gamma: { type: 'string' }, 'belief-mode': { type: 'string' }, placeholder: { type: 'string' },
-      'belief-prefix': { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseFlags(args, scoreFlags);
   if (positionals.length > 1) throw new UsageError(`score takes one rollouts file, got ${positionals.length}`);
   const input = positionals[0] ?? join(root, 'examples', 'rollouts.jsonl');
   const o: ScoreOptions = {
@@ -132,27 +147,24 @@ async function score(args: string[]): Promise<number> {
   const batchSize = numberFlag(values['batch-size'], 'batch-size', 8, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const threads = values.threads === undefined ? undefined : numberFlag(values.threads, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const outPath = values.out ?? 'rewards.jsonl';
+  if (outPath !== '-' && sameFile(outPath, input)) throw new UsageError(`--out ${outPath} is the input file; refusing to overwrite it`);
+  const output = openOutput(outPath);  // before any work: an output that cannot be written fails now
+  process.once('exit', () => output.discard());  // however the process ends, the temporary file goes
+  const interrupts = catchInterrupts();  // SIGINT, SIGTERM: stop after this batch; again: quit now
 
   const rollouts = readRollouts(input);
   const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads });
 
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);  // a second Ctrl-C: now
-    interrupted = true;
-    process.stderr.write('\ninterrupted: finishing the current batch, then writing the groups scored so far (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
   const bar = progress(rollouts.length);
   const scored = [];
   const chunk = Math.max(1, batchSize);
-  for (let i = 0; i < rollouts.length && !interrupted; i += chunk) {
+  for (let i = 0; i < rollouts.length && !interrupts.signal; i += chunk) {
     scored.push(...(await scoreChunk(rollouts.slice(i, i + chunk), scorer, o)));
     bar.update(scored.length);
   }
   bar.end();
-  process.off('SIGINT', onSigint);
   await scorer.dispose();
+  const interrupted = interrupts.signal !== undefined;
 
   // after an interrupt keep whole groups only: advantages are normalized within groups
   let kept = rollouts.slice(0, scored.length);
@@ -163,13 +175,14 @@ async function score(args: string[]): Promise<number> {
     scored.splice(0, scored.length, ...scored.filter((_, i) => keep[i]));
   }
   const records = kept.length ? finishScores(kept, scored, o) : [];
-  const out = outPath === '-' ? process.stdout : createWriteStream(outPath);
-  for (const r of records) out.write(JSON.stringify(r) + '\n');
-  if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end(() => resolve()).on('error', reject));
+  const written = records.length > 0 || !interrupted;  // interrupted before a whole group: an existing file stays
+  if (written) await output.commit(records.map((r) => JSON.stringify(r) + '\n'));
   const report = outPath === '-' ? process.stderr : process.stdout;
   if (records.length) report.write(summary(records) + '\n');
-  report.write(`${records.length} of ${rollouts.length} rollouts scored (mode ${o.mode})${outPath === '-' ? '' : `, written to ${outPath}`}\n`);
-  return interrupted ? 130 : 0;
+  const where = outPath === '-' ? '' : written ? `, written to ${outPath}` : `; ${outPath} was not written`;
+  report.write(`${records.length} of ${rollouts.length} rollouts scored (mode ${o.mode})${where}\n`);
+  interrupts.dispose();
+  return interrupts.exitCode() ?? 0;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import { codes, rangeError } from './errors';
 import { type LogitsInput, normalizeLogits } from './logits';
 import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';
-import { oneOf, options, positiveNumber } from './validate';
+import { keysOf, oneOf, options, positiveNumber } from './validate';
 
 export type Direction = 'forward' | 'reverse' | 'symmetric' | 'js';
 export const directionCodes: Record<Direction, number> = { forward: 0, reverse: 1, symmetric: 2, js: 3 };
@@ -26,12 +26,14 @@ export interface DivergenceResult {
   spanValues?: Float32Array;
 }
 
+const optionKeys = keysOf<KLDivergenceOptions>()('direction', 'temperature', 'backend', 'spans', 'reduce');
+
 function prepare(p: unknown, q: unknown, opts: unknown) {
   const lp = normalizeLogits(p, 'p');
   const lq = normalizeLogits(q, 'q');
   if (lq.rows !== lp.rows || lq.vocab !== lp.vocab)
     throw rangeError(codes.shape, 'q', `q is [${lq.rows}, ${lq.vocab}] but p is [${lp.rows}, ${lp.vocab}]`);
-  const o = options<KLDivergenceOptions>(opts);
+  const o = options<KLDivergenceOptions>(opts, 'options', optionKeys);
   const direction = o.direction === undefined ? 'forward' : oneOf(o.direction, 'direction', directions);
   const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
   const nativeOptions = {

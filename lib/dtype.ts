@@ -1,6 +1,9 @@
 // Element types of logits and conversions between float32 and the 16-bit formats, which
 // travel as Uint16Array bits (Node 20 has no Float16Array, and no JS runtime has bfloat16).
 
+import { describe, typeError, typedArrayKind } from './errors';
+import { isDetached, oneOf, typedArray } from './validate';
+
 export type DType = 'float32' | 'float16' | 'bfloat16';
 export const dtypes: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 
@@ -10,8 +13,18 @@ export const dtypeCode: Record<DType, number> = { float32: 0, float16: 1, bfloat
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
+/** Numbers to convert: an array of numbers or a typed array of numbers (not BigInt). */
+function numbers(values: unknown): ArrayLike<number> {
+  const kind = typedArrayKind(values);
+  if (kind ? kind.startsWith('Big') : !Array.isArray(values))
+    throw typeError('values', `values must be an array or a typed array of numbers, got ${describe(values)}`);
+  if (kind && isDetached(values as ArrayBufferView)) throw typeError('values', 'values is backed by a detached ArrayBuffer');
+  return values as ArrayLike<number>;
+}
+
 /** float32 -> bfloat16 bits, rounding to nearest even; NaN stays NaN. */
 export function toBFloat16(values: ArrayLike<number>): Uint16Array {
+  numbers(values);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
     f32[0] = values[i];
@@ -23,6 +36,7 @@ export function toBFloat16(values: ArrayLike<number>): Uint16Array {
 }
 
 export function fromBFloat16(bits: Uint16Array): Float32Array {
+  typedArray(bits, 'bits', Uint16Array);
   const out = new Float32Array(bits.length);
   const outBits = new Uint32Array(out.buffer);
   for (let i = 0; i < bits.length; i++) outBits[i] = bits[i] << 16;
@@ -31,6 +45,7 @@ export function fromBFloat16(bits: Uint16Array): Float32Array {
 
 /** float32 -> IEEE binary16 bits, rounding to nearest even, with subnormals, inf and NaN. */
 export function toFloat16(values: ArrayLike<number>): Uint16Array {
+  numbers(values);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
     f32[0] = values[i];
@@ -70,6 +85,7 @@ export function toFloat16(values: ArrayLike<number>): Uint16Array {
 }
 
 export function fromFloat16(bits: Uint16Array): Float32Array {
+  typedArray(bits, 'bits', Uint16Array);
   const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) {
     const h = bits[i];
@@ -85,6 +101,8 @@ export function fromFloat16(bits: Uint16Array): Float32Array {
 
 /** Widens a logits matrix's data to float32, whatever its dtype. */
 export function toFloat32(data: Float32Array | Uint16Array, dtype: DType): Float32Array {
+  oneOf(dtype, 'dtype', dtypes);
+  typedArray(data, 'data', dtype === 'float32' ? Float32Array : Uint16Array);
   if (dtype === 'float32') return data as Float32Array;
   return dtype === 'float16' ? fromFloat16(data as Uint16Array) : fromBFloat16(data as Uint16Array);
 }

@@ -1,6 +1,7 @@
 // Typed errors: TypeError for a wrong kind of value, RangeError for a wrong value, each with a
 // stable `code`, the `argument` at fault and, where one applies, the first bad `index`.
 // Native code raises the same classes with the same codes (native/core/status.h).
+import { types } from 'node:util';
 
 export const codes = {
   invalidType: 'ERR_INVALID_ARG_TYPE',
@@ -11,6 +12,8 @@ export const codes = {
   cudaUnavailable: 'ERR_INFOGAIN_CUDA_UNAVAILABLE',
   outOfMemory: 'ERR_INFOGAIN_OUT_OF_MEMORY',
   load: 'ERR_INFOGAIN_LOAD',
+  /** An options (or input) object holds a key the function does not know: a typo is never a silent default. */
+  unknownOption: 'ERR_INFOGAIN_UNKNOWN_OPTION',
   // the reward pool (lib/pool.ts)
   queueFull: 'ERR_INFOGAIN_QUEUE_FULL',
   poolClosed: 'ERR_INFOGAIN_POOL_CLOSED',
@@ -35,8 +38,8 @@ function decorate<E extends Error>(error: E, code: string, argument?: string, in
   return e;
 }
 
-export function typeError(argument: string, message: string): TypeError & InfogainErrorFields {
-  return decorate(new TypeError(message), codes.invalidType, argument);
+export function typeError(argument: string, message: string, code: string = codes.invalidType): TypeError & InfogainErrorFields {
+  return decorate(new TypeError(message), code, argument);
 }
 
 export function rangeError(
@@ -52,13 +55,35 @@ export function plainError(code: string, message: string): Error & InfogainError
   return decorate(new Error(message), code);
 }
 
-/** How a value looks in an error message: its type, and its value when short. */
+/**
+ * How a value looks in an error message: its type, and its value when short. Never throws and
+ * runs no caller code: a Proxy or an object with throwing getters is described, not inspected.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}`;
-  if (Array.isArray(value)) return 'Array';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
+  if (typeof value !== 'object' && typeof value !== 'function') return typeof value;
+  if (types.isProxy(value)) return 'a Proxy';
+  const kind = typedArrayKind(value);
+  if (kind) return kind;
+  if (Array.isArray(value)) return 'Array';
+  if (typeof value === 'function') return 'function';
+  try {
+    const ctor = Object.getPrototypeOf(value)?.constructor;
+    return typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name ? ctor.name : 'object';
+  } catch {
+    return 'object';
+  }
+}
+
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+
+/**
+ * 'Float32Array', 'Int32Array', ... for a genuine typed array, else undefined. Reads the internal
+ * slot (the %TypedArray%.prototype[@@toStringTag] getter), so a Proxy, a changed prototype or an
+ * own `constructor` property cannot pass for one.
+ */
+export function typedArrayKind(value: unknown): string | undefined {
+  return typedArrayTag.call(value) as string | undefined;
 }

@@ -3,7 +3,7 @@
 // here; element values (negative ids, non-monotone offsets, mask values, NaN) are checked by the
 // native code before any work, with the same typed errors.
 import { codes, rangeError, typeError } from './errors';
-import { finiteNumber, integer, oneOf, typedArray } from './validate';
+import { finiteNumber, integer, knownKeys, oneOf, typedArray } from './validate';
 import { offsetList } from './spans';
 
 /** Group membership: an id per sample (any non-negative integers, any order, ragged), or fixed-size consecutive groups. */
@@ -58,9 +58,12 @@ export function grouping(value: unknown, n: number, name = 'options'): { groups?
  * Validates a layout. rows: the number of sequences when known (else from the layout: offsets, or
  * tokens / columns); tokens: the token count when known. Returns the layout, rows and tokens.
  */
+const layoutKeys = ['columns', 'offsets', 'mask'] as const;
+
 export function tokenLayout(value: unknown, rows?: number, tokens?: number): { layout: NativeLayout; rows: number; tokens: number } {
   if (value === null || typeof value !== 'object')
     throw typeError('layout', 'layout must be an object { columns, mask? } or { offsets, mask? }');
+  knownKeys(value, 'layout', layoutKeys);
   const l = value as { columns?: unknown; offsets?: unknown; mask?: unknown };
   const layout: NativeLayout = {};
   if (l.offsets !== undefined) {
@@ -108,6 +111,21 @@ export function nonNegative(value: unknown, name: string): number {
   return v;
 }
 
+/** The smallest epsilon added to a standard deviation before dividing by it. */
+export const minStdEpsilon = 1e-300;
+
+/**
+ * An epsilon added to a std that may be 0 before dividing by it: a group (or batch) whose values are
+ * all equal has x - mean = 0 and std 0, and gets 0 / eps = 0. eps 0 would make that 0 / 0 = NaN, and
+ * a subnormal eps a 1 / eps that overflows; 1e-300 leaves every non-zero std of float32 data unchanged.
+ */
+export function stdEpsilon(value: unknown, name: string): number {
+  const v = finiteNumber(value, name);
+  if (!(v >= minStdEpsilon))
+    throw rangeError(codes.outOfRange, name, `${name} must be >= ${minStdEpsilon} (it keeps a group whose values are all equal at 0 / ${name} = 0, not 0 / 0), got ${v}`);
+  return v;
+}
+
 /** A number in [0, 1] (discount factors). */
 export function unitInterval(value: unknown, name: string): number {
   const v = finiteNumber(value, name);
@@ -115,10 +133,11 @@ export function unitInterval(value: unknown, name: string): number {
   return v;
 }
 
-/** The input object of a fusion kernel. */
-export function inputObject<T extends object>(value: unknown): Partial<T> {
+/** The input object of a fusion kernel, every key one of `keys`. */
+export function inputObject<T extends object>(value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Array.isArray(value))
     throw typeError('input', 'input must be an object of typed arrays');
+  knownKeys(value, 'input', keys);
   return value as Partial<T>;
 }
 

@@ -1,7 +1,7 @@
 // igpoAdvantages: IGPO's turn-level advantage from per-turn information gains and the final F1.
 import { type Grouping, type TokenLayout, choice, field, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, options, typedArray } from './validate';
+import { boolean, finiteNumber, keysOf, options, typedArray } from './validate';
 
 export interface IgpoInput extends Grouping {
   /** Final reward of each rollout (F1, or -2 for a broken format), earned at its last valid token. */
@@ -49,8 +49,11 @@ export interface IgpoResult {
   };
 }
 
+const inputKeys = keysOf<IgpoInput>()('outcome', 'gains', 'gainOffsets', 'gainEnds', 'layout', 'groups', 'groupSize');
+const optionKeys = keysOf<IgpoOptions>()('normalization', 'gamma', 'eps', 'outcomeWeight', 'gainWeight', 'normalizeByStd');
+
 function prepare(input: unknown, opts: unknown) {
-  const i = inputObject<IgpoInput>(input);
+  const i = inputObject<IgpoInput>(input, inputKeys);
   const outcome = typedArray<Float32Array>(i.outcome, 'outcome', Float32Array);
   const gains = typedArray<Float32Array>(i.gains, 'gains', Float32Array);
   const arrays = {
@@ -60,7 +63,7 @@ function prepare(input: unknown, opts: unknown) {
     gainEnds: typedArray<Int32Array>(i.gainEnds, 'gainEnds', Int32Array, gains.length),
   };
   const { layout } = tokenLayout(i.layout, outcome.length);
-  const o = options<IgpoOptions>(opts);
+  const o = options<IgpoOptions>(opts, 'options', optionKeys);
   const nativeOptions = {
     normalization: choice(o, 'normalization', ['joint', 'separate'], 'joint'),
     gamma: field(o, 'gamma', 1, unitInterval),

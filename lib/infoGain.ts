@@ -5,7 +5,7 @@ import { codes, describe, rangeError, typeError } from './errors';
 import { type LogitsInput, normalizeLogits } from './logits';
 import { native } from './native';
 import { offsetList } from './spans';
-import { integer, oneOf, positiveNumber, typedArray } from './validate';
+import { integer, keysOf, knownKeys, oneOf, positiveNumber, typedArray } from './validate';
 
 /** Turns as token spans into one sequence (rollouts packed one after another). */
 export interface Turns {
@@ -44,8 +44,13 @@ export interface InfoGainResult {
   hasReward: Uint8Array;
 }
 
+const inputKeys = keysOf<InfoGainInput>()(
+  'length', 'actionStart', 'actionEnd', 'obsStart', 'obsEnd', 'rollouts', 'mode', 'logpReal', 'logpMasked', 'real', 'masked', 'temperature', 'backend',
+);
+
 function turnsOf(value: unknown) {
   if (value === null || typeof value !== 'object') throw typeError('input', `the input must be an object, got ${describe(value)}`);
+  knownKeys(value, 'input', inputKeys);
   const t = value as Partial<Turns>;
   const length = integer(t.length, 'length', 0, 2 ** 31 - 1);
   const actionStart = typedArray<Int32Array>(t.actionStart, 'actionStart', Int32Array);

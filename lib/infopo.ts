@@ -1,8 +1,8 @@
 // infopoAdvantages: InfoPO's fusion of a group-normalized outcome advantage with token-level
 // information-gain rewards (compute_info_grpo_advantage, Equalized turn credits).
-import { type Grouping, type TokenLayout, field, grouping, inputObject, nonNegative, tokenLayout } from './grouping';
+import { type Grouping, type TokenLayout, field, grouping, inputObject, nonNegative, stdEpsilon, tokenLayout } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, options, positiveNumber, typedArray } from './validate';
+import { boolean, finiteNumber, keysOf, options, positiveNumber, typedArray } from './validate';
 
 export interface InfopoInput extends Grouping {
   /** Outcome score S_b of each rollout (the sum of its turn rewards). */
@@ -57,8 +57,13 @@ export interface InfopoResult {
   };
 }
 
+const inputKeys = keysOf<InfopoInput>()('scores', 'intrinsic', 'present', 'layout', 'groups', 'groupSize');
+const optionKeys = keysOf<InfopoOptions>()(
+  'beta', 'temperature', 'decay', 'epoch', 'eps', 'baselineStd', 'normalizeByStd', 'normalizeIntrinsic',
+);
+
 function prepare(input: unknown, opts: unknown) {
-  const i = inputObject<InfopoInput>(input);
+  const i = inputObject<InfopoInput>(input, inputKeys);
   const scores = typedArray<Float32Array>(i.scores, 'scores', Float32Array);
   const { layout, tokens } = tokenLayout(i.layout, scores.length);
   const arrays = {
@@ -66,13 +71,13 @@ function prepare(input: unknown, opts: unknown) {
     intrinsic: typedArray<Float32Array>(i.intrinsic, 'intrinsic', Float32Array, tokens),
     present: typedArray<Uint8Array>(i.present, 'present', Uint8Array, tokens),
   };
-  const o = options<InfopoOptions>(opts);
+  const o = options<InfopoOptions>(opts, 'options', optionKeys);
   const nativeOptions = {
     beta: field(o, 'beta', 0.5, finiteNumber),
     temperature: field(o, 'temperature', 0.5, positiveNumber),
     decay: field(o, 'decay', 0, finiteNumber),
     epoch: field(o, 'epoch', 0, finiteNumber),
-    eps: field(o, 'eps', 1e-6, nonNegative),
+    eps: field(o, 'eps', 1e-6, stdEpsilon),
     baselineStd: field(o, 'baselineStd', 1, nonNegative),
     normalizeByStd: field(o, 'normalizeByStd', true, boolean),
     normalizeIntrinsic: field(o, 'normalizeIntrinsic', true, boolean),

@@ -2,7 +2,7 @@
 import type { DivergenceResult } from './divergence';
 import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';
-import { boolean, oneOf, options, typedArray } from './validate';
+import { boolean, keysOf, oneOf, options, typedArray } from './validate';
 
 export type KLEstimator = 'k1' | 'k2' | 'k3' | 'abs';
 const estimatorCodes: Record<KLEstimator, number> = { k1: 0, k2: 1, k3: 2, abs: 3 };
@@ -14,10 +14,12 @@ export interface LogRatioOptions extends SpanOptions {
   clamp?: boolean;
 }
 
+const optionKeys = keysOf<LogRatioOptions>()('estimator', 'clamp', 'spans', 'reduce');
+
 function prepare(logpA: unknown, logpB: unknown, opts: unknown) {
   const a = typedArray<Float32Array>(logpA, 'logpA', Float32Array);
   const b = typedArray<Float32Array>(logpB, 'logpB', Float32Array, a.length);
-  const o = options<LogRatioOptions>(opts);
+  const o = options<LogRatioOptions>(opts, 'options', optionKeys);
   const estimator = o.estimator === undefined ? 'k1' : oneOf(o.estimator, 'estimator', ['k1', 'k2', 'k3', 'abs'] as const);
   const clamp = o.clamp === undefined ? false : boolean(o.clamp, 'clamp');
   return [a, b, { estimator: estimatorCodes[estimator], clamp, ...spanOption(o, a.length) }] as const;

@@ -1,7 +1,7 @@
 // The logits input convention shared by every kernel: { data, rows, vocab, dtype }, row-major,
 // or an onnxruntime-common Tensor whose last dimension is the vocabulary.
 import { type DType, dtypeCode, dtypes } from './dtype';
-import { codes, describe, rangeError, typeError } from './errors';
+import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
 import { integer, isDetached, oneOf } from './validate';
 
 export interface Logits {
@@ -35,8 +35,7 @@ export function isTensorLike(x: object): x is TensorLike {
 }
 
 function asUint16(data: unknown): unknown {
-  const F16 = (globalThis as { Float16Array?: new (...a: never[]) => ArrayBufferView }).Float16Array;
-  if (F16 && data instanceof F16) {
+  if (typedArrayKind(data) === 'Float16Array') {
     const v = data as ArrayBufferView;
     return new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
   }
@@ -62,9 +61,9 @@ export function normalizeLogits(value: unknown, name: string): NativeLogits {
   const dtype = l.dtype === undefined ? 'float32' : oneOf(l.dtype, `${name}.dtype`, dtypes);
   const rows = integer(l.rows, `${name}.rows`);
   const vocab = integer(l.vocab, `${name}.vocab`, 1, 2 ** 31 - 1);
-  const data = asUint16(l.data);
+  const data = asUint16(l.data) as Float32Array | Uint16Array;
   const want = dtype === 'float32' ? Float32Array : Uint16Array;
-  if (!(data instanceof want))
+  if (typedArrayKind(data) !== want.name)
     throw typeError(`${name}.data`, `${name}.data must be a ${want.name} for dtype '${dtype}', got ${describe(data)}`);
   if (isDetached(data)) throw typeError(`${name}.data`, `${name}.data is backed by a detached ArrayBuffer`);
   if (data.length !== rows * vocab)

@@ -9,7 +9,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { codes } from './errors';
 import * as api from './index';
 import { poolKernels, type PoolKernel, type SyncKernels } from './kernels';
-import { type PlainError, toPlainError } from './remote-error';
+import { type PlainError, safely, toPlainError } from './remote-error';
 import { resultBuffers } from './transfer';
 
 export type Task = { kernel: string; args: unknown[] } | { module: string; fn: string; args: unknown[] };
@@ -43,8 +43,10 @@ function userModuleError(url: string, fn: string, what: string, cause?: unknown)
   return Object.assign(e, { code: codes.userModule, module: url, fn });
 }
 
+/** 'Name: message' of anything thrown, whatever its getters do. */
 function describeThrown(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const { name, message } = toPlainError(e);
+  return name === 'Error' && message.startsWith('a non-Error value') ? safely(() => String(e), 'a value') : `${name}: ${message}`;
 }
 
 /** A copy of a user's result that postMessage accepts, its buffers moved into it where they can be. */

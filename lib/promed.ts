@@ -3,7 +3,7 @@
 // doctor question (the weight of the facts it uncovered), or of each turn (the change of the
 // weighted state of the facts acquired so far).
 import { codes, rangeError } from './errors';
-import { boolean, oneOf, options, positiveNumber, typedArray } from './validate';
+import { boolean, keysOf, oneOf, options, positiveNumber, typedArray } from './validate';
 
 export interface ShapleyWeightsOptions {
   /** 'softmax' (default): softmax(phi / tau). 'z-score': softmax(|z|), z = (phi - mean) / std, tau unused (as the reference). */
@@ -22,7 +22,7 @@ function uniform(n: number): Float64Array {
 export function shapleyWeights(phi: Float64Array, tau = 2, opts?: ShapleyWeightsOptions): Float64Array {
   typedArray<Float64Array>(phi, 'phi', Float64Array);
   const t = positiveNumber(tau, 'tau');
-  const o = options<ShapleyWeightsOptions>(opts);
+  const o = options<ShapleyWeightsOptions>(opts, 'options', keysOf<ShapleyWeightsOptions>()('method'));
   const method = o.method === undefined ? 'softmax' : oneOf(o.method, 'method', ['softmax', 'z-score'] as const);
   const n = phi.length;
   if (n === 0) return new Float64Array(0);
@@ -76,7 +76,7 @@ export function questionGains(weights: Float64Array, coverage: Uint8Array, opts?
   const w = checkWeights(weights);
   const facts = w.length;
   const questions = checkIndicators(coverage, 'coverage', facts);
-  const o = options<QuestionGainsOptions>(opts);
+  const o = options<QuestionGainsOptions>(opts, 'options', keysOf<QuestionGainsOptions>()('firstOnly'));
   const firstOnly = o.firstOnly === undefined ? false : boolean(o.firstOnly, 'firstOnly');
   const credited = new Uint8Array(facts);
   const gains = new Float64Array(questions);

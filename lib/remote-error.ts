@@ -26,16 +26,36 @@ function isField(v: unknown): v is Field {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/** Anything thrown, as a plain object: an Error keeps its name, message, stack, scalar fields and cause. */
+/** f(), or `fallback` when it throws: reading a thrown value may run its getters and Proxy traps. */
+export function safely<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Anything thrown, as a plain object: an Error keeps its name, message, stack, scalar fields and
+ * cause. Never throws: a getter or Proxy trap that throws leaves that part out.
+ */
 export function toPlainError(thrown: unknown, depth = 0): PlainError {
-  if (!(thrown instanceof Error)) return { name: 'Error', message: `a non-Error value was thrown: ${String(thrown)}`, fields: { thrown: isField(thrown) ? thrown : String(thrown) } };
+  if (!safely(() => thrown instanceof Error, false)) {
+    const text = safely(() => String(thrown), `a value of type ${typeof thrown}`);
+    return { name: 'Error', message: `a non-Error value was thrown: ${text}`, fields: { thrown: isField(thrown) ? thrown : text } };
+  }
+  const e = thrown as Error & Record<string, unknown>;
   const fields: Record<string, Field> = {};
-  for (const key of Object.keys(thrown)) {
-    const v = (thrown as unknown as Record<string, unknown>)[key];
+  for (const key of safely(() => Object.keys(e), [] as string[])) {
+    const v = safely(() => e[key], undefined);
     if (key !== 'cause' && isField(v)) fields[key] = v;
   }
-  const plain: PlainError = { name: thrown.name, message: thrown.message, stack: thrown.stack, fields };
-  if (thrown.cause !== undefined && depth < 8) plain.cause = toPlainError(thrown.cause, depth + 1);
+  const text = (read: () => unknown, fallback: string) => safely(() => String(read()), fallback);
+  const plain: PlainError = { name: text(() => e.name, 'Error'), message: text(() => e.message, '(its message could not be read)'), fields };
+  const stack = safely(() => e.stack, undefined);
+  if (stack !== undefined) plain.stack = text(() => stack, '');
+  const cause = safely(() => e.cause, undefined);
+  if (cause !== undefined && depth < 8) plain.cause = toPlainError(cause, depth + 1);
   return plain;
 }
 

@@ -16,9 +16,10 @@ import { infoGainSync, scoredSpans } from './infoGain';
 import { infopoAdvantagesSync } from './infopo';
 import type { Logits } from './logits';
 import { maskFeedback } from './maskFeedback';
-import type { Rollout } from './rollouts';
-import { tokenizeRollout, type TokenizedRollout } from './rollouts';
+import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
+import { checkRollout, type GroupId, type Rollout, tokenizeRollout, type TokenizedRollout } from './rollouts';
 import type { OnnxScorer } from './scorer';
+import { keysOf, options } from './validate';
 
 export interface ScoreOptions {
   /** 'sampled' (InfoPO's code) or 'full' (full-vocabulary KL over the same tokens). */
@@ -59,7 +60,8 @@ export interface TurnScore {
 
 export interface RolloutScore {
   id: string;
-  group: string;
+  /** As the input gave it: a string, or an integer. */
+  group: GroupId;
   reward: number;
   /** Token ids of the sequence (prompt, then action and observation of each turn). */
   tokens: number;
@@ -93,6 +95,7 @@ function turnsOf(t: TokenizedRollout) {
 
 /** Scores one chunk of rollouts with the model: InfoPO gains and, where given, IGPO beliefs. */
 export async function scoreChunk(rollouts: Rollout[], scorer: OnnxScorer, o: ScoreOptions): Promise<Scored[]> {
+  checkChunkInputs(rollouts, scorer, o);
   const placeholder = scorer.encode(o.placeholder);
   const prefix = scorer.encode(o.beliefPrefix);
   const tok = rollouts.map((r) => tokenizeRollout(r, scorer.tokenizer));
@@ -178,9 +181,44 @@ function concat(parts: Float32Array[]): Float32Array {
 
 const num = (v: number, present: boolean) => (present ? v : null);
 
+const scoreOptionKeys = keysOf<ScoreOptions>()('mode', 'temperature', 'beta', 'gateTemperature', 'gamma', 'placeholder', 'beliefPrefix', 'beliefMode');
+
+/** An array of rollouts and the score options (typed errors). */
+function checkRolloutsAndOptions(rollouts: unknown, o: unknown): asserts rollouts is unknown[] {
+  if (!Array.isArray(rollouts)) throw typeError('rollouts', `rollouts must be an array of rollouts, got ${describe(rollouts)}`);
+  rollouts.forEach((r, i) => checkRollout(r, `rollouts[${i}]`));
+  if (o === undefined) throw typeError('options', 'options (ScoreOptions, e.g. defaultScoreOptions) are required');
+  options<ScoreOptions>(o, 'options', scoreOptionKeys);
+}
+
+/** scoreChunk's arguments. */
+function checkChunkInputs(rollouts: unknown, scorer: unknown, o: unknown): void {
+  checkRolloutsAndOptions(rollouts, o);
+  const s = scorer as Partial<OnnxScorer> | null;
+  if (s === null || typeof s !== 'object' || typeof s.encode !== 'function' || typeof s.spanLogprobs !== 'function' || typeof s.positionLogits !== 'function')
+    throw typeError('scorer', `scorer must be an OnnxScorer, got ${describe(scorer)}`);
+}
+
+/** finishScores' arguments: rollouts, what scoreChunk made of each, and the options. */
+function checkFinishInputs(rollouts: unknown, scored: unknown, o: unknown): void {
+  checkRolloutsAndOptions(rollouts, o);
+  if (!Array.isArray(scored)) throw typeError('scored', `scored must be the array scoreChunk returned, got ${describe(scored)}`);
+  if (scored.length !== rollouts.length)
+    throw rangeError(codes.shape, 'scored', `scored has ${scored.length} entries for ${rollouts.length} rollouts`);
+  scored.forEach((s: Partial<Scored> | null, i) => {
+    const ok = s !== null && typeof s === 'object' && s.t !== null && typeof s.t === 'object' &&
+      typedArrayKind(s.t.ids) === 'Int32Array' && typedArrayKind(s.t.turnSpans) === 'Int32Array' &&
+      typedArrayKind(s.gains) === 'Float32Array' && typedArrayKind(s.hasGain) === 'Uint8Array' &&
+      typedArrayKind(s.rewards) === 'Float32Array' && typedArrayKind(s.hasReward) === 'Uint8Array';
+    if (!ok) throw typeError(`scored[${i}]`, `scored[${i}] is not what scoreChunk returns for a rollout`);
+  });
+}
+
 /** Advantages over the whole batch, and the per-rollout records. */
 export function finishScores(rollouts: Rollout[], scored: Scored[], o: ScoreOptions): RolloutScore[] {
-  const groupIds = new Map<string, number>();
+  checkFinishInputs(rollouts, scored, o);
+  // groups are equal when their JSON values are: a Map compares 1 and 1.0 as one key, "1" as another
+  const groupIds = new Map<GroupId, number>();
   const groups = Int32Array.from(rollouts, (r) => {
     if (!groupIds.has(r.group)) groupIds.set(r.group, groupIds.size);
     return groupIds.get(r.group)!;

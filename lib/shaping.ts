@@ -3,7 +3,7 @@
 import { typeError } from './errors';
 import { choice, field, inputObject, optionalArray } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, integer, oneOf, options, typedArray } from './validate';
+import { boolean, finiteNumber, integer, keysOf, oneOf, options, typedArray } from './validate';
 
 // ---- EMPG -----------------------------------------------------------------------------------
 
@@ -40,8 +40,11 @@ export interface EmpgResult {
 
 const finals = ['none', 'center', 'standardize'] as const;
 
+const empgInputKeys = keysOf<EmpgInput>()('entropy', 'advantage', 'stepOffsets', 'stepTokens');
+const empgKeys = keysOf<EmpgOptions>()('k', 'kf', 'zeta', 'finalNormalization');
+
 function prepareEmpg(input: unknown, opts: unknown) {
-  const i = inputObject<EmpgInput>(input);
+  const i = inputObject<EmpgInput>(input, empgInputKeys);
   const entropy = typedArray<Float32Array>(i.entropy, 'entropy', Float32Array);
   const advantage = typedArray<Float32Array>(i.advantage, 'advantage', Float32Array);
   const arrays = {
@@ -50,7 +53,7 @@ function prepareEmpg(input: unknown, opts: unknown) {
     stepOffsets: typedArray<Int32Array>(i.stepOffsets, 'stepOffsets', Int32Array, advantage.length + 1),
     stepTokens: optionalArray<Int32Array>(i.stepTokens, 'stepTokens', Int32Array, entropy.length),
   };
-  const o = options<EmpgOptions>(opts);
+  const o = options<EmpgOptions>(opts, 'options', empgKeys);
   const nativeOptions = {
     k: field(o, 'k', 1, finiteNumber),
     kf: field(o, 'kf', 1, finiteNumber),
@@ -86,10 +89,12 @@ export interface SarOptions {
   clipValue?: number;
 }
 
+const sarKeys = keysOf<SarOptions>()('useLog', 'useDenominator', 'useComparison', 'clipValue');
+
 function prepareSar(conditioned: unknown, unconditioned: unknown, opts: unknown) {
   const c = typedArray<Float32Array>(conditioned, 'conditioned', Float32Array);
   const u = typedArray<Float32Array>(unconditioned, 'unconditioned', Float32Array, c.length);
-  const o = options<SarOptions>(opts);
+  const o = options<SarOptions>(opts, 'options', sarKeys);
   const nativeOptions = {
     useLog: field(o, 'useLog', false, boolean),
     useDenominator: field(o, 'useDenominator', true, boolean),
@@ -136,8 +141,11 @@ export interface ParOptions {
   lengthPenalty?: number;
 }
 
+const parInputKeys = keysOf<ParInput>()('rewards', 'references', 'referenceOffsets', 'lengths');
+const parKeys = keysOf<ParOptions>()('k', 'maxReferences', 'lengthThreshold', 'lengthPenalty');
+
 function preparePar(input: unknown, opts: unknown) {
-  const i = inputObject<ParInput>(input);
+  const i = inputObject<ParInput>(input, parInputKeys);
   const rewards = typedArray<Float32Array>(i.rewards, 'rewards', Float32Array);
   const arrays = {
     rewards,
@@ -145,7 +153,7 @@ function preparePar(input: unknown, opts: unknown) {
     referenceOffsets: optionalArray<Int32Array>(i.referenceOffsets, 'referenceOffsets', Int32Array, rewards.length + 1),
     lengths: optionalArray<Int32Array>(i.lengths, 'lengths', Int32Array, rewards.length),
   };
-  const o = options<ParOptions>(opts);
+  const o = options<ParOptions>(opts, 'options', parKeys);
   const nativeOptions = {
     k: field(o, 'k', 1, finiteNumber),
     maxReferences: field(o, 'maxReferences', 10, (v, name) => integer(v, name, 1)),
@@ -178,10 +186,12 @@ export interface ClipDeltaOptions {
 
 const modes = ['clip', 'delta', 'clip-delta'] as const;
 
+const clipDeltaKeys = keysOf<ClipDeltaOptions>()('mode', 'eta', 'lastStep');
+
 function prepareClipDelta(rewards: unknown, stepOffsets: unknown, opts: unknown) {
   const r = typedArray<Float32Array>(rewards, 'rewards', Float32Array);
   const s = typedArray<Int32Array>(stepOffsets, 'stepOffsets', Int32Array);
-  const o = options<ClipDeltaOptions>(opts);
+  const o = options<ClipDeltaOptions>(opts, 'options', clipDeltaKeys);
   const mode = field(o, 'mode', 'clip-delta', (v, name) => oneOf(v, name, modes));
   if (mode !== 'delta' && o.eta === undefined) throw typeError('eta', `eta (the clip threshold) is required for mode '${mode}'`);
   const nativeOptions = {
@@ -223,10 +233,12 @@ export interface InsightResult {
   mean: Float32Array;
 }
 
+const insightKeys = keysOf<InsightOptions>()('rollouts', 'weights');
+
 function prepareInsight(alpha: unknown, beta: unknown, opts: unknown) {
   const a = typedArray<Float32Array>(alpha, 'alpha', Float32Array);
   const b = typedArray<Float32Array>(beta, 'beta', Float32Array, a.length);
-  const o = options<InsightOptions>(opts);
+  const o = options<InsightOptions>(opts, 'options', insightKeys);
   const nativeOptions = {
     rollouts: field(o, 'rollouts', 1, (v, name) => integer(v, name, 1, 65536)),
     weights: optionalArray<Float32Array>(o.weights, 'weights', Float32Array, a.length),

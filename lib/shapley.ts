@@ -2,7 +2,7 @@
 import { backendCode, type BackendOption } from './backend';
 import { codes, rangeError } from './errors';
 import { native } from './native';
-import { oneOf, options, typedArray } from './validate';
+import { keysOf, oneOf, options, typedArray } from './validate';
 
 export type SemivalueIndex = 'shapley' | 'banzhaf';
 
@@ -24,7 +24,7 @@ function prepare(values: unknown, opts: unknown) {
   const n = Math.log2(len);
   if (n > maxExactPlayers)
     throw rangeError(codes.outOfRange, 'values', `values has 2^${n} elements: exact values are limited to n <= ${maxExactPlayers} players`);
-  const o = options<ShapleyExactOptions>(opts);
+  const o = options<ShapleyExactOptions>(opts, 'options', keysOf<ShapleyExactOptions>()('index', 'backend'));
   const index = o.index === undefined ? 'shapley' : oneOf(o.index, 'index', ['shapley', 'banzhaf'] as const);
   return [v, { index: index === 'banzhaf' ? 1 : 0, backend: backendCode(o.backend) }] as const;
 }

@@ -3,7 +3,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { plainError } from './errors';
+import { codes, describe, plainError, rangeError, typeError, typedArrayKind } from './errors';
+import { isDetached } from './validate';
 
 export interface TextTokenizer {
   /** How many ids it can produce (the model's logits must have at least this many). */
@@ -13,18 +14,38 @@ export interface TextTokenizer {
   decode(ids: ArrayLike<number>): string;
 }
 
+function text(value: unknown): string {
+  if (typeof value !== 'string') throw typeError('text', `text must be a string, got ${describe(value)}`);
+  return value;
+}
+
+/** Token ids to decode: an array or a typed array of integers in [0, vocabSize). */
+function ids(value: unknown, vocabSize: number): number[] {
+  const kind = typedArrayKind(value);
+  if (!(Array.isArray(value) || (kind !== undefined && !kind.startsWith('Big') && !kind.startsWith('Float'))))
+    throw typeError('ids', `ids must be an array or an integer typed array of token ids, got ${describe(value)}`);
+  if (kind && isDetached(value as ArrayBufferView)) throw typeError('ids', 'ids is backed by a detached ArrayBuffer');
+  const list = Array.from(value as ArrayLike<unknown>);
+  list.forEach((id, i) => {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocabSize)
+      throw rangeError(codes.outOfRange, 'ids', `ids[${i}] = ${describe(id)} is not a token id in [0, ${vocabSize})`, i);
+  });
+  return list as number[];
+}
+
 export function byteTokenizer(): TextTokenizer {
   const encoder = new TextEncoder(), decoder = new TextDecoder();
   return {
     vocabSize: 256,
     kind: 'bytes',
-    encode: (text) => Int32Array.from(encoder.encode(text)),
-    decode: (ids) => decoder.decode(Uint8Array.from(ids as ArrayLike<number>)),
+    encode: (t) => Int32Array.from(encoder.encode(text(t))),
+    decode: (list) => decoder.decode(Uint8Array.from(ids(list, 256))),
   };
 }
 
 /** Loads tokenizer.json (and tokenizer_config.json beside it, when present). */
 export function loadTokenizer(path: string): TextTokenizer {
+  if (typeof path !== 'string' || path === '') throw typeError('path', `path must be the path of a tokenizer.json, got ${describe(path)}`);
   let json: object, config: object = {};
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -47,16 +68,17 @@ export function loadTokenizer(path: string): TextTokenizer {
   return {
     vocabSize,
     kind: 'tokenizer.json',
-    encode(text) {
-      const { ids } = tok.encode(text, { add_special_tokens: false });
+    encode(value) {
+      const t = text(value);
+      const { ids } = tok.encode(t, { add_special_tokens: false });
       const out = new Int32Array(ids.length);
       for (let i = 0; i < ids.length; i++) {
         if (typeof ids[i] !== 'number')
-          throw plainError('ERR_INFOGAIN_TOKENIZER', `tokenizer ${path} has no id for a piece of ${JSON.stringify(text.slice(0, 40))} (no unknown token)`);
+          throw plainError('ERR_INFOGAIN_TOKENIZER', `tokenizer ${path} has no id for a piece of ${JSON.stringify(t.slice(0, 40))} (no unknown token)`);
         out[i] = ids[i];
       }
       return out;
     },
-    decode: (ids) => tok.decode(Array.from(ids as ArrayLike<number>)),
+    decode: (list) => tok.decode(ids(list, vocabSize)),
   };
 }

@@ -1,9 +1,9 @@
 // Token-level advantages on a TokenLayout: broadcastToTokens (a per-sample value over each
 // sequence's valid tokens), reinforcePP (REINFORCE++'s discounted return, batch-whitened) and
 // promedAdvantages (ProMed's token reward minus its group's mean over all valid tokens).
-import { type GroupStatistics, type Grouping, type TokenLayout, choice, field, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
+import { type GroupStatistics, type Grouping, type TokenLayout, choice, field, grouping, inputObject, stdEpsilon, tokenLayout, unitInterval } from './grouping';
 import { native } from './native';
-import { options, typedArray } from './validate';
+import { keysOf, options, typedArray } from './validate';
 
 function prepareBroadcast(perSample: unknown, layout: unknown) {
   const v = typedArray<Float32Array>(perSample, 'perSample', Float32Array);
@@ -45,11 +45,11 @@ export interface ReinforcePPResult {
 function prepareReinforce(tokenRewards: unknown, layout: unknown, opts: unknown) {
   const r = typedArray<Float32Array>(tokenRewards, 'tokenRewards', Float32Array);
   const l = tokenLayout(layout, undefined, r.length).layout;
-  const o = options<ReinforcePPOptions>(opts);
+  const o = options<ReinforcePPOptions>(opts, 'options', keysOf<ReinforcePPOptions>()('gamma', 'maskGaps', 'whitenEps'));
   const nativeOptions = {
     gamma: field(o, 'gamma', 1, unitInterval),
     maskGaps: choice(o, 'maskGaps', ['bridge', 'reset'], 'bridge'),
-    whitenEps: field(o, 'whitenEps', 1e-8, nonNegative),
+    whitenEps: field(o, 'whitenEps', 1e-8, stdEpsilon),
   };
   return [r, l, nativeOptions] as const;
 }
@@ -80,7 +80,7 @@ export interface PromedResult {
 }
 
 function preparePromed(input: unknown) {
-  const i = inputObject<PromedInput>(input);
+  const i = inputObject<PromedInput>(input, keysOf<PromedInput>()('rewards', 'layout', 'groups', 'groupSize'));
   const r = typedArray<Float32Array>(i.rewards, 'rewards', Float32Array);
   const { layout, rows } = tokenLayout(i.layout, undefined, r.length);
   return [r, layout, grouping(i, rows, 'input')] as const;

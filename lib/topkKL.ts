@@ -4,7 +4,7 @@ import { type Direction, directionCodes, directions, type DivergenceResult } fro
 import { codes, describe, rangeError, typeError } from './errors';
 import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';
-import { integer, oneOf, options, typedArray } from './validate';
+import { integer, keysOf, knownKeys, oneOf, options, typedArray } from './validate';
 
 export interface TopkSide {
   /** [rows * k] token ids, distinct within a row. */
@@ -24,9 +24,13 @@ export interface TopkKLOptions extends SpanOptions {
   sampled?: Int32Array;
 }
 
+const sideKeys = keysOf<TopkSide>()('ids', 'logprobs', 'k', 'sampledLogprobs');
+const optionKeys = keysOf<TopkKLOptions>()('direction', 'sampled', 'spans', 'reduce');
+
 function side(value: unknown, name: string, rows?: number, k?: number) {
   if (value === null || typeof value !== 'object')
     throw typeError(name, `${name} must be an object { ids, logprobs, k }, got ${describe(value)}`);
+  knownKeys(value, name, sideKeys);
   const s = value as Partial<TopkSide>;
   const sideK = integer(s.k, `${name}.k`, 1, 2 ** 31 - 1);
   if (k !== undefined && sideK !== k) throw rangeError(codes.shape, `${name}.k`, `${name}.k = ${sideK} differs from p.k = ${k}`);
@@ -43,7 +47,7 @@ function prepare(p: unknown, q: unknown, opts: unknown) {
   const ps = side(p, 'p');
   const rows = ps.ids.length / ps.k;
   const qs = side(q, 'q', rows, ps.k);
-  const o = options<TopkKLOptions>(opts);
+  const o = options<TopkKLOptions>(opts, 'options', optionKeys);
   const direction = o.direction === undefined ? 'forward' : oneOf(o.direction, 'direction', directions);
   const sampled = o.sampled === undefined ? undefined : typedArray<Int32Array>(o.sampled, 'sampled', Int32Array, rows);
   if ((ps.sampledLogprobs || qs.sampledLogprobs) && !sampled)

@@ -4,13 +4,13 @@
 // of the caller's hands (detached) when the call is made. Either way the worker then receives a
 // buffer of its own by transfer, so nothing is copied twice. Results come back by transfer.
 import { isTensorLike } from './logits';
-import { isDetached } from './validate';
+import { isDetached, isOpaqueProxy, isPlainObject } from './validate';
 
 export interface Outgoing {
   value: unknown;
   /** The buffers to hand to postMessage: each one once. */
   transferList: ArrayBuffer[];
-  /** False when something in it cannot reach a worker: a function, a symbol, a detached buffer. */
+  /** False when something in it cannot reach a worker: a function, a symbol, a detached buffer, a Proxy (but of a plain object or array). */
   sendable: boolean;
 }
 
@@ -20,10 +20,7 @@ function isShared(buffer: ArrayBufferLike): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
-function isPlainObject(x: object): boolean {
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
+
 
 /**
  * A function making the same kind of view as `view`, of the same length, over other memory (a Node
@@ -53,7 +50,7 @@ function moveBuffer(ab: ArrayBuffer): ArrayBuffer {
 function visitBuffers(value: unknown, fn: (x: View | ArrayBuffer) => void): void {
   const seen = new Set<object>();
   const walk = (x: unknown): void => {
-    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    if (x === null || typeof x !== 'object' || seen.has(x) || isOpaqueProxy(x)) return;
     seen.add(x);
     if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) fn(x);
     else if (Array.isArray(x)) x.forEach(walk);
@@ -89,7 +86,9 @@ export function prepareArguments(args: unknown, transfer: boolean): Outgoing {
     if (x === null || typeof x !== 'object') return x;
     if (seen.has(x)) return seen.get(x);
     let out: unknown;
-    if (ArrayBuffer.isView(x)) {
+    if (isOpaqueProxy(x)) {
+      (out = x), (sendable = false);
+    } else if (ArrayBuffer.isView(x)) {
       const view = x as View;
       if (isShared(view.buffer)) {
         out = view;

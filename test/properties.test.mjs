@@ -97,13 +97,16 @@ function logitsOf(values, dtype, how) {
   return { data, wide };
 }
 
-/** The first row the kernels reject: NaN or +inf, no finite entry, or a largest logit that overflows / T. */
-function firstBadRow(wide, rows, vocab, T, skip = () => false) {
+/**
+ * The first row the kernels reject: NaN or +inf, no finite entry, or (tokenLogprobs, not the KL
+ * kernels, which work on differences: docs/divergence.md) a largest logit that overflows / T.
+ */
+function firstBadRow(wide, rows, vocab, T, skip = () => false, overflowIsBad = true) {
   for (let r = 0; r < rows; r++) {
     if (skip(r)) continue;
     const row = wide.subarray(r * vocab, (r + 1) * vocab);
     const max = Math.max(...row);
-    if (row.some((x) => Number.isNaN(x) || x === Infinity) || max === -Infinity || !Number.isFinite(Math.fround(max / T))) return r;
+    if (row.some((x) => Number.isNaN(x) || x === Infinity) || max === -Infinity || (overflowIsBad && !Number.isFinite(Math.fround(max / T)))) return r;
   }
   return -1;
 }
@@ -221,8 +224,8 @@ describe('property: klDivergence with spans', () => {
         else expected = temperatureError(c.temperature) ?? (spans ? spanError(spans, c.rows, c.reduce === 'mean') : null);
         if (!expected) {
           for (let r = 0; r < c.rows && !expected; r++) {
-            if (firstBadRow(P.wide.subarray(r * c.vocab), 1, c.vocab, c.temperature) === 0) expected = rangeErr('ERR_INFOGAIN_NONFINITE', 'p', r);
-            else if (firstBadRow(Q.wide.subarray(r * c.vocab), 1, c.vocab, c.temperature) === 0) expected = rangeErr('ERR_INFOGAIN_NONFINITE', 'q', r);
+            if (firstBadRow(P.wide.subarray(r * c.vocab), 1, c.vocab, c.temperature, undefined, false) === 0) expected = rangeErr('ERR_INFOGAIN_NONFINITE', 'p', r);
+            else if (firstBadRow(Q.wide.subarray(r * c.vocab), 1, c.vocab, c.temperature, undefined, false) === 0) expected = rangeErr('ERR_INFOGAIN_NONFINITE', 'q', r);
           }
         }
         const inputs = [P.data, Q.data, spanArray];
@@ -351,6 +354,10 @@ describe('property: groupAdvantages groupings', () => {
         estimator: fc.constantFrom('grpo', 'drgrpo', 'rloo', 'reinforce++-baseline'),
         std: fc.constantFrom('unbiased', 'population'),
         groupSize: fc.integer({ min: 0, max: 4 }),
+        // a std epsilon: >= 1e-300 keeps a group whose scores are all equal at 0 / eps = 0; 0 and
+        // subnormals (0 / 0, an overflowing 1 / eps) are refused
+        eps: fc.constantFrom(undefined, undefined, 1e-6, 1e-300, 0, 5e-324, -1),
+        whitenEps: fc.constantFrom(undefined, undefined, 1e-8, 1e-300, 0),
       })
       .chain((c) =>
         fc.record({
@@ -374,6 +381,8 @@ describe('property: groupAdvantages groupings', () => {
           else if (c.n % c.groupSize) expected = rangeErr('ERR_INFOGAIN_SHAPE', 'groupSize');
         }
         const effective = c.mode === 'size' ? scores.map((_, i) => Math.floor(i / Math.max(1, c.groupSize))) : groupIds;
+        if (!expected && c.eps !== undefined && !(c.eps >= 1e-300)) expected = rangeErr('ERR_OUT_OF_RANGE', 'eps');
+        if (!expected && c.whitenEps !== undefined && !(c.whitenEps >= 1e-300)) expected = rangeErr('ERR_OUT_OF_RANGE', 'whitenEps');
         if (!expected && c.n === 0) expected = rangeErr('ERR_INFOGAIN_SHAPE', 'scores');
         if (!expected) {
           const bad = scores.findIndex((x) => !Number.isFinite(x));
@@ -385,10 +394,12 @@ describe('property: groupAdvantages groupings', () => {
         }
         if (!expected && c.estimator === 'reinforce++-baseline' && c.n < 2) expected = rangeErr('ERR_INFOGAIN_SHAPE', 'scores');
         const before = snapshot([S, G]);
-        const result = outcome(() => ig.groupAdvantagesSync(S, { ...grouping, estimator: c.estimator, std: c.std }), expected, 'groupAdvantages');
+        const eps = { ...(c.eps === undefined ? {} : { eps: c.eps }), ...(c.whitenEps === undefined ? {} : { whitenEps: c.whitenEps }) };
+        const result = outcome(() => ig.groupAdvantagesSync(S, { ...grouping, estimator: c.estimator, std: c.std, ...eps }), expected, 'groupAdvantages');
         assertUnchanged([S, G], before, 'groupAdvantages');
         if (!result) return;
-        const ref = refGroupAdvantages(Float32Array.from(scores), effective, { estimator: c.estimator, std: c.std });
+        assert.ok(result.advantages.every((x) => !Number.isNaN(x)), 'no NaN: a constant group gets 0, whatever eps');
+        const ref = refGroupAdvantages(Float32Array.from(scores), effective, { estimator: c.estimator, std: c.std, ...eps });
         assertClose(result.advantages, ref.advantages, { atol: 1e-4, rtol: 1e-4, what: `groupAdvantages ${c.estimator}` });
         assert.deepEqual([...result.groups.ids], ref.groups.ids);
         assert.deepEqual([...result.groups.count], ref.groups.count);
@@ -415,6 +426,7 @@ const anyTyped = fc
 const anyValue = fc.letrec((tie) => ({
   value: fc.oneof(
     { weight: 4, arbitrary: anyTyped },
+    { weight: 1, arbitrary: anyTyped.map((v) => new Proxy(v, {})) },  // passes instanceof, is no typed array
     { weight: 2, arbitrary: fc.constantFrom(0, 1, 2, -1, 0.5, NaN, Infinity, 2 ** 31, 'float32', 'js', 'k3', true, null, undefined) },
     { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('data', 'rows', 'vocab', 'dtype', 'ids', 'logprobs', 'k', 'groups', 'groupSize', 'columns', 'offsets', 'mask', 'spans', 'length', 'actionStart', 'actionEnd', 'obsStart', 'obsEnd', 'scores', 'intrinsic', 'present', 'outcome', 'gains', 'gainOffsets', 'gainEnds', 'entropy', 'advantage', 'stepOffsets', 'rewards', 'references', 'temperature', 'direction', 'backend', 'candidateLogits', 'candidates', 'steps', 'rollouts', 'labels', 'logits', 'qhat', 'uncertainty', 'alpha', 'method', 'entropies', 'delimiters', 'tokens', 'delimiter', 'correctness'), tie('value'), { maxKeys: 5 }) },
     { weight: 1, arbitrary: fc.array(tie('value'), { maxLength: 3 }) },
@@ -447,4 +459,258 @@ describe('property: any arguments to any kernel', () => {
       );
     });
   }
+});
+
+// ---- unknown option keys (a misspelt option was a silent default)
+const { editDistance } = await import('../dist/validate.js');
+/** Sync kernels whose options (or input) object is an argument: valid arguments, where the object is, its keys. */
+const optionTables = [
+  ['tokenLogprobsSync', () => [{ data: new Float32Array(8), rows: 2, vocab: 4 }, new Int32Array(2), {}], 2, ['temperature', 'entropy', 'ignoreIndex', 'backend']],
+  ['klDivergenceSync', () => [{ data: new Float32Array(8), rows: 2, vocab: 4 }, { data: new Float32Array(8), rows: 2, vocab: 4 }, {}], 2, ['direction', 'temperature', 'backend', 'spans', 'reduce']],
+  ['logRatioSync', () => [new Float32Array(3), new Float32Array(3), {}], 2, ['estimator', 'clamp', 'spans', 'reduce']],
+  ['groupAdvantagesSync', () => [new Float32Array(4), { groupSize: 2 }], 1, ['groups', 'groupSize', 'estimator', 'std', 'eps', 'singleton', 'normalizeByStd', 'whitenEps', 'tokenCounts']],
+  ['reinforcePPSync', () => [new Float32Array(4), { columns: 2 }, {}], 2, ['gamma', 'maskGaps', 'whitenEps']],
+  ['broadcastToTokensSync', () => [new Float32Array(2), { columns: 2 }], 1, ['columns', 'offsets', 'mask']],
+  ['beliefGainSync', () => [{ logprobs: new Float32Array(2), spans: Int32Array.of(0, 2) }], 0, ['logprobs', 'spans', 'rollouts', 'mode']],
+  ['sarRewardsSync', () => [new Float32Array(2), new Float32Array(2), {}], 2, ['useLog', 'useDenominator', 'useComparison', 'clipValue']],
+  ['shapleyExactSync', () => [new Float64Array(4), {}], 1, ['index', 'backend']],
+];
+const edit = fc.record({ kind: fc.constantFrom('insert', 'delete', 'substitute', 'swap', 'case'), at: fc.nat(), ch: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_') });
+function mutate(key, { kind, at, ch }) {
+  const i = at % key.length;
+  if (kind === 'insert') return key.slice(0, i) + ch + key.slice(i);
+  if (kind === 'delete') return key.slice(0, i) + key.slice(i + 1);
+  if (kind === 'substitute') return key.slice(0, i) + ch + key.slice(i + 1);
+  if (kind === 'swap' && i + 1 < key.length) return key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2);
+  return key.slice(0, i) + key[i].toUpperCase() + key.slice(i + 1);
+}
+
+describe('property: unknown option keys', () => {
+  test('a misspelt key (one edit) is ERR_INFOGAIN_UNKNOWN_OPTION naming a valid key at most as far; any other unknown key is refused too', () => {
+    const arb = fc.record({
+      table: fc.constantFrom(...optionTables),
+      key: fc.nat(),
+      edit,
+      other: fc.option(fc.string({ minLength: 1, maxLength: 12 }), { freq: 3, nil: undefined }),
+    });
+    fc.assert(
+      fc.property(arb, ({ table: [name, build, at, keys], key, edit: e, other }) => {
+        const original = keys[key % keys.length];
+        const typo = other ?? mutate(original, e);
+        if (keys.includes(typo) || typo === '__proto__') return;  // not a typo (or not an own key)
+        const args = build();
+        args[at] = { ...args[at], [typo]: 1 };
+        let error;
+        try {
+          ig[name](...args);
+        } catch (x) {
+          error = x;
+        }
+        assert.ok(error, `${name}: { ${JSON.stringify(typo)} } was accepted`);
+        assert.equal(error.code, 'ERR_INFOGAIN_UNKNOWN_OPTION', `${name}: ${error.message}`);
+        assert.equal(error.argument, typo);
+        if (error.suggestion !== undefined) assert.ok(keys.includes(error.suggestion), error.message);
+        if (other === undefined && original.length >= 4 && e.kind !== 'swap') {
+          assert.ok(error.suggestion !== undefined, `${name}: no suggestion for ${typo} (from ${original})`);
+          const d = (k) => editDistance(typo.toLowerCase(), k.toLowerCase());
+          assert.ok(d(error.suggestion) <= d(original) || error.suggestion.toLowerCase().startsWith(typo.toLowerCase()), `${typo}: suggested ${error.suggestion}, ${original} is nearer`);
+        }
+      }),
+      params,
+    );
+  });
+});
+
+// ---- the reward pool against the ...Sync functions, on any arguments (Proxies, getters, detached
+// and shared buffers, nested garbage): the method never throws, and it settles as the Sync call does
+const throwingGetter = fc.constantFrom('data', 'rows', 'groupSize', 'temperature', 'spans').map((key) => {
+  const o = { data: new Float32Array(4), rows: 1, vocab: 4 };
+  Object.defineProperty(o, key, { enumerable: true, get: () => { throw new Error(`getter ${key}`); } });
+  return o;
+});
+const hostileValue = fc.oneof(
+  { weight: 6, arbitrary: anyValue },
+  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('data', 'rows', 'vocab', 'groupSize', 'columns'), anyValue, { maxKeys: 3 }).map((o) => new Proxy(o, {})) },
+  { weight: 1, arbitrary: throwingGetter },
+);
+// (a Proxy of a plain object reaches the worker as a plain copy: the error's description of the
+// value, 'got a Proxy', may read 'got Object' there)
+const outcomeOf = (e) => (e === undefined ? 'result' : `${e.constructor?.name} ${e.code} ${e.argument} ${e.index} ${e.message.replace(/, got .*$/, ', got …')}`);
+
+describe('property: the reward pool settles as the Sync call does', () => {
+  test('any arguments to any pool kernel: never a synchronous throw, the same result or error', async () => {
+    const pool = ig.createRewardPool({ threads: 2 });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...kernels), fc.array(hostileValue, { maxLength: 4 }), async (name, args) => {
+          let syncError;
+          try {
+            ig[name](...args);
+          } catch (e) {
+            syncError = e;
+          }
+          let promise;
+          assert.doesNotThrow(() => (promise = pool[name.replace(/Sync$/, '')](...args)), `${name}: the pool method threw`);
+          let poolError;
+          try {
+            await promise;
+          } catch (e) {
+            poolError = e;
+          }
+          // the pool reads every argument to copy it, the Sync function stops at the first bad one:
+          // a throwing getter anywhere may be what the pool reports
+          const getterFirst = poolError?.message?.startsWith('getter ') && outcomeOf(poolError) !== outcomeOf(syncError);
+          if (!getterFirst) assert.equal(outcomeOf(poolError), outcomeOf(syncError), name);
+        }),
+        { ...params, numRuns: Math.max(100, params.numRuns) },
+      );
+      const s = pool.stats();
+      assert.deepEqual([s.queueSize, s.running], [0, 0]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+// ---- every pool call settles: random mixes of calls, aborts (before, queued, running), a full
+// queue and close() / destroy() at a random point
+const rewardsUrl = new URL('./fixtures/rewards.mjs', import.meta.url).href;
+describe('property: every reward pool call settles', () => {
+  test('random calls, aborts and shutdowns: all settle with a result or a typed error; the counts add up', async () => {
+    const call = fc.record({
+      kind: fc.constantFrom('f1', 'busy', 'kernel', 'bad kernel', 'throws'),
+      abort: fc.constantFrom('none', 'none', 'before', 'at once', 'soon'),
+      ms: fc.integer({ min: 0, max: 15 }),
+    });
+    const arb = fc.record({
+      threads: fc.integer({ min: 1, max: 2 }),
+      maxQueue: fc.integer({ min: 0, max: 30 }),
+      calls: fc.array(call, { minLength: 1, maxLength: 30 }),
+      end: fc.constantFrom('close', 'destroy', 'close then destroy'),
+      endAt: fc.nat(),
+    });
+    const allowed = new Set(['ABORT_ERR', 'ERR_INFOGAIN_QUEUE_FULL', 'ERR_INFOGAIN_POOL_CLOSED', 'ERR_OUT_OF_RANGE', 'ERR_INFOGAIN_USER_MODULE']);
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ threads, maxQueue, calls, end, endAt }) => {
+        const pool = ig.createRewardPool({ threads, maxQueue });
+        const logits = { data: new Float32Array(8), rows: 2, vocab: 4 };
+        const promises = [];
+        let ending;
+        calls.forEach((c, i) => {
+          if (i === endAt % calls.length) ending = end === 'destroy' ? pool.destroy() : pool.close();
+          const controller = new AbortController();
+          if (c.abort === 'before') controller.abort();
+          const p = pool.with({ signal: controller.signal });
+          if (c.kind === 'f1') promises.push(p.run(rewardsUrl, 'f1', ['a b', 'a']));
+          else if (c.kind === 'busy') promises.push(p.run(rewardsUrl, 'busy', [c.ms]));
+          else if (c.kind === 'throws') promises.push(p.run(rewardsUrl, 'fail', ['no']));
+          else promises.push(p.tokenLogprobs(logits, Int32Array.of(0, c.kind === 'kernel' ? 1 : 9)));
+          if (c.abort === 'at once') controller.abort();
+          if (c.abort === 'soon') setTimeout(() => controller.abort(), c.ms);
+        });
+        if (end === 'close then destroy') setTimeout(() => pool.destroy(), 5);
+        let timer;
+        const deadline = new Promise((resolve) => (timer = setTimeout(resolve, 30000, 'timeout')));
+        const settled = await Promise.race([Promise.allSettled(promises), deadline]);
+        assert.notEqual(settled, 'timeout', 'a call never settled');
+        assert.notEqual(await Promise.race([ending, deadline]), 'timeout', 'close() / destroy() never settled');
+        clearTimeout(timer);
+        settled.forEach((s, i) => {
+          if (s.status === 'rejected') assert.ok(allowed.has(s.reason?.code), `call ${i} (${calls[i].kind}): ${s.reason?.code} ${s.reason?.message}`);
+          else assert.ok(calls[i].kind !== 'bad kernel' && calls[i].kind !== 'throws', `call ${i} should have failed`);
+        });
+        const st = pool.stats();
+        assert.deepEqual([st.queueSize, st.running, st.completed + st.failed], [0, 0, calls.length]);
+        await pool.destroy();
+      }),
+      { ...params, numRuns: Math.min(params.numRuns, 25) },
+    );
+  });
+});
+
+// ---- rollout groups: a string or a safe integer, kept as given (1 and 1.0 are one JSON value)
+describe('property: rollout groups keep their JSON value and type', () => {
+  test('a string or an integer |n| <= 2^53 - 1 is kept (same value, same type); anything else is a line error', () => {
+    const group = fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.integer(),
+      fc.constantFrom(2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 60, 1.5, -0, 1e21, true, null),
+      fc.double({ noNaN: true }),
+    );
+    fc.assert(
+      fc.property(group, fc.boolean(), (g, asFloatText) => {
+        let text = JSON.stringify({ group: g, turns: [{ action: 'a' }], reward: 0 });
+        // an integer written with a fraction: the same JSON value
+        if (asFloatText && Number.isInteger(g) && Math.abs(g) < 1e15) text = text.replace(`"group":${JSON.stringify(g)}`, `"group":${JSON.stringify(g)}.0`);
+        const parsedGroup = JSON.parse(text).group;
+        const valid = typeof parsedGroup === 'string' || Number.isSafeInteger(parsedGroup);
+        let r, error;
+        try {
+          r = ig.parseRollout(text, 7);
+        } catch (e) {
+          error = e;
+        }
+        if (!valid) {
+          assert.ok(error instanceof ig.RolloutLineError, `${text}: accepted`);
+          assert.equal(error.line, 7);
+          return;
+        }
+        assert.ok(!error, `${text}: ${error?.message}`);
+        assert.equal(typeof r.group, typeof parsedGroup);
+        assert.ok(r.group === parsedGroup, `${text}: group ${r.group}`);
+      }),
+      params,
+    );
+  });
+});
+
+// ---- the output file of `infogain score`: openOutput on random targets
+const { openOutput, OutputError } = await import('../dist/output.js');
+const { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
+describe('property: the output is written whole or not at all', () => {
+  test('a missing directory, a directory, a path under a file: OutputError before anything is written; else exactly the lines, no temporary file; discard leaves the old file', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'infogain-output-property-'));
+    try {
+      const arb = fc.record({
+        target: fc.constantFrom('new', 'existing', 'directory', 'missing dir', 'under a file'),
+        lines: fc.array(fc.string({ maxLength: 20 }).map((x) => JSON.stringify(x) + '\n'), { maxLength: 50 }),
+        discard: fc.boolean(),
+      });
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ target, lines, discard }) => {
+          const where = join(base, String(run++));
+          mkdirSync(where);
+          writeFileSync(join(where, 'file'), 'old\n');
+          mkdirSync(join(where, 'dir'));
+          const path = { new: 'out.jsonl', existing: 'file', directory: 'dir', 'missing dir': 'nope/out.jsonl', 'under a file': 'file/out.jsonl' }[target];
+          const full = join(where, path);
+          const before = readdirSync(where).sort();
+          let output, error;
+          try {
+            output = openOutput(full);
+          } catch (e) {
+            error = e;
+          }
+          if (['directory', 'missing dir', 'under a file'].includes(target)) {
+            assert.ok(error instanceof OutputError && error.message.includes(full), `${target}: ${error}`);
+            assert.deepEqual(readdirSync(where).sort(), before, 'nothing created');
+            return;
+          }
+          assert.ok(!error, String(error));
+          if (discard) output.discard();
+          else await output.commit(lines);
+          const expected = discard ? (target === 'existing' ? 'old\n' : undefined) : lines.join('');
+          const got = readdirSync(where).includes(path) ? readFileSync(full, 'utf8') : undefined;
+          assert.equal(got, expected);
+          assert.deepEqual(readdirSync(where).sort(), [...new Set([...before, ...(expected === undefined ? [] : [path])])].sort(), 'no temporary file left');
+        }),
+        params,
+      );
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });
