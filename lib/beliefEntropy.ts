@@ -3,7 +3,7 @@
 import { type CandidateGroups, candidateGroups, optionalOffsets } from './candidates';
 import { field, inputObject } from './grouping';
 import { native } from './native';
-import { options, positiveNumber } from './validate';
+import { keysOf, options, positiveNumber } from './validate';
 
 export interface BeliefEntropyInput extends CandidateGroups {
   /**
@@ -37,11 +37,14 @@ export interface BeliefEntropyResult {
   returns: Float32Array;
 }
 
+const inputKeys = keysOf<BeliefEntropyInput>()('candidateLogits', 'candidates', 'steps', 'rollouts');
+const optionKeys = keysOf<BeliefEntropyOptions>()('temperature');
+
 function prepare(value: unknown, opts: unknown) {
-  const i = inputObject<BeliefEntropyInput>(value);
+  const i = inputObject<BeliefEntropyInput>(value, inputKeys);
   const { candidateLogits, candidates } = candidateGroups(i);
   const input = { candidateLogits, candidates, steps: optionalOffsets(i.steps, 'steps'), rollouts: optionalOffsets(i.rollouts, 'rollouts') };
-  const o = options<BeliefEntropyOptions>(opts);
+  const o = options<BeliefEntropyOptions>(opts, 'options', optionKeys);
   return [input, { temperature: field(o, 'temperature', 1, positiveNumber) }] as const;
 }
 

@@ -6,7 +6,7 @@ import { codes, rangeError, typeError } from './errors';
 import { choice, field, inputObject } from './grouping';
 import { type LogitsInput, type NativeLogits, normalizeLogits } from './logits';
 import { native } from './native';
-import { options, positiveNumber, typedArray } from './validate';
+import { keysOf, options, positiveNumber, typedArray } from './validate';
 
 /** The candidates of each row: a few answers (ragged logits), or the whole vocabulary (a logits matrix, one row each). */
 export type CandidateRows = CandidateGroups | { logits: LogitsInput };
@@ -83,12 +83,18 @@ function candidateRows(i: Partial<ConformalScoresInput>): { rows: NativeRows; co
   return { rows: { candidateLogits, candidates }, count: groups };
 }
 
+const scoresKeys = keysOf<ConformalScoresInput>()('candidateLogits', 'candidates', 'logits', 'labels');
+const setsKeys = keysOf<PredictionSetInput>()('candidateLogits', 'candidates', 'logits', 'labels', 'steps', 'rollouts');
+const temperatureKeys = keysOf<TemperatureOptions>()('temperature');
+const quantileKeys = keysOf<ConformalQuantileOptions>()('groups', 'method');
+const setsOptionKeys = keysOf<PredictionSetOptions>()('temperature', 'qhat', 'uncertainty', 'alpha');
+
 function temperature(opts: unknown) {
-  return { temperature: field(options<TemperatureOptions>(opts), 'temperature', 1, positiveNumber) };
+  return { temperature: field(options<TemperatureOptions>(opts, 'options', temperatureKeys), 'temperature', 1, positiveNumber) };
 }
 
 function prepareScores(value: unknown, opts: unknown) {
-  const i = inputObject<ConformalScoresInput>(value);
+  const i = inputObject<ConformalScoresInput>(value, scoresKeys);
   const { rows, count } = candidateRows(i);
   return [{ ...rows, labels: typedArray<Int32Array>(i.labels, 'labels', Int32Array, count) }, temperature(opts)] as const;
 }
@@ -97,17 +103,17 @@ function prepareQuantile(scores: unknown, alpha: unknown, opts: unknown) {
   const s = typedArray<Float64Array>(scores, 'scores', Float64Array);
   if (typeof alpha !== 'number') throw typeError('alpha', `alpha (the miscoverage, in (0, 1)) is required, got ${typeof alpha}`);
   if (!(alpha > 0 && alpha < 1)) throw rangeError(codes.outOfRange, 'alpha', `alpha must be in (0, 1), got ${alpha}`);
-  const o = options<ConformalQuantileOptions>(opts);
+  const o = options<ConformalQuantileOptions>(opts, 'options', quantileKeys);
   return [s, { alpha, groups: optionalOffsets(o.groups, 'groups'), method: choice(o, 'method', ['conformal', 'empirical'], 'conformal') }] as const;
 }
 
 function prepareSets(value: unknown, opts: unknown) {
-  const i = inputObject<PredictionSetInput>(value);
+  const i = inputObject<PredictionSetInput>(value, setsKeys);
   const { rows, count } = candidateRows(i);
   const labels = i.labels === undefined ? undefined : typedArray<Int32Array>(i.labels, 'labels', Int32Array, count);
   const input = { ...rows, labels, steps: optionalOffsets(i.steps, 'steps'), rollouts: optionalOffsets(i.rollouts, 'rollouts') };
   if (opts === undefined) throw typeError('options', 'options with qhat are required');
-  const o = options<PredictionSetOptions>(opts);
+  const o = options<PredictionSetOptions>(opts, 'options', setsOptionKeys);
   let qhat: number | Float64Array;
   if (typeof o.qhat === 'number') {
     if (Number.isNaN(o.qhat)) throw rangeError(codes.nonFinite, 'qhat', 'qhat is NaN');

@@ -4,7 +4,7 @@
 import { codes, rangeError, typeError } from './errors';
 import { field, inputObject } from './grouping';
 import { native } from './native';
-import { finiteNumber, options, typedArray } from './validate';
+import { finiteNumber, keysOf, options, typedArray } from './validate';
 
 export interface PhaseEntropyInput {
   /** Per-token entropies (nats) of the responses, packed (tokenLogprobs with `entropy: true`). */
@@ -45,8 +45,11 @@ export interface PhaseEntropyResult {
   rewards: Float32Array;
 }
 
+const inputKeys = keysOf<PhaseEntropyInput>()('entropies', 'offsets', 'delimiters', 'tokens', 'delimiter', 'correctness');
+const optionKeys = keysOf<PhaseEntropyOptions>()('alpha', 'beta');
+
 function prepare(value: unknown, opts: unknown) {
-  const i = inputObject<PhaseEntropyInput>(value);
+  const i = inputObject<PhaseEntropyInput>(value, inputKeys);
   const entropies = typedArray<Float32Array>(i.entropies, 'entropies', Float32Array);
   const offsets = typedArray<Int32Array>(i.offsets, 'offsets', Int32Array);
   if (offsets.length < 1) throw rangeError(codes.shape, 'offsets', 'offsets must hold at least one value (0)');
@@ -64,7 +67,7 @@ function prepare(value: unknown, opts: unknown) {
     input.delimiter = delimiter;
   }
   if (opts === undefined) throw typeError('options', 'options with alpha are required');
-  const o = options<PhaseEntropyOptions>(opts);
+  const o = options<PhaseEntropyOptions>(opts, 'options', optionKeys);
   if (o.alpha === undefined) throw typeError('alpha', 'alpha (the weight of the thinking-phase entropy penalty) is required');
   return [input, { alpha: finiteNumber(o.alpha, 'alpha'), beta: field(o, 'beta', 0, finiteNumber) }] as const;
 }

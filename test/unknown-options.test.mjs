@@ -49,6 +49,15 @@ const rows = {
   createRewardPool: [() => [{}], 0, 'thread', 'threads'],
   scoreChunk: [() => [[], fakeScorer, { ...ig.defaultScoreOptions }], 2, 'gama', 'gamma'],
   finishScores: [() => [[], [], { ...ig.defaultScoreOptions }], 2, 'gateTemp', 'gateTemperature'],
+  beliefEntropyGain: [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2) }, {}], 1, 'temprature', 'temperature'],
+  'beliefEntropyGain (input)': [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2) }, {}], 0, 'step', 'steps', 'beliefEntropyGain'],
+  conformalScores: [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2), labels: Int32Array.of(0) }, {}], 1, 'temprature', 'temperature'],
+  'conformalScores (input)': [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2), labels: Int32Array.of(0) }, {}], 0, 'label', 'labels', 'conformalScores'],
+  conformalQuantile: [() => [Float64Array.of(0.1, 0.5), 0.5, {}], 2, 'methd', 'method'],
+  predictionSetSizes: [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2) }, { qhat: 0.5 }], 1, 'uncertanty', 'uncertainty'],
+  'predictionSetSizes (input)': [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2) }, { qhat: 0.5 }], 0, 'rollout', 'rollouts', 'predictionSetSizes'],
+  phaseEntropyRewards: [() => [{ entropies: f32(2), offsets: Int32Array.of(0, 2), delimiters: Int32Array.of(1, 1), correctness: f32(1) }, { alpha: 0.1 }], 1, 'alpah', 'alpha'],
+  'phaseEntropyRewards (input)': [() => [{ entropies: f32(2), offsets: Int32Array.of(0, 2), delimiters: Int32Array.of(1, 1), correctness: f32(1) }, { alpha: 0.1 }], 0, 'delimeters', 'delimiters', 'phaseEntropyRewards'],
 };
 // owned by another change of this issue (lib/backend.ts, lib/shapley-estimator.ts, lib/scorer.ts):
 // listed so that the completeness check knows them, run as todo until they check their keys
