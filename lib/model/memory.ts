@@ -1,0 +1,87 @@
+// The scorer's memory budget: how many tokens one forward pass may take, how many logits rows one
+// head pass may make, and how much a group of rollouts may hold between passes (KV caches and
+// hidden rows). Sizes beyond what pays for speed are capped, so a large budget does not mean a
+// large footprint; a small one shrinks passes down to one token / one row.
+import { freemem } from 'node:os';
+
+import { codes, rangeError } from '../errors';
+
+/** Per-token and per-row costs of one model, in bytes. */
+export interface ModelCosts {
+  /** KV cache held per token (0 without a cache). */
+  kvPerToken: number;
+  /** What a forward pass returns per position: a hidden row, or a logits row when the head is not split. */
+  outPerToken: number;
+  /** onnxruntime's activations per position (an estimate: a few tensors of the hidden width). */
+  activationPerToken: number;
+  /** Attention heads, for the [heads, new, total] score matrices of a pass (an estimate when unknown). */
+  heads: number;
+  /** One logits row (vocab x element size). */
+  logitsRow: number;
+}
+
+/** Longest trunk chunk and largest head pass worth having: beyond them passes get no faster (bench/RESULTS.md). */
+export const speedCaps = { passTokens: 512, headRows: 64 } as const;
+
+/** Half the free memory, at most 8 GiB: the default of --max-memory. */
+export function defaultMaxMemory(): number {
+  return Math.max(256 * 2 ** 20, Math.min(8 * 2 ** 30, Math.floor(freemem() / 2)));
+}
+
+/** '2g', '512m', '1.5GiB', '300000000' -> bytes. */
+export function parseMemory(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(k|m|g|t)?(?:i?b)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const scale = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(m[2] ?? '').toLowerCase() as 'k'] ?? 1;
+  const bytes = Math.floor(Number(m[1]) * scale);
+  return bytes > 0 ? bytes : undefined;
+}
+
+export class MemoryBudget {
+  constructor(
+    readonly bytes: number,
+    readonly costs: ModelCosts,
+  ) {}
+
+  /** Bytes one forward pass needs: batch rows of `length` new tokens after `past` cached ones. */
+  pass(batch: number, length: number, past: number): number {
+    const c = this.costs;
+    const tokens = batch * length, total = past + length;
+    return tokens * (c.outPerToken + c.activationPerToken) + 2 * batch * total * c.kvPerToken + batch * c.heads * length * total * 4;
+  }
+
+  /** A quarter of the budget for one forward pass. */
+  get passLimit(): number {
+    return this.bytes / 4;
+  }
+
+  /** Half of the budget for what a group of rollouts holds between passes. */
+  get holdLimit(): number {
+    return this.bytes / 2;
+  }
+
+  /** The longest chunk of one sequence a single pass can take after `past` tokens (at least 1). */
+  chunkTokens(past: number): number {
+    let n = speedCaps.passTokens;
+    while (n > 1 && this.pass(1, n, past) > this.passLimit) n >>= 1;
+    return n;
+  }
+
+  /** Rows per head pass: a quarter of the budget for the logits (`pairs`: two rows per item). */
+  headRows(pairs: boolean): number {
+    const per = this.costs.logitsRow * (pairs ? 2 : 1);
+    return Math.max(1, Math.min(speedCaps.headRows, Math.floor(this.bytes / 4 / per)));
+  }
+
+  /** A single sequence whose pass can never fit: a RangeError naming it. */
+  tooLong(what: string, index: number, tokens: number): RangeError {
+    return rangeError(
+      codes.outOfMemory,
+      what,
+      `${what} (${tokens} tokens) needs ~${mib(this.pass(1, tokens, 0))} MiB for one forward pass without a cache, over a quarter of --max-memory ${mib(this.bytes)} MiB`,
+      index,
+    );
+  }
+}
+
+export const mib = (bytes: number) => Math.round(bytes / 2 ** 20);

@@ -1,0 +1,210 @@
+// Loads an ONNX decoder into onnxruntime (its head split off when it can be) and runs forward
+// passes: a batch of token rows, each after an optional cached prefix, returning the hidden rows
+// (or the logits rows) of every new position and, on request, the updated caches. `head` turns
+// gathered hidden rows into logits.
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { plainError } from '../errors';
+import type { Logits } from '../logits';
+import { subgraphsOf } from '../onnx/graph';
+import { decodeModel, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
+import { splitHead, type HeadSplit } from './head';
+import { padPast, type CacheArray, type KvCache } from './kv-cache';
+import { detectLayout, type ModelLayout } from './layout';
+import { emptyStats, type SourceStats } from './source';
+
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
+type Tensor = import('onnxruntime-node').Tensor;
+export type RowArray = Float32Array | Uint16Array;
+
+export interface PassRow {
+  /** Cached tokens before the new ones: the first `length` tokens of `cache`. */
+  past?: { cache: KvCache; length: number };
+  /** The new tokens (at positions past.length, past.length + 1, ...). */
+  ids: Int32Array;
+}
+
+export interface PassResult {
+  /** [batch, length, rowWidth]: the output row of every new position (padding included). */
+  out: RowArray;
+  length: number;
+  /** Per layer key then value, [batch, kvHeads, pastWidth + length, headDim] (when asked for). */
+  presents?: CacheArray[];
+}
+
+export interface RunnerOptions {
+  executionProviders: string[];
+  threads?: number;
+}
+
+function modelError(what: string, why: string) {
+  return plainError('ERR_INFOGAIN_MODEL', `${what} ${why}`);
+}
+
+/** Every initializer of a graph and its subgraphs stored in a separate file (ONNX external data). */
+function externalFiles(graph: Graph, out = new Set<string>()): Set<string> {
+  for (const t of graph.initializer ?? [])
+    if (t.dataLocation === 1) {
+      const location = t.externalData?.find((e) => e.key === 'location')?.value;
+      if (location) out.add(location);
+    }
+  for (const n of graph.node ?? []) for (const g of subgraphsOf(n)) externalFiles(g, out);
+  return out;
+}
+
+export class ModelRunner {
+  readonly stats: SourceStats = emptyStats();
+  private constructor(
+    private readonly ort: Ort,
+    readonly layout: ModelLayout,
+    private readonly trunk: Session,
+    private readonly headSession: Session | undefined,
+    /** The trunk output read per position. */
+    private readonly outName: string,
+    /** Width and type of that output's rows. */
+    readonly rowWidth: number,
+    readonly rowType: 'float32' | 'float16' | 'bfloat16',
+    readonly vocab: number,
+  ) {}
+
+  /** Whether logits rows come from a split-off head (else the trunk's rows are logits rows). */
+  get splitHead(): boolean {
+    return this.headSession !== undefined;
+  }
+
+  static async load(model: string | Uint8Array, o: RunnerOptions): Promise<ModelRunner> {
+    const what = typeof model === 'string' ? `model ${model}` : 'the model bytes';
+    const bytes = typeof model === 'string' ? readFileSync(model) : model;
+    let decoded: ModelProto;
+    try {
+      decoded = decodeModel(bytes);
+    } catch (e) {
+      throw modelError(what, `could not be loaded by onnxruntime (is it an ONNX file?): not a valid ONNX protobuf (${(e as Error).message})`);
+    }
+    if (!decoded.graph) throw modelError(what, 'could not be loaded by onnxruntime (is it an ONNX file?): it holds no graph');
+    const layout = detectLayout(decoded.graph);
+    const ort = require('onnxruntime-node') as Ort;
+    const sessionOptions = { executionProviders: o.executionProviders, graphOptimizationLevel: 'all' as const, ...(o.threads ? { intraOpNumThreads: o.threads } : {}) };
+    const external = externalFiles(decoded.graph);
+    if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
+
+    const split: HeadSplit | undefined = splitHead(decoded);
+    if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
+      throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
+    const create = async (m: ModelProto | undefined, name: string): Promise<Session> => {
+      try {
+        if (!m) return await ort.InferenceSession.create(model as string & Uint8Array, sessionOptions);
+        const encoded = encodeModel(m);
+        if (!external.size) return await ort.InferenceSession.create(encoded, sessionOptions);
+        // external data is found next to the model file: write the edited graph beside links to it
+        const dir = mkdtempSync(join(tmpdir(), 'infogain-model-'));
+        try {
+          for (const f of external) if (!isAbsolute(f) && !f.includes('/')) symlinkSync(join(dirname(model as string), f), join(dir, basename(f)));
+          writeFileSync(join(dir, name), encoded);
+          return await ort.InferenceSession.create(join(dir, name), sessionOptions);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      } catch (e) {
+        throw modelError(what, `could not be loaded by onnxruntime (is it an ONNX file?): ${(e as Error).message}`);
+      }
+    };
+    const trunk = await create(split?.trunk, 'trunk.onnx');
+    const head = split ? await create(split.head, 'head.onnx') : undefined;
+    const runner = new ModelRunner(
+      ort, layout, trunk, head,
+      split ? split.hidden : 'logits',
+      split ? split.width : 0,
+      split ? (split.hiddenType as 'float32') : layout.logits,
+      split ? split.vocab : layout.vocab ?? 0,
+    );
+    if (!split) {
+      // the vocabulary from one forward pass when the graph does not state it
+      const probe = await runner.pass([{ ids: Int32Array.of(0) }], false);
+      const width = probe.out.length;
+      if (!(width >= 1)) throw modelError(what, 'gives empty logits');
+      Object.assign(runner, { rowWidth: width, vocab: width });
+      runner.stats.forwardPasses = runner.stats.tokensFed = 0;
+    }
+    return runner;
+  }
+
+  private tensor(type: string, data: RowArray | BigInt64Array | Int32Array | Uint8Array, dims: number[]): Tensor {
+    return new this.ort.Tensor(type as 'float32', data as Float32Array, dims);
+  }
+
+  /** One forward pass. Rows shorter than the longest are right-padded (causal: padding cannot affect them). */
+  async pass(rows: PassRow[], presents: boolean): Promise<PassResult> {
+    const { layout } = this;
+    const B = rows.length;
+    const S = Math.max(...rows.map((r) => r.ids.length));
+    const P = layout.kind === 'past' ? Math.max(0, ...rows.map((r) => r.past?.length ?? 0)) : 0;
+    const ids = layout.ids === 'int64' ? new BigInt64Array(B * S) : new Int32Array(B * S);
+    const mask = layout.hasMask ? new BigInt64Array(B * (P + S)) : undefined;
+    const positions = layout.hasPositions ? new BigInt64Array(B * S) : undefined;
+    let real = 0;
+    rows.forEach((r, b) => {
+      const p = r.past?.length ?? 0;
+      real += r.ids.length;
+      for (let k = 0; k < S; k++) {
+        const id = k < r.ids.length ? r.ids[k] : 0;
+        if (ids instanceof BigInt64Array) ids[b * S + k] = BigInt(id);
+        else ids[b * S + k] = id;
+        if (positions) positions[b * S + k] = BigInt(p + k);
+      }
+      if (mask) mask.fill(1n, b * (P + S) + P - p, b * (P + S) + P + r.ids.length);
+    });
+    const feeds: Record<string, Tensor> = { input_ids: this.tensor(layout.ids, ids, [B, S]) };
+    if (mask) feeds.attention_mask = this.tensor('int64', mask, [B, P + S]);
+    if (positions) feeds.position_ids = this.tensor('int64', positions, [B, S]);
+    const fetches = [this.outName];
+    if (layout.kind === 'past') {
+      const shape = { kvHeads: layout.kvHeads, headDim: layout.headDim, type: layout.cache };
+      const only = rows[0].past;
+      const past =
+        B === 1 && only && only.length === only.cache.length
+          ? only.cache.arrays
+          : P === 0
+            ? Array.from({ length: 2 * layout.layers }, () => (layout.cache === 'float16' ? new Uint16Array(0) : new Float32Array(0)))
+            : padPast(rows.map((r) => r.past ?? { cache: { arrays: [], length: 0 }, length: 0 }), P, shape);
+      for (let l = 0; l < layout.layers; l++)
+        ['key', 'value'].forEach((kv, i) => {
+          feeds[`past_key_values.${l}.${kv}`] = this.tensor(layout.cache, past[2 * l + i], [B, layout.kvHeads, P, layout.headDim]);
+          if (presents) fetches.push(`present.${l}.${kv}`);
+        });
+      if (layout.merged) feeds.use_cache_branch = this.tensor('bool', Uint8Array.of(P > 0 ? 1 : 0), [1]);
+    }
+    const start = performance.now();
+    const result = await this.trunk.run(feeds, fetches);
+    this.stats.modelMs += performance.now() - start;
+    this.stats.forwardPasses++;
+    this.stats.tokensFed += real;
+    this.stats.paddingFed += B * S - real;
+    const out = result[this.outName];
+    return {
+      out: out.data as RowArray,
+      length: S,
+      presents: presents ? fetches.slice(1).map((name) => result[name].data as CacheArray) : undefined,
+    };
+  }
+
+  /** Logits of n gathered rows (the rows themselves when the head is not split). */
+  async head(rows: RowArray, n: number): Promise<Logits> {
+    const dtype = this.layout.logits;
+    if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype };
+    const start = performance.now();
+    const out = await this.headSession.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });
+    this.stats.modelMs += performance.now() - start;
+    this.stats.headPasses++;
+    return { data: out.logits.data as RowArray, rows: n, vocab: this.vocab, dtype };
+  }
+
+  async dispose(): Promise<void> {
+    await this.trunk.release();
+    await this.headSession?.release();
+  }
+}

@@ -1,0 +1,234 @@
+// Scores prefix-tree requests with a ModelRunner, in bounded memory:
+//  1. requests are taken in groups ("waves") whose KV caches and kept rows fit half the budget;
+//  2. with a cache, each trunk is fed once, in chunks, keeping its cache; every branch then
+//     continues from a prefix of it, branches of many trees batched together (pasts left-padded
+//     to the longest, new tokens right-padded); without a cache, every sequence is fed whole;
+//  3. only the rows that are scored are kept (hidden rows when the head is split off), and they
+//     go through the head in chunks of rows, each chunk reduced by the kernels at once
+//     (tokenLogprobs, klDivergence): never more logits than one chunk.
+import { performance } from 'node:perf_hooks';
+
+import { klDivergenceSync } from '../divergence';
+import { codes, rangeError } from '../errors';
+import type { Logits } from '../logits';
+import { tokenLogprobsSync } from '../logprobs';
+import { cacheBytes, type KvCache } from './kv-cache';
+import { type MemoryBudget, mib } from './memory';
+import { planTree, type TreePlan } from './plan';
+import type { ModelRunner, PassRow, RowArray } from './runner';
+import type { TreeRequest, TreeResult } from './source';
+
+export interface TreeScoringOptions {
+  temperature: number;
+  /** Most sequences in one forward pass. */
+  batchSize: number;
+  maxLength: number | undefined;
+  /** Called with every chunk of log-prob rows' logits, in token order, before it is reduced. */
+  onLogits?: (logits: Logits) => void;
+}
+
+interface Work {
+  /** The request's index. */
+  index: number;
+  plan: TreePlan;
+  /** plan.rows x rowWidth: the kept output rows. */
+  store: RowArray;
+  cache?: KvCache;
+  result: TreeResult;
+}
+
+/** One sequence of a pass: its tokens, the cached prefix it follows, and where its kept rows go. */
+interface Fed extends PassRow {
+  work: Work;
+  /** Absolute position of ids[0]. */
+  start: number;
+  /** Absolute positions whose rows are kept, and the sequence they belong to (-1: trunk). */
+  rows: number[];
+  sequence: number;
+}
+
+export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requests: TreeRequest[], o: TreeScoringOptions): Promise<TreeResult[]> {
+  const cached = runner.layout.kind === 'past';
+  const plans = requests.map((r, i) => planTree(r, i, { vocab: runner.vocab, maxLength: o.maxLength, cached }));
+  const rowBytes = runner.rowWidth * (runner.rowType === 'float32' ? 4 : 2);
+  const holds = plans.map((p) => p.rows * rowBytes + (cached ? cacheBytes({ ...runner.layout, type: runner.layout.cache }, p.trunkFeed) : 0));
+  holds.forEach((h, i) => {
+    if (h > budget.bytes)
+      throw rangeError(codes.outOfMemory, `requests[${i}]`, `requests[${i}] holds ~${mib(h)} MiB of cache and rows, over --max-memory ${mib(budget.bytes)} MiB`, i);
+  });
+  const results: TreeResult[] = plans.map((p) => ({ logprobs: new Float32Array(p.targets.length), divergences: new Float32Array(p.pairSlots.length / 2) }));
+
+  for (let first = 0; first < plans.length; ) {
+    let end = first + 1, held = holds[first];
+    while (end < plans.length && held + holds[end] <= budget.holdLimit) held += holds[end++];
+    const wave: Work[] = [];
+    for (let i = first; i < end; i++) {
+      const size = plans[i].rows * runner.rowWidth;
+      wave.push({ index: i, plan: plans[i], store: runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size), result: results[i] });
+    }
+    if (cached) await feedWithCache(runner, budget, wave, o.batchSize);
+    else await feedWhole(runner, budget, wave, o.batchSize);
+    await reduce(runner, budget, wave, o);
+    first = end;
+  }
+  return results;
+}
+
+function keepRows(runner: ModelRunner, out: RowArray, batchIndex: number, length: number, f: Fed): void {
+  const w = runner.rowWidth;
+  for (const r of f.rows) {
+    const k = r - f.start;
+    if (k < 0 || k >= f.ids.length) continue;
+    const from = (batchIndex * length + k) * w;
+    f.work.store.set(out.subarray(from, from + w), f.work.plan.slotOf(f.sequence, r) * w);
+  }
+}
+
+/** Feeds one sequence alone in chunks that fit the budget, after an optional cached prefix; returns its cache. */
+async function feedChunked(runner: ModelRunner, budget: MemoryBudget, f: Fed, keepCache: boolean): Promise<KvCache> {
+  let cache: KvCache = f.past?.cache ?? { arrays: [], length: 0 };
+  let past = f.past?.length ?? 0;
+  for (let k = 0; k < f.ids.length; ) {
+    const n = Math.min(budget.chunkTokens(past), f.ids.length - k);
+    const chunk: Fed = { ...f, ids: f.ids.subarray(k, k + n), start: f.start + k, past: past ? { cache, length: past } : undefined };
+    const last = k + n === f.ids.length;
+    const res = await runner.pass([chunk], keepCache || !last);
+    keepRows(runner, res.out, 0, res.length, chunk);
+    if (res.presents) cache = { arrays: res.presents, length: past + n };
+    past += n;
+    k += n;
+  }
+  return cache;
+}
+
+async function feedWithCache(runner: ModelRunner, budget: MemoryBudget, wave: Work[], batchSize: number): Promise<void> {
+  for (const work of wave) {
+    const { plan } = work;
+    if (!plan.trunkFeed) continue;
+    const trunk: Fed = { work, ids: plan.tree.ids.subarray(0, plan.trunkFeed), start: 0, rows: plan.trunkRows, sequence: -1 };
+    work.cache = await feedChunked(runner, budget, trunk, true);
+  }
+  const branches: Fed[] = [];
+  for (const work of wave)
+    work.plan.tree.branches.forEach((b, i) => {
+      const feed = work.plan.branchFeed[i];
+      if (feed > 0) branches.push({ work, ids: b.ids.subarray(0, feed), start: b.at, rows: work.plan.branchRows[i], sequence: i, past: b.at ? { cache: work.cache!, length: b.at } : undefined });
+    });
+  // similar prefix lengths side by side: less padding
+  branches.sort((x, y) => x.start - y.start || x.ids.length - y.ids.length);
+  const samePast = !runner.layout.hasPositions; // positions come from the past length: no padding of pasts
+  for (let i = 0; i < branches.length; ) {
+    const batch = [branches[i]];
+    let P = branches[i].start, S = branches[i].ids.length;
+    for (let j = i + 1; j < branches.length && batch.length < batchSize; j++) {
+      const b = branches[j];
+      const p = Math.max(P, b.start), s = Math.max(S, b.ids.length);
+      if ((samePast && b.start !== P) || budget.pass(batch.length + 1, s, p) > budget.passLimit) break;
+      batch.push(b);
+      [P, S] = [p, s];
+    }
+    i += batch.length;
+    if (batch.length === 1 && budget.pass(1, S, P) > budget.passLimit) {
+      await feedChunked(runner, budget, batch[0], false);
+      continue;
+    }
+    const res = await runner.pass(batch, false);
+    batch.forEach((f, b) => keepRows(runner, res.out, b, res.length, f));
+  }
+  for (const work of wave) work.cache = undefined;
+}
+
+async function feedWhole(runner: ModelRunner, budget: MemoryBudget, wave: Work[], batchSize: number): Promise<void> {
+  const sequences: Fed[] = [];
+  for (const work of wave) {
+    const { plan } = work;
+    if (plan.trunkRows.length) sequences.push({ work, ids: plan.tree.ids.subarray(0, plan.trunkFeed), start: 0, rows: plan.trunkRows, sequence: -1 });
+    plan.tree.branches.forEach((b, i) => {
+      if (!plan.branchFeed[i]) return;
+      const ids = new Int32Array(b.at + plan.branchFeed[i]);
+      ids.set(plan.tree.ids.subarray(0, b.at));
+      ids.set(b.ids.subarray(0, plan.branchFeed[i]), b.at);
+      sequences.push({ work, ids, start: 0, rows: plan.branchRows[i], sequence: i });
+    });
+  }
+  sequences.sort((x, y) => x.ids.length - y.ids.length);
+  for (let i = 0; i < sequences.length; ) {
+    const batch = [sequences[i]];
+    if (budget.pass(1, sequences[i].ids.length, 0) > budget.passLimit) {
+      const { index } = sequences[i].work;
+      throw budget.tooLong(`requests[${index}]`, index, sequences[i].ids.length);
+    }
+    while (i + batch.length < sequences.length && batch.length < batchSize) {
+      const next = sequences[i + batch.length];
+      if (budget.pass(batch.length + 1, next.ids.length, 0) > budget.passLimit) break;
+      batch.push(next);
+    }
+    i += batch.length;
+    const res = await runner.pass(batch, false);
+    batch.forEach((f, b) => keepRows(runner, res.out, b, res.length, f));
+  }
+}
+
+/** The kept rows through the head in chunks, each reduced by the kernels before the next exists. */
+async function reduce(runner: ModelRunner, budget: MemoryBudget, wave: Work[], o: TreeScoringOptions): Promise<void> {
+  const { temperature } = o;
+  const w = runner.rowWidth, V = runner.vocab;
+  const gatherRows = (n: number) => (runner.rowType === 'float32' ? new Float32Array(n * w) : new Uint16Array(n * w));
+  const timed = <T>(f: () => T): T => {
+    const start = performance.now();
+    try {
+      return f();
+    } finally {
+      runner.stats.kernelMs += performance.now() - start;
+    }
+  };
+
+  // log-probs: (work, token) in order, chunk by chunk
+  const perChunk = budget.headRows(false);
+  const pending: { work: Work; k: number }[] = [];
+  const flushLogprobs = async () => {
+    if (!pending.length) return;
+    const rows = gatherRows(pending.length), targets = new Int32Array(pending.length);
+    pending.forEach(({ work, k }, i) => {
+      const slot = work.plan.logprobSlots[k];
+      rows.set(work.store.subarray(slot * w, (slot + 1) * w), i * w);
+      targets[i] = work.plan.targets[k];
+    });
+    const logits = await runner.head(rows, pending.length);
+    o.onLogits?.(logits);
+    const { logprobs } = timed(() => tokenLogprobsSync(logits, targets, { temperature }));
+    pending.forEach(({ work, k }, i) => (work.result.logprobs[k] = logprobs[i]));
+    runner.stats.rowsScored += pending.length;
+    pending.length = 0;
+  };
+  for (const work of wave)
+    for (let k = 0; k < work.plan.targets.length; k++) {
+      pending.push({ work, k });
+      if (pending.length === perChunk) await flushLogprobs();
+    }
+  await flushLogprobs();
+
+  // divergences: both rows of each pair in one head pass, A rows first
+  const pairChunk = budget.headRows(true);
+  const flushPairs = async () => {
+    if (!pending.length) return;
+    const n = pending.length, rows = gatherRows(2 * n);
+    pending.forEach(({ work, k }, i) => {
+      const a = work.plan.pairSlots[2 * k], b = work.plan.pairSlots[2 * k + 1];
+      rows.set(work.store.subarray(a * w, (a + 1) * w), i * w);
+      rows.set(work.store.subarray(b * w, (b + 1) * w), (n + i) * w);
+    });
+    const logits = await runner.head(rows, 2 * n);
+    const half = (h: number) => ({ ...logits, data: logits.data.subarray(h * n * V, (h + 1) * n * V), rows: n });
+    const { values } = timed(() => klDivergenceSync(half(0), half(1), { temperature }));
+    pending.forEach(({ work, k }, i) => (work.result.divergences[k] = values[i]));
+    runner.stats.rowsScored += 2 * n;
+    pending.length = 0;
+  };
+  for (const work of wave)
+    for (let k = 0; k < work.plan.pairSlots.length / 2; k++) {
+      pending.push({ work, k });
+      if (pending.length === pairChunk) await flushPairs();
+    }
+  await flushPairs();
+}
