@@ -156,6 +156,7 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
     forwardPasses: s.forwardPasses,
     headPasses: s.headPasses,
     rowsScored: s.rowsScored,
+    largestLogitsChunk: s.largestLogitsChunk,
     seconds: { total, load, model, kernels, other: total - load - model - kernels },
     peakRssBytes: peakRss,
     maxMemoryBytes: t.maxMemory,

@@ -109,7 +109,7 @@ function walkHead(logits: string, graphs: Graph[], isConstant: (name: string) =>
 const signature = (c: Chain) => c.nodes.map((n) => `${n.domain ?? ''}:${n.opType}(${(n.input ?? []).slice(1).join(',')})`).join(' ');
 
 /** The head as its own model: the chain's nodes (minus Reshape / Identity) and the constants they read. */
-function headModel(source: ModelProto, chain: Chain, graphs: Graph[], logitsType: number): ModelProto {
+function headModel(source: ModelProto, chain: Chain, graphs: Graph[], logitsType: number, isConstant: (name: string) => boolean): ModelProto {
   const alias = new Map<string, string>([[chain.hidden, 'hidden']]);
   const resolve = (name: string) => alias.get(name) ?? name;
   const nodes: NodeProto[] = [];
@@ -130,9 +130,9 @@ function headModel(source: ModelProto, chain: Chain, graphs: Graph[], logitsType
   // constants the head reads that are computed (a Transpose of the embedding, Constant nodes)
   const inits = new Map<string, TensorProto>();
   const constantNodes: NodeProto[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<string>(nodes.flatMap((n) => n.output ?? []));
   const need = (name: string) => {
-    if (!name || name === 'hidden' || seen.has(name)) return;
+    if (!name || name === 'hidden' || seen.has(name) || !isConstant(name)) return;
     seen.add(name);
     const t = findInitializer(graphs, name);
     if (t) return void inits.set(name, t);
@@ -179,10 +179,11 @@ export function splitHead(model: ModelProto): HeadSplit | undefined {
   if (producer?.opType === 'If') {
     const index = (producer.output ?? []).indexOf('logits');
     const branches = (producer.attribute ?? []).filter((a) => a.g).map((a) => a.g!);
-    const chains = branches.map((g) => walkHead(g.output?.[index]?.name ?? '', [g, top], constantTest(g, topConstant)));
+    const tests = branches.map((g) => constantTest(g, topConstant));
+    const chains = branches.map((g, i) => walkHead(g.output?.[index]?.name ?? '', [g, top], tests[i]));
     if (chains.length !== 2 || chains.some((c) => !c) || signature(chains[0]!) !== signature(chains[1]!)) return undefined;
     chain = chains[0]!;
-    const head = headModel(model, chain, [branches[0], top], logitsType);
+    const head = headModel(model, chain, [branches[0], top], logitsType, tests[0]);
     branches.forEach((g, i) => {
       g.output![index] = valueInfo(chains[i]!.hidden, elemTypeOf(chain!.hiddenType));
       prune(g, false);
@@ -193,7 +194,7 @@ export function splitHead(model: ModelProto): HeadSplit | undefined {
   }
   chain = walkHead('logits', [top], topConstant);
   if (!chain) return undefined;
-  const head = headModel(model, chain, [top], logitsType);
+  const head = headModel(model, chain, [top], logitsType, topConstant);
   return finish(model, head, chain, chain.hidden);
 }
 

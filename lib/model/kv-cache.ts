@@ -4,10 +4,21 @@
 
 export type CacheArray = Float32Array | Uint16Array;
 
-/** One sequence's cache: arrays[2l] = layer l's keys, arrays[2l + 1] its values, each [1, kvHeads, length, headDim]. */
+/**
+ * One sequence's cache: row `row` of arrays[2l] (layer l's keys) and arrays[2l + 1] (its values),
+ * each [batch, kvHeads, width, headDim] as a pass returned them; positions [0, length) are its own
+ * (a sequence batched with longer ones has padding after them).
+ */
 export interface KvCache {
   arrays: CacheArray[];
+  row: number;
+  width: number;
   length: number;
+}
+
+/** Whether the arrays are exactly this one sequence's cache, usable as a past without a copy. */
+export function wholeCache(c: KvCache, shape: CacheShape): boolean {
+  return c.row === 0 && c.width === c.length && c.arrays[0]?.length === shape.kvHeads * c.length * shape.headDim;
 }
 
 export interface CacheShape {
@@ -34,7 +45,7 @@ export function padPast(prefixes: { cache: KvCache; length: number }[], width: n
     prefixes.forEach(({ cache, length }, b) => {
       const src = cache.arrays[a];
       for (let h = 0; h < kvHeads; h++) {
-        const from = h * cache.length * headDim;
+        const from = (cache.row * kvHeads + h) * cache.width * headDim;
         const to = ((b * kvHeads + h) * width + (width - length)) * headDim;
         dst.set(src.subarray(from, from + length * headDim), to);
       }

@@ -20,8 +20,12 @@ export interface ModelCosts {
   logitsRow: number;
 }
 
-/** Longest trunk chunk and largest head pass worth having: beyond them passes get no faster (bench/RESULTS.md). */
-export const speedCaps = { passTokens: 512, headRows: 64 } as const;
+/**
+ * The largest passes worth having: beyond them passes get no faster (bench/RESULTS.md). A head
+ * pass makes at most headBytes of logits (32 rows of Qwen's 151936 float32 logits: the fastest
+ * size measured; a bigger chunk falls out of the caches).
+ */
+export const speedCaps = { passTokens: 512, headBytes: 20 * 2 ** 20, headRows: 4096 } as const;
 
 /** Half the free memory, at most 8 GiB: the default of --max-memory. */
 export function defaultMaxMemory(): number {
@@ -70,7 +74,7 @@ export class MemoryBudget {
   /** Rows per head pass: a quarter of the budget for the logits (`pairs`: two rows per item). */
   headRows(pairs: boolean): number {
     const per = this.costs.logitsRow * (pairs ? 2 : 1);
-    return Math.max(1, Math.min(speedCaps.headRows, Math.floor(this.bytes / 4 / per)));
+    return Math.max(1, Math.min(speedCaps.headRows, Math.floor(Math.min(this.bytes / 4, speedCaps.headBytes) / per)));
   }
 
   /** A single sequence whose pass can never fit: a RangeError naming it. */

@@ -12,7 +12,7 @@ import type { Logits } from '../logits';
 import { subgraphsOf } from '../onnx/graph';
 import { decodeModel, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
 import { splitHead, type HeadSplit } from './head';
-import { padPast, type CacheArray, type KvCache } from './kv-cache';
+import { padPast, wholeCache, type CacheArray, type KvCache } from './kv-cache';
 import { detectLayout, type ModelLayout } from './layout';
 import { emptyStats, type SourceStats } from './source';
 
@@ -165,12 +165,13 @@ export class ModelRunner {
     if (layout.kind === 'past') {
       const shape = { kvHeads: layout.kvHeads, headDim: layout.headDim, type: layout.cache };
       const only = rows[0].past;
+      const none = { cache: { arrays: [], row: 0, width: 0, length: 0 }, length: 0 };
       const past =
-        B === 1 && only && only.length === only.cache.length
+        B === 1 && only && only.length === only.cache.length && wholeCache(only.cache, shape)
           ? only.cache.arrays
           : P === 0
             ? Array.from({ length: 2 * layout.layers }, () => (layout.cache === 'float16' ? new Uint16Array(0) : new Float32Array(0)))
-            : padPast(rows.map((r) => r.past ?? { cache: { arrays: [], length: 0 }, length: 0 }), P, shape);
+            : padPast(rows.map((r) => r.past ?? none), P, shape);
       for (let l = 0; l < layout.layers; l++)
         ['key', 'value'].forEach((kv, i) => {
           feeds[`past_key_values.${l}.${kv}`] = this.tensor(layout.cache, past[2 * l + i], [B, layout.kvHeads, P, layout.headDim]);
@@ -185,6 +186,7 @@ export class ModelRunner {
     this.stats.tokensFed += real;
     this.stats.paddingFed += B * S - real;
     const out = result[this.outName];
+    if (!this.headSession) this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, B * S);
     return {
       out: out.data as RowArray,
       length: S,
@@ -195,6 +197,7 @@ export class ModelRunner {
   /** Logits of n gathered rows (the rows themselves when the head is not split). */
   async head(rows: RowArray, n: number): Promise<Logits> {
     const dtype = this.layout.logits;
+    this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, n);
     if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype };
     const start = performance.now();
     const out = await this.headSession.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });

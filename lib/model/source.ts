@@ -54,6 +54,8 @@ export interface SourceStats {
   rowsScored: number;
   /** Runs of the split-off vocabulary projection. */
   headPasses: number;
+  /** The most logits rows that existed at once (one head pass, or one pass's rows without a split head). */
+  largestLogitsChunk: number;
   /** Milliseconds in the model's forward passes (head included). */
   modelMs: number;
   /** Milliseconds in infogain's kernels reducing logits rows. */
@@ -61,7 +63,7 @@ export interface SourceStats {
 }
 
 export function emptyStats(): SourceStats {
-  return { tokensFed: 0, paddingFed: 0, forwardPasses: 0, rowsScored: 0, headPasses: 0, modelMs: 0, kernelMs: 0 };
+  return { tokensFed: 0, paddingFed: 0, forwardPasses: 0, rowsScored: 0, headPasses: 0, largestLogitsChunk: 0, modelMs: 0, kernelMs: 0 };
 }
 
 export interface LogprobSource {

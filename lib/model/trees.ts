@@ -86,7 +86,7 @@ function keepRows(runner: ModelRunner, out: RowArray, batchIndex: number, length
 
 /** Feeds one sequence alone in chunks that fit the budget, after an optional cached prefix; returns its cache. */
 async function feedChunked(runner: ModelRunner, budget: MemoryBudget, f: Fed, keepCache: boolean): Promise<KvCache> {
-  let cache: KvCache = f.past?.cache ?? { arrays: [], length: 0 };
+  let cache: KvCache = f.past?.cache ?? { arrays: [], row: 0, width: 0, length: 0 };
   let past = f.past?.length ?? 0;
   for (let k = 0; k < f.ids.length; ) {
     const n = Math.min(budget.chunkTokens(past), f.ids.length - k);
@@ -94,7 +94,7 @@ async function feedChunked(runner: ModelRunner, budget: MemoryBudget, f: Fed, ke
     const last = k + n === f.ids.length;
     const res = await runner.pass([chunk], keepCache || !last);
     keepRows(runner, res.out, 0, res.length, chunk);
-    if (res.presents) cache = { arrays: res.presents, length: past + n };
+    if (res.presents) cache = { arrays: res.presents, row: 0, width: past + n, length: past + n };
     past += n;
     k += n;
   }
@@ -102,12 +102,19 @@ async function feedChunked(runner: ModelRunner, budget: MemoryBudget, f: Fed, ke
 }
 
 async function feedWithCache(runner: ModelRunner, budget: MemoryBudget, wave: Work[], batchSize: number): Promise<void> {
-  for (const work of wave) {
-    const { plan } = work;
-    if (!plan.trunkFeed) continue;
-    const trunk: Fed = { work, ids: plan.tree.ids.subarray(0, plan.trunkFeed), start: 0, rows: plan.trunkRows, sequence: -1 };
-    work.cache = await feedChunked(runner, budget, trunk, true);
+  // trunks that fit one pass share passes; longer ones are fed alone, chunk by chunk
+  const trunks = wave.filter((w) => w.plan.trunkFeed > 0).sort((x, y) => x.plan.trunkFeed - y.plan.trunkFeed);
+  const whole = trunks.filter((w) => w.plan.trunkFeed <= budget.chunkTokens(0));
+  const trunkOf = (work: Work): Fed => ({ work, ids: work.plan.tree.ids.subarray(0, work.plan.trunkFeed), start: 0, rows: work.plan.trunkRows, sequence: -1 });
+  for (const batch of batches(whole.map(trunkOf), batchSize, (b, s) => budget.pass(b, s, 0) <= budget.passLimit)) {
+    const res = await runner.pass(batch, true);
+    batch.forEach((f, b) => {
+      keepRows(runner, res.out, b, res.length, f);
+      f.work.cache = { arrays: res.presents!, row: b, width: res.length, length: f.ids.length };
+    });
   }
+  for (const work of trunks.slice(whole.length)) work.cache = await feedChunked(runner, budget, trunkOf(work), true);
+
   const branches: Fed[] = [];
   for (const work of wave)
     work.plan.tree.branches.forEach((b, i) => {
@@ -152,21 +159,29 @@ async function feedWhole(runner: ModelRunner, budget: MemoryBudget, wave: Work[]
     });
   }
   sequences.sort((x, y) => x.ids.length - y.ids.length);
-  for (let i = 0; i < sequences.length; ) {
-    const batch = [sequences[i]];
-    if (budget.pass(1, sequences[i].ids.length, 0) > budget.passLimit) {
-      const { index } = sequences[i].work;
-      throw budget.tooLong(`requests[${index}]`, index, sequences[i].ids.length);
-    }
-    while (i + batch.length < sequences.length && batch.length < batchSize) {
-      const next = sequences[i + batch.length];
-      if (budget.pass(batch.length + 1, next.ids.length, 0) > budget.passLimit) break;
-      batch.push(next);
-    }
-    i += batch.length;
+  for (const f of sequences)
+    if (budget.pass(1, f.ids.length, 0) > budget.passLimit) throw budget.tooLong(`requests[${f.work.index}]`, f.work.index, f.ids.length);
+  for (const batch of batches(sequences, batchSize, (b, s) => budget.pass(b, s, 0) <= budget.passLimit)) {
     const res = await runner.pass(batch, false);
     batch.forEach((f, b) => keepRows(runner, res.out, b, res.length, f));
   }
+}
+
+/** Consecutive runs of `items` (sorted by length) of at most `most`, each as long as `fits(count, longest)`. */
+function batches(items: Fed[], most: number, fits: (count: number, longest: number) => boolean): Fed[][] {
+  const out: Fed[][] = [];
+  for (let i = 0; i < items.length; ) {
+    let n = 1, longest = items[i].ids.length;
+    while (i + n < items.length && n < most) {
+      const s = Math.max(longest, items[i + n].ids.length);
+      if (!fits(n + 1, s)) break;
+      longest = s;
+      n++;
+    }
+    out.push(items.slice(i, i + n));
+    i += n;
+  }
+  return out;
 }
 
 /** The kept rows through the head in chunks, each reduced by the kernels before the next exists. */

@@ -61,7 +61,7 @@ function weights(shape, seed) {
  * The decoder graph's nodes and initializers. `past`: concatenate past_key_values before attention.
  * `p(name)` prefixes value names (If branches must not reuse the names of the outer graph).
  */
-function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w }) {
+function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w, head = 'matmul' }) {
   const { vocab: V, width: D, layers, heads: H, kvHeads: KV, ffn: F } = shape;
   const hd = D / H, g = H / KV;
   const T = dtype === 'float16' ? FLOAT16 : FLOAT;
@@ -155,12 +155,26 @@ function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w
     x = add('Add', [x, add('MatMul', [act, init(name('mlp.down_proj.weight'), [F, D], lw.down)])]);
   }
   const final = rms(x, init('model.norm.weight', [D], w.norm));
-  const logits = add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]);
+  let logits;
+  if (head === 'tied') {
+    // Gemm on 2-D rows with the embedding itself (transB), reshaped back to [b, s, vocab]
+    const rows = add('Reshape', [final, constI('shape_rows', [-1, D])]);
+    const flat = add('Gemm', [rows, embed], { transB: 1 });
+    logits = add('Reshape', [flat, add('Concat', [shapeIds, constI('vocab', [V])], { axis: 0 })]);
+  } else if (head === 'softcap') {
+    // Gemma-2 style: cap * tanh(logits / cap), after a bias
+    const cap = init('softcap', [], Float32Array.of(30));
+    const biased = add('Add', [add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]), init('lm_head.bias', [V], new Float32Array(V).fill(0.1))]);
+    logits = add('Mul', [add('Tanh', [add('Div', [biased, cap])]), cap]);
+  } else logits = add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]);
   return { nodes, inits, logits, presents, T };
 }
 
-/** One layout's ModelProto. */
-export function buildModel(layout, { shape = realisticShape, dtype = 'float32', seed = 1 } = {}) {
+/**
+ * One layout's ModelProto. `head`: 'matmul' (an untied lm_head), 'tied' (Gemm with the embedding,
+ * transB, between reshapes) or 'softcap' (bias, then cap * tanh(x / cap)).
+ */
+export function buildModel(layout, { shape = realisticShape, dtype = 'float32', seed = 1, head = 'matmul' } = {}) {
   const w = weights(shape, seed);
   const { width: D, layers, heads: H, kvHeads: KV, vocab: V } = shape;
   const hd = D / H;
@@ -183,14 +197,14 @@ export function buildModel(layout, { shape = realisticShape, dtype = 'float32', 
   };
   let graph;
   if (layout !== 'merged') {
-    const d = decoder(shape, dtype, { past: layout === 'past', w });
+    const d = decoder(shape, dtype, { past: layout === 'past', w, head });
     rename(d.nodes, d.logits, 'logits');
     if (layout === 'past') d.presents.forEach((v, i) => rename(d.nodes, v, `present.${i >> 1}.${i & 1 ? 'value' : 'key'}`));
     graph = { name: `llama-${layout}`, node: d.nodes, initializer: d.inits, input: inputs, output: outputs };
   } else {
     inputs.push(valueInfo('use_cache_branch', BOOL, [1]));
     const branch = (past, tag) => {
-      const d = decoder(shape, dtype, { past, p: (n) => `${tag}/${n}`, w, skipInitializers: past === false });
+      const d = decoder(shape, dtype, { past, p: (n) => `${tag}/${n}`, w, head, skipInitializers: past === false });
       const outs = [d.logits, ...d.presents];
       return { d, graph: { name: tag, node: d.nodes, output: outs.map((o) => valueInfo(o, T)) } };
     };
@@ -206,7 +220,7 @@ export function buildModel(layout, { shape = realisticShape, dtype = 'float32', 
   return model(graph, { '': 17 });
 }
 
-/** Writes every layout (model-plain.onnx, model-past.onnx, model-merged.onnx) and config.json to dir. */
+/** Writes the layouts (model-plain.onnx, model-past.onnx, model-merged.onnx; -fp16 for float16) and config.json to dir. */
 export function writeTestModels(dir, opts = {}) {
   const shape = opts.shape ?? realisticShape;
   mkdirSync(dir, { recursive: true });
