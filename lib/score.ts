@@ -15,7 +15,7 @@ import { igpoAdvantagesSync } from './igpo';
 import { infoGainSync, scoredSpans } from './infoGain';
 import { infopoAdvantagesSync } from './infopo';
 import { maskFeedback } from './maskFeedback';
-import type { LogprobSource, PrefixTree, Span, TreeRequest } from './model/source';
+import type { LogprobSource, PrefixTree, TreeSpan, TreeRequest } from './model/source';
 import type { Rollout } from './rollouts';
 import { tokenizeRollout, type TokenizedRollout } from './rollouts';
 
@@ -102,7 +102,7 @@ export function rolloutTree(t: TokenizedRollout, placeholder: Int32Array, belief
   const turns = turnsOf(t);
   const scored = scoredSpans(turns);
   const tree: PrefixTree = { ids: t.ids, branches: [] };
-  const real: Span[] = [], masked: Span[] = [];
+  const real: TreeSpan[] = [], masked: TreeSpan[] = [];
   for (let i = 0, k = 0; i + 1 < turns.actionStart.length; i++) {
     if (turns.obsEnd[i] === turns.obsStart[i]) continue;
     const start = scored[2 * k], end = scored[2 * k + 1];
@@ -112,7 +112,7 @@ export function rolloutTree(t: TokenizedRollout, placeholder: Int32Array, belief
     real.push({ sequence: -1, start, end });
     masked.push({ sequence: tree.branches.length - 1, start, end });
   }
-  const beliefs: Span[] = [];
+  const beliefs: TreeSpan[] = [];
   if (t.groundTruth)
     for (const at of turns.actionStart) {
       const ids = new Int32Array(beliefPrefix.length + t.groundTruth.length);

@@ -10,7 +10,7 @@ import type { Logits } from './logits';
 import type { ModelLayout } from './model/layout';
 import { defaultMaxMemory, MemoryBudget } from './model/memory';
 import { ModelRunner, type RowArray } from './model/runner';
-import type { LogprobSource, SourceStats, Span as TreeSpan, TreeRequest, TreeResult } from './model/source';
+import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
 import { cacheBytes } from './model/kv-cache';
 import { scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';

@@ -2,7 +2,7 @@
 // the token at r + 1), how far each sequence must be fed, and where each scored token's row is.
 // A branch row before the branch point is a trunk row (the branch shares that prefix).
 import { codes, rangeError, typeError } from '../errors';
-import type { PrefixTree, Span, TreeRequest } from './source';
+import type { PrefixTree, TreeSpan, TreeRequest } from './source';
 
 export interface TreePlan {
   tree: PrefixTree;
@@ -64,7 +64,7 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
   const wanted = [new Set<number>(), ...tree.branches.map(() => new Set<number>())];
   /** The sequence whose pass makes row r of `sequence`. */
   const owner = (sequence: number, r: number) => (sequence >= 0 && r < tree.branches[sequence].at ? -1 : sequence);
-  const checkSpan = (s: Span, name: string) => {
+  const checkSpan = (s: TreeSpan, name: string) => {
     if (!s || !Number.isInteger(s.sequence) || s.sequence < -1 || s.sequence >= tree.branches.length)
       throw rangeError(codes.outOfRange, name, `${name}.sequence must be -1 (the trunk) or a branch index below ${tree.branches.length}`);
     const n = lengthOf(s.sequence);

@@ -23,7 +23,7 @@ export interface PrefixTree {
  * positions count from the start of the trunk (a branch token k is at position at + k). Each token
  * is scored as predicted from the tokens before it, so start >= 1.
  */
-export interface Span {
+export interface TreeSpan {
   sequence: number;
   start: number;
   end: number;
@@ -32,9 +32,9 @@ export interface Span {
 export interface TreeRequest {
   tree: PrefixTree;
   /** log p(token | tokens before it) for every token of these spans, in order. */
-  logprobs: Span[];
+  logprobs: TreeSpan[];
   /** KL(P_a || P_b) between the next-token distributions that predict a.start + k and b.start + k, per pair and k. */
-  divergences?: [Span, Span][];
+  divergences?: [TreeSpan, TreeSpan][];
 }
 
 export interface TreeResult {
