@@ -136,11 +136,12 @@ const float32Max = 3.4028234663852886e38;
 /**
  * Everything about rollouts that would fail only after scoring started, found before any forward
  * pass: a reward that is not a finite float32, token ids outside the model's vocabulary, a sequence
- * longer than the model's context or (without a KV cache) than one forward pass fits in memory.
+ * longer than the model's context, and what the source cannot take (`problem`: e.g. memory).
  */
-export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource & { longestPass?: number }, o: ScoreOptions): RolloutProblem[] {
+export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
   const problems: RolloutProblem[] = [];
-  const prefix = source.tokenizer.encode(o.beliefPrefix).length;
+  const placeholder = source.tokenizer.encode(o.placeholder), beliefPrefix = source.tokenizer.encode(o.beliefPrefix);
+  const prefix = beliefPrefix.length;
   rollouts.forEach((r, index) => {
     const fail = (reason: string) => problems.push({ index, reason });
     if (!(Math.abs(r.reward) <= float32Max)) fail(`"reward" ${r.reward} overflows float32 (the kernels compute in float32)`);
@@ -158,9 +159,8 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
     if (context !== undefined && t.ids.length > context) return fail(`the rollout is ${t.ids.length} tokens long; the model reads at most ${context}`);
     if (context !== undefined && belief > context)
       return fail(`the IGPO belief sequence of its last step (context + belief prefix + groundTruth) is ${belief} tokens long; the model reads at most ${context}`);
-    const longest = Math.max(t.ids.length, belief);
-    if (source.longestPass !== undefined && longest > source.longestPass)
-      fail(`a sequence of ${longest} tokens does not fit one forward pass in the memory budget (at most ${source.longestPass} tokens; this model has no KV cache, so sequences cannot be chunked: raise --max-memory)`);
+    const problem = source.problem?.(rolloutTree(t, placeholder, beliefPrefix, o.mode));
+    if (problem) fail(problem);
   });
   return problems;
 }

@@ -12,7 +12,7 @@ import { defaultMaxMemory, MemoryBudget } from './model/memory';
 import { ModelRunner, type RowArray } from './model/runner';
 import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
 import { cacheBytes } from './model/kv-cache';
-import { scoreTrees } from './model/trees';
+import { requestProblem, scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
 import { integer, options as optionsOf, positiveNumber } from './validate';
 
@@ -95,13 +95,16 @@ export class OnnxScorer implements LogprobSource {
       throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
     const { layout } = runner;
     const rowBytes = runner.rowType === 'float32' ? 4 : 2;
-    // without a split head the width is unknown: assume the cache's (kvHeads x headDim x 4) or 1024
+    // without a split head the width is unknown: assume the cache's (kvHeads x headDim x 4) or 1024;
+    // without a cache the head size is unknown: assume 16 (real models have 64-128: heads overestimated,
+    // smaller passes, which measured no slower on the CPU)
     const width = runner.splitHead ? runner.rowWidth : layout.kind === 'past' ? 4 * layout.kvHeads * layout.headDim : 1024;
     const budget = new MemoryBudget(maxMemory, {
       kvPerToken: layout.kind === 'past' ? cacheBytes({ ...layout, type: layout.cache }, 1) : 0,
       outPerToken: runner.rowWidth * rowBytes,
       activationPerToken: 16 * width * 4,
-      heads: Math.max(1, Math.round(width / (layout.headDim || 64))),
+      heads: Math.max(1, Math.round(width / (layout.headDim || 16))),
+      scoreBytes: layout.cache === 'float16' || layout.logits === 'float16' ? 2 : 4,
       logitsRow: runner.vocab * (layout.logits === 'float32' ? 4 : 2),
     });
     return new OnnxScorer(runner, tokenizer, maxLength, batchSize, budget);
@@ -120,21 +123,9 @@ export class OnnxScorer implements LogprobSource {
     return this.runner.stats;
   }
 
-  /**
-   * The longest sequence one forward pass without a cache can take in the memory budget (the
-   * cache layout chunks any length: Infinity).
-   */
-  get longestPass(): number {
-    if (this.runner.layout.kind === 'past') return Infinity;
-    let n = 1;
-    while (this.budget.pass(1, 2 * n, 0) <= this.budget.passLimit && n < 2 ** 24) n *= 2;
-    let lo = n, hi = 2 * n;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (this.budget.pass(1, mid, 0) <= this.budget.passLimit) lo = mid;
-      else hi = mid;
-    }
-    return lo;
+  /** Why `request` cannot be scored in the memory budget, or undefined (ids and lengths are checked by `score`). */
+  problem(request: TreeRequest): string | undefined {
+    return requestProblem(this.runner, this.budget, request, { maxLength: this.maxLength });
   }
 
   encode(text: string): Int32Array {

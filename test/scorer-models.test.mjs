@@ -310,7 +310,7 @@ describe('infogain score checks what fails with the model before scoring (exit 2
     writeFileSync(file, JSON.stringify({ ...base, id: 'big', prompt: 'x'.repeat(400) }) + '\n');
     const res = run(['score', file, '--model', models.plain, '--max-memory', '1m', '--out', join(dir, 'never.jsonl')]);
     assert.equal(res.code, 2, res.stderr);
-    assert.match(res.stderr, /line 1 \(id "big"\): a sequence of \d+ tokens does not fit one forward pass in the memory budget/);
+    assert.match(res.stderr, /line 1 \(id "big"\): a sequence of \d+ tokens needs ~\d+ MiB for one forward pass, over a quarter of the memory budget \(1 MiB\); this model has no KV cache/);
   });
   test('bad --max-memory', () => {
     assert.equal(run(['score', '--max-memory', 'lots']).code, 2);

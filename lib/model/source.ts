@@ -76,5 +76,7 @@ export interface LogprobSource {
   readonly fullDistributions: boolean;
   readonly stats: SourceStats;
   score(requests: TreeRequest[], options: { temperature: number }): Promise<TreeResult[]>;
+  /** Why a request cannot be scored within this source's limits (memory, size), or undefined: asked before scoring starts. */
+  problem?(request: TreeRequest): string | undefined;
   dispose(): Promise<void>;
 }

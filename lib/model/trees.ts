@@ -18,11 +18,10 @@ import { planTree, type TreePlan } from './plan';
 import type { ModelRunner, PassRow, RowArray } from './runner';
 import type { TreeRequest, TreeResult } from './source';
 
-export interface TreeScoringOptions {
+export interface TreeScoringOptions extends TreeLimits {
   temperature: number;
   /** Most sequences in one forward pass. */
   batchSize: number;
-  maxLength: number | undefined;
   /** Called with every chunk of log-prob rows' logits, in token order, before it is reduced. */
   onLogits?: (logits: Logits) => void;
 }
@@ -47,15 +46,47 @@ interface Fed extends PassRow {
   sequence: number;
 }
 
+/** Bytes a planned request holds between passes: its trunk's KV cache and its kept rows. */
+function holdOf(runner: ModelRunner, plan: TreePlan): number {
+  const rowBytes = runner.rowWidth * (runner.rowType === 'float32' ? 4 : 2);
+  const cache = runner.layout.kind === 'past' ? cacheBytes({ ...runner.layout, type: runner.layout.cache }, plan.trunkFeed) : 0;
+  return plan.rows * rowBytes + cache;
+}
+
+/** The longest sequence a planned request feeds whole (without a cache every branch is fed from its start). */
+function longestWhole(plan: TreePlan): number {
+  let n = plan.trunkRows.length ? plan.trunkFeed : 0;
+  plan.tree.branches.forEach((b, i) => plan.branchFeed[i] && (n = Math.max(n, b.at + plan.branchFeed[i])));
+  return n;
+}
+
+/** Why a planned request cannot be scored in the budget, or undefined. */
+function memoryProblem(runner: ModelRunner, budget: MemoryBudget, plan: TreePlan): string | undefined {
+  const hold = holdOf(runner, plan);
+  if (hold > budget.bytes) return `it holds ~${mib(hold)} MiB of KV cache and kept rows, over the memory budget (${mib(budget.bytes)} MiB): raise --max-memory`;
+  const longest = runner.layout.kind === 'past' ? 0 : longestWhole(plan);
+  if (longest && budget.pass(1, longest, 0) > budget.passLimit)
+    return `a sequence of ${longest} tokens needs ~${mib(budget.pass(1, longest, 0))} MiB for one forward pass, over a quarter of the memory budget (${mib(budget.bytes)} MiB); this model has no KV cache, so sequences cannot be chunked: raise --max-memory`;
+  return undefined;
+}
+
+export interface TreeLimits {
+  maxLength: number | undefined;
+}
+
+/** Why `request` cannot be scored in the budget (too much to hold, or a pass too large), or undefined. */
+export function requestProblem(runner: ModelRunner, budget: MemoryBudget, request: TreeRequest, o: TreeLimits): string | undefined {
+  return memoryProblem(runner, budget, planTree(request, 0, { vocab: runner.vocab, maxLength: o.maxLength, cached: runner.layout.kind === 'past' }));
+}
+
 export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requests: TreeRequest[], o: TreeScoringOptions): Promise<TreeResult[]> {
   const cached = runner.layout.kind === 'past';
   const plans = requests.map((r, i) => planTree(r, i, { vocab: runner.vocab, maxLength: o.maxLength, cached }));
-  const rowBytes = runner.rowWidth * (runner.rowType === 'float32' ? 4 : 2);
-  const holds = plans.map((p) => p.rows * rowBytes + (cached ? cacheBytes({ ...runner.layout, type: runner.layout.cache }, p.trunkFeed) : 0));
-  holds.forEach((h, i) => {
-    if (h > budget.bytes)
-      throw rangeError(codes.outOfMemory, `requests[${i}]`, `requests[${i}] holds ~${mib(h)} MiB of cache and rows, over --max-memory ${mib(budget.bytes)} MiB`, i);
+  plans.forEach((p, i) => {
+    const problem = memoryProblem(runner, budget, p);
+    if (problem) throw rangeError(codes.outOfMemory, `requests[${i}]`, `requests[${i}] cannot be scored: ${problem}`, i);
   });
+  const holds = plans.map((p) => holdOf(runner, p));
   const results: TreeResult[] = plans.map((p) => ({ logprobs: new Float32Array(p.targets.length), divergences: new Float32Array(p.pairSlots.length / 2) }));
 
   for (let first = 0; first < plans.length; ) {
@@ -159,8 +190,6 @@ async function feedWhole(runner: ModelRunner, budget: MemoryBudget, wave: Work[]
     });
   }
   sequences.sort((x, y) => x.ids.length - y.ids.length);
-  for (const f of sequences)
-    if (budget.pass(1, f.ids.length, 0) > budget.passLimit) throw budget.tooLong(`requests[${f.work.index}]`, f.work.index, f.ids.length);
   for (const batch of batches(sequences, batchSize, (b, s) => budget.pass(b, s, 0) <= budget.passLimit)) {
     const res = await runner.pass(batch, false);
     batch.forEach((f, b) => keepRows(runner, res.out, b, res.length, f));
