@@ -141,14 +141,14 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
   const s = scorer.stats, layout = scorer.layout;
   const inRollouts = tokenized.reduce((n, r) => n + r.ids.length, 0);
   const total = (performance.now() - t.started) / 1000, load = (t.loaded - t.started) / 1000;
-  const model = s.modelMs / 1000, kernels = s.kernelMs / 1000;
+  const model = s.modelMs / 1000, head = s.headMs / 1000, kernels = s.kernelMs / 1000;
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const kind = layout.kind === 'past' ? `with a KV cache${layout.merged ? ' (merged decoder)' : ''}` : 'without a KV cache';
   const ratio = inRollouts ? (s.tokensFed / inRollouts).toFixed(2) : '-';
   const text = [
     `model: ${kind}, logits ${layout.logits}, ${layout.splitHead ? 'vocabulary projection only for scored rows' : 'full logits from the model'}`,
     `tokens: ${inRollouts} in the rollouts, ${s.tokensFed} fed to the model (${ratio}x, ${s.paddingFed} padding); ${s.forwardPasses} forward passes, ${s.headPasses} head passes, ${s.rowsScored} rows scored`,
-    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s, infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
+    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s (of which the vocabulary projection ${head.toFixed(1)} s), infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
   ].join('\n');
   const json = {
     model: { layout: layout.kind, merged: layout.merged, logits: layout.logits, splitHead: layout.splitHead, vocab: scorer.vocab },
@@ -157,7 +157,7 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
     headPasses: s.headPasses,
     rowsScored: s.rowsScored,
     largestLogitsChunk: s.largestLogitsChunk,
-    seconds: { total, load, model, kernels, other: total - load - model - kernels },
+    seconds: { total, load, model, head, kernels, other: total - load - model - kernels },
     peakRssBytes: peakRss,
     maxMemoryBytes: t.maxMemory,
   };

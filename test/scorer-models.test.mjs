@@ -317,3 +317,32 @@ describe('infogain score checks what fails with the model before scoring (exit 2
     assert.equal(run(['score', '--max-memory', '0']).code, 2);
   });
 });
+
+test('a model with its weights in a separate file (ONNX external data) is read from its path', async () => {
+  const m = buildModel('past', { shape: small });
+  const sub = join(dir, 'external');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(sub, 'data'), { recursive: true });
+  const chunks = [];
+  let offset = 0;
+  for (const t of m.graph.initializer) {
+    if (!['lm_head.weight', 'model.embed_tokens.weight'].includes(t.name)) continue;
+    chunks.push(Buffer.from(t.rawData));
+    t.externalData = [{ key: 'location', value: 'data/weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.length) }];
+    t.dataLocation = 1;
+    offset += t.rawData.length;
+    delete t.rawData;
+  }
+  writeFileSync(join(sub, 'data', 'weights.bin'), Buffer.concat(chunks));
+  const path = join(sub, 'model.onnx');
+  writeFileSync(path, encodeModel(m));
+  const scorer = await OnnxScorer.create({ model: path });
+  assert.ok(scorer.layout.splitHead);
+  const reference = await OnnxScorer.create({ model: models.past });
+  const req = randomRequest();
+  const [a] = await scorer.score([req]), [b] = await reference.score([req]);
+  assert.deepEqual(Array.from(a.logprobs), Array.from(b.logprobs));
+  await assert.rejects(OnnxScorer.create({ model: readFileSync(path) }), { code: 'ERR_INFOGAIN_MODEL', message: /external data\): pass its path/ });
+  await scorer.dispose();
+  await reference.dispose();
+});

@@ -2,9 +2,8 @@
 // passes: a batch of token rows, each after an optional cached prefix, returning the hidden rows
 // (or the logits rows) of every new position and, on request, the updated caches. `head` turns
 // gathered hidden rows into logits.
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { plainError } from '../errors';
@@ -95,42 +94,24 @@ export class ModelRunner {
     const split: HeadSplit | undefined = splitHead(decoded);
     if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
       throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
-    const create = async (m: ModelProto | undefined, name: string): Promise<Session> => {
+    const create = async (m: ModelProto | undefined): Promise<Session> => {
       try {
         if (!m) return await ort.InferenceSession.create(model as string & Uint8Array, sessionOptions);
-        const encoded = encodeModel(m);
-        if (!external.size) return await ort.InferenceSession.create(encoded, sessionOptions);
-        // external data is found next to the model file: write the edited graph beside links to it
-        const dir = mkdtempSync(join(tmpdir(), 'infogain-model-'));
-        try {
-          for (const f of external) if (!isAbsolute(f) && !f.includes('/')) symlinkSync(join(dirname(model as string), f), join(dir, basename(f)));
-          writeFileSync(join(dir, name), encoded);
-          return await ort.InferenceSession.create(join(dir, name), sessionOptions);
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+        // external data is read from the model file's directory, named by a session config entry
+        const options = external.size ? { ...sessionOptions, extra: { session: { model_external_initializers_file_folder_path: dirname(model as string) } } } : sessionOptions;
+        return await ort.InferenceSession.create(encodeModel(m), options);
       } catch (e) {
         throw modelError(what, `could not be loaded by onnxruntime (is it an ONNX file?): ${(e as Error).message}`);
       }
     };
-    const trunk = await create(split?.trunk, 'trunk.onnx');
-    const head = split ? await create(split.head, 'head.onnx') : undefined;
-    const runner = new ModelRunner(
-      ort, layout, trunk, head,
-      split ? split.hidden : 'logits',
-      split ? split.width : 0,
-      split ? (split.hiddenType as 'float32') : layout.logits,
-      split ? split.vocab : layout.vocab ?? 0,
-    );
-    if (!split) {
-      // the vocabulary from one forward pass when the graph does not state it
-      const probe = await runner.pass([{ ids: Int32Array.of(0) }], false);
-      const width = probe.out.length;
-      if (!(width >= 1)) throw modelError(what, 'gives empty logits');
-      Object.assign(runner, { rowWidth: width, vocab: width });
-      runner.stats.forwardPasses = runner.stats.tokensFed = 0;
-    }
-    return runner;
+    const trunk = await create(split?.trunk);
+    const head = split ? await create(split.head) : undefined;
+    const runner = new ModelRunner(ort, layout, trunk, head, split ? split.hidden : 'logits', split?.width ?? 0, split ? (split.hiddenType as 'float32') : layout.logits, split?.vocab ?? 0);
+    if (split) return runner;
+    // the model's own logits rows: their width from one forward pass
+    const probe = await runner.pass([{ ids: Int32Array.of(0) }], false);
+    if (!(probe.out.length >= 1)) throw modelError(what, 'gives empty logits');
+    return new ModelRunner(ort, layout, trunk, undefined, 'logits', probe.out.length, layout.logits, probe.out.length);
   }
 
   private tensor(type: string, data: RowArray | BigInt64Array | Int32Array | Uint8Array, dims: number[]): Tensor {
@@ -201,7 +182,9 @@ export class ModelRunner {
     if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype };
     const start = performance.now();
     const out = await this.headSession.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });
-    this.stats.modelMs += performance.now() - start;
+    const ms = performance.now() - start;
+    this.stats.modelMs += ms;
+    this.stats.headMs += ms;
     this.stats.headPasses++;
     return { data: out.logits.data as RowArray, rows: n, vocab: this.vocab, dtype };
   }

@@ -58,12 +58,14 @@ export interface SourceStats {
   largestLogitsChunk: number;
   /** Milliseconds in the model's forward passes (head included). */
   modelMs: number;
+  /** Of modelMs, the split-off vocabulary projection's. */
+  headMs: number;
   /** Milliseconds in infogain's kernels reducing logits rows. */
   kernelMs: number;
 }
 
 export function emptyStats(): SourceStats {
-  return { tokensFed: 0, paddingFed: 0, forwardPasses: 0, rowsScored: 0, headPasses: 0, largestLogitsChunk: 0, modelMs: 0, kernelMs: 0 };
+  return { tokensFed: 0, paddingFed: 0, forwardPasses: 0, rowsScored: 0, headPasses: 0, largestLogitsChunk: 0, modelMs: 0, headMs: 0, kernelMs: 0 };
 }
 
 export interface LogprobSource {
