@@ -34,6 +34,12 @@ export interface OnnxScorerOptions {
    * (n_positions) of a config.json beside the model or one directory up, or `<model>.json`'s maxLength.
    */
   maxLength?: number;
+  /**
+   * Split the vocabulary projection off the graph, so logits are made only for scored rows: 'auto'
+   * (default) when the vocabulary has at least 4096 ids (below that, logits of every position cost
+   * little and a second session does not pay); true: whenever the head is found; false: never.
+   */
+  splitHead?: boolean | 'auto';
 }
 
 /** Where the bundled model lives, and what it needs. */
@@ -90,7 +96,9 @@ export class OnnxScorer implements LogprobSource {
     const tokenizer =
       o.tokenizer === undefined ? byteTokenizer() : typeof o.tokenizer === 'string' ? loadTokenizer(o.tokenizer) : o.tokenizer;
 
-    const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads });
+    const splitHead = o.splitHead === undefined ? 'auto' : o.splitHead;
+    if (splitHead !== 'auto' && typeof splitHead !== 'boolean') throw typeError('splitHead', "splitHead must be 'auto', true or false");
+    const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads, splitHead });
     if (tokenizer.vocabSize > runner.vocab)
       throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
     const { layout } = runner;

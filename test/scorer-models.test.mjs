@@ -22,6 +22,9 @@ const cli = join(root, 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'infogain-models-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Small test models split their head only when asked ('auto' splits from 4096 ids). */
+const create = (options) => OnnxScorer.create({ splitHead: true, ...options });
+
 const small = { vocab: 1000, width: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 64, maxLength: 512 };
 const models = writeTestModels(join(dir, 'small'), { shape: small });
 const r = rng(runSeed).next;
@@ -49,13 +52,13 @@ function sequenceOf(tree, sequence) {
 }
 
 describe('prefix trees: every layout gives what the explicit sequences give', async () => {
-  const reference = await OnnxScorer.create({ model: models.plain });
+  const reference = await create({ model: models.plain });
   after(() => reference.dispose());
   const requests = Array.from({ length: 5 }, randomRequest);
 
   for (const layout of ['plain', 'past', 'merged']) {
     test(`${layout}: log-probs and divergences`, async () => {
-      const scorer = await OnnxScorer.create({ model: models[layout], batchSize: 3 });
+      const scorer = await create({ model: models[layout], batchSize: 3 });
       assert.equal(scorer.layout.kind, layout === 'plain' ? 'plain' : 'past');
       assert.equal(scorer.layout.merged, layout === 'merged');
       assert.ok(scorer.layout.splitHead, 'the head is split off');
@@ -79,10 +82,26 @@ describe('prefix trees: every layout gives what the explicit sequences give', as
     });
   }
 
+  test("splitHead 'auto' keeps a small vocabulary's graph whole; every choice gives the same answers", async () => {
+    const req = randomRequest();
+    const answers = [];
+    for (const splitHead of ['auto', true, false]) {
+      const scorer = await OnnxScorer.create({ model: models.past, splitHead });
+      assert.equal(scorer.layout.splitHead, splitHead === true, `splitHead ${splitHead}`);
+      answers.push((await scorer.score([req]))[0]);
+      await scorer.dispose();
+    }
+    for (const a of answers.slice(1)) {
+      assertClose(a.logprobs, answers[0].logprobs, { atol: 1e-5, what: 'logprobs' });
+      assertClose(a.divergences, answers[0].divergences, { atol: 1e-5, what: 'divergences' });
+    }
+    await assert.rejects(OnnxScorer.create({ model: models.past, splitHead: 'yes' }), { code: 'ERR_INVALID_ARG_TYPE', argument: 'splitHead' });
+  });
+
   test('a branch costs only its own tokens with a cache, its whole sequence without', async () => {
     const req = { tree: { ids: randomIds(50), branches: [{ at: 30, ids: randomIds(7) }] }, logprobs: [{ sequence: -1, start: 40, end: 50 }, { sequence: 0, start: 31, end: 37 }] };
     for (const layout of ['past', 'plain']) {
-      const scorer = await OnnxScorer.create({ model: models[layout] });
+      const scorer = await create({ model: models[layout] });
       await scorer.score([req]);
       // trunk: rows 39..48 -> 49 tokens; branch rows 30..35: with a cache tokens 30..35 of the branch (6), without 36
       assert.equal(scorer.stats.tokensFed, layout === 'past' ? 49 + 6 : 49 + 36, layout);
@@ -130,7 +149,7 @@ describe('KV heads, float16, head forms', () => {
       const want = await direct(paths.plain, seqs);
       const atol = opts.dtype === 'float16' ? 2e-2 : 1e-4;
       for (const layout of ['plain', 'past']) {
-        const scorer = await OnnxScorer.create({ model: paths[layout] });
+        const scorer = await create({ model: paths[layout] });
         assert.ok(scorer.layout.splitHead, `${layout}: the head is split off`);
         assert.equal(scorer.layout.logits, opts.dtype ?? 'float32');
         const got = await scorer.spanLogprobs(seqs, spans);
@@ -149,10 +168,10 @@ describe('KV heads, float16, head forms', () => {
     g.node.push({ opType: 'LogSoftmax', input: ['raw_logits'], output: ['logits'], name: 'log_softmax', attribute: [{ name: 'axis', type: 2, i: -1 }] });
     const path = join(dir, 'unsplit.onnx');
     writeFileSync(path, encodeModel(m));
-    const scorer = await OnnxScorer.create({ model: path });
+    const scorer = await create({ model: path });
     assert.equal(scorer.layout.splitHead, false);
     assert.equal(scorer.vocab, small.vocab);
-    const reference = await OnnxScorer.create({ model: models.plain });
+    const reference = await create({ model: models.plain });
     const req = randomRequest();
     const [a] = await scorer.score([req]), [b] = await reference.score([req]);
     assertClose(a.logprobs, b.logprobs, { atol: 1e-4, what: 'unsplit vs split' });
@@ -165,8 +184,8 @@ describe('KV heads, float16, head forms', () => {
 describe('memory budget', () => {
   test('a tiny budget chunks the trunk and the head: same answers, more passes, small chunks', async () => {
     const req = { tree: { ids: randomIds(300), branches: [{ at: 200, ids: randomIds(40) }] }, logprobs: [{ sequence: -1, start: 1, end: 300 }, { sequence: 0, start: 201, end: 240 }] };
-    const roomy = await OnnxScorer.create({ model: models.past });
-    const tight = await OnnxScorer.create({ model: models.past, maxMemory: 2 ** 20 });
+    const roomy = await create({ model: models.past });
+    const tight = await create({ model: models.past, maxMemory: 2 ** 20 });
     const [a] = await roomy.score([req]), [b] = await tight.score([req]);
     assertClose(b.logprobs, a.logprobs, { atol: 1e-5, what: 'tight vs roomy budget' });
     assert.ok(tight.stats.forwardPasses > roomy.stats.forwardPasses + 2, `${tight.stats.forwardPasses} vs ${roomy.stats.forwardPasses} passes`);
@@ -179,7 +198,7 @@ describe('memory budget', () => {
   });
 
   test('without a cache, a sequence too long for the budget is a RangeError naming the request', async () => {
-    const scorer = await OnnxScorer.create({ model: models.plain, maxMemory: 2 ** 20 });
+    const scorer = await create({ model: models.plain, maxMemory: 2 ** 20 });
     const req = { tree: { ids: randomIds(500), branches: [] }, logprobs: [{ sequence: -1, start: 1, end: 500 }] };
     await assert.rejects(scorer.score([req]), { code: 'ERR_INFOGAIN_OUT_OF_MEMORY', argument: 'requests[0]' });
     await scorer.dispose();
@@ -190,7 +209,7 @@ describe('layouts the scorer refuses', () => {
   const refuse = async (edit, pattern) => {
     const m = buildModel('past', { shape: small });
     edit(m.graph);
-    await assert.rejects(OnnxScorer.create({ model: encodeModel(m) }), (e) => e.code === 'ERR_INFOGAIN_MODEL' && pattern.test(e.message) && /expected inputs input_ids/.test(e.message) && /found inputs \[/.test(e.message));
+    await assert.rejects(create({ model: encodeModel(m) }), (e) => e.code === 'ERR_INFOGAIN_MODEL' && pattern.test(e.message) && /expected inputs input_ids/.test(e.message) && /found inputs \[/.test(e.message));
   };
   test('an input infogain does not provide', () => refuse((g) => g.input.push(valueInfo('token_type_ids', 7, ['batch_size', 'sequence_length'])), /needs inputs infogain does not provide: token_type_ids/));
   test('a past without its present', () => refuse((g) => (g.output = g.output.filter((o) => o.name !== 'present.1.value')), /present\.1\.value is missing/));
@@ -336,13 +355,13 @@ test('a model with its weights in a separate file (ONNX external data) is read f
   writeFileSync(join(sub, 'data', 'weights.bin'), Buffer.concat(chunks));
   const path = join(sub, 'model.onnx');
   writeFileSync(path, encodeModel(m));
-  const scorer = await OnnxScorer.create({ model: path });
+  const scorer = await create({ model: path });
   assert.ok(scorer.layout.splitHead);
-  const reference = await OnnxScorer.create({ model: models.past });
+  const reference = await create({ model: models.past });
   const req = randomRequest();
   const [a] = await scorer.score([req]), [b] = await reference.score([req]);
   assert.deepEqual(Array.from(a.logprobs), Array.from(b.logprobs));
-  await assert.rejects(OnnxScorer.create({ model: readFileSync(path) }), { code: 'ERR_INFOGAIN_MODEL', message: /external data\): pass its path/ });
+  await assert.rejects(create({ model: readFileSync(path) }), { code: 'ERR_INFOGAIN_MODEL', message: /external data\): pass its path/ });
   await scorer.dispose();
   await reference.dispose();
 });

@@ -38,7 +38,12 @@ export interface PassResult {
 export interface RunnerOptions {
   executionProviders: string[];
   threads?: number;
+  /** Split the vocabulary projection off ('auto': when the vocabulary has at least splitVocab ids). */
+  splitHead: boolean | 'auto';
 }
+
+/** Below this many ids a model's own logits rows cost little: 'auto' keeps the graph whole. */
+export const splitVocab = 4096;
 
 function modelError(what: string, why: string) {
   return plainError('ERR_INFOGAIN_MODEL', `${what} ${why}`);
@@ -91,12 +96,13 @@ export class ModelRunner {
     const external = externalFiles(decoded.graph);
     if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
 
-    const split: HeadSplit | undefined = splitHead(decoded);
+    let split: HeadSplit | undefined = o.splitHead === false ? undefined : splitHead(decoded);
+    if (split && o.splitHead === 'auto' && split.vocab < splitVocab) split = undefined;
     if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
       throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
     const create = async (m: ModelProto | undefined): Promise<Session> => {
       try {
-        if (!m) return await ort.InferenceSession.create(model as string & Uint8Array, sessionOptions);
+        if (!m) return await (typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions));
         // external data is read from the model file's directory, named by a session config entry
         const options = external.size ? { ...sessionOptions, extra: { session: { model_external_initializers_file_folder_path: dirname(model as string) } } } : sessionOptions;
         return await ort.InferenceSession.create(encodeModel(m), options);
