@@ -77,6 +77,8 @@ function realisticCase() {
   if (realistic) return realistic;
   const models = writeTestModels(join(work, 'models'));
   const fp16 = writeTestModels(join(work, 'models16'), { dtype: 'float16', layouts: ['past'] });
+  // the no-cache layout of issue 14's report: input_ids, attention_mask -> logits (what the previous version reads)
+  models.plainNoPositions = writeTestModels(join(work, 'models'), { layouts: ['plain'], positionIds: false }).plain;
   const rollouts = join(work, 'rollouts.jsonl'), one = join(work, 'one.jsonl');
   const all = realisticRollouts();
   writeFileSync(rollouts, all.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -107,12 +109,12 @@ if (sections.has('batching')) {
 if (sections.has('one-rollout')) {
   if (!before) throw new Error('one-rollout needs --before DIR');
   const { models, one, common } = realisticCase();
-  console.log('## One realistic rollout, this version vs before (before refuses the with-past layout: no-cache model)\n');
+  console.log('## One realistic rollout, this version vs before (before refuses the with-past layout and position_ids: input_ids, attention_mask -> logits)\n');
   console.log(
     table([
       { name: '1 rollout, with past, this version', root, args: [one, '--model', models.past, ...common], summary: true },
-      { name: '1 rollout, no cache, this version', root, args: [one, '--model', models.plain, ...common], summary: true },
-      { name: '1 rollout, no cache, before', root: before, args: [one, '--model', models.plain, ...common], summary: false },
+      { name: '1 rollout, no cache (input_ids, attention_mask), this version', root, args: [one, '--model', models.plainNoPositions, ...common], summary: true },
+      { name: '1 rollout, no cache (input_ids, attention_mask), before', root: before, args: [one, '--model', models.plainNoPositions, ...common], summary: false },
     ]) + '\n',
   );
 }

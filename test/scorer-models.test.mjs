@@ -27,6 +27,7 @@ const create = (options) => OnnxScorer.create({ splitHead: true, ...options });
 
 const small = { vocab: 1000, width: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 64, maxLength: 512 };
 const models = writeTestModels(join(dir, 'small'), { shape: small });
+models['past without position_ids'] = writeTestModels(join(dir, 'small'), { shape: small, positionIds: false, layouts: ['past'] }).past;
 const r = rng(runSeed).next;
 const randomIds = (n) => Int32Array.from({ length: n }, () => Math.floor(r() * small.vocab));
 const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
@@ -56,10 +57,11 @@ describe('prefix trees: every layout gives what the explicit sequences give', as
   after(() => reference.dispose());
   const requests = Array.from({ length: 5 }, randomRequest);
 
-  for (const layout of ['plain', 'past', 'merged']) {
+  for (const layout of ['plain', 'past', 'merged', 'past without position_ids']) {
     test(`${layout}: log-probs and divergences`, async () => {
       const scorer = await create({ model: models[layout], batchSize: 3 });
       assert.equal(scorer.layout.kind, layout === 'plain' ? 'plain' : 'past');
+      assert.equal(scorer.layout.hasPositions, !layout.includes('without'));
       assert.equal(scorer.layout.merged, layout === 'merged');
       assert.ok(scorer.layout.splitHead, 'the head is split off');
       const results = await scorer.score(requests, { temperature: 0.7 });
@@ -120,11 +122,9 @@ describe('KV heads, float16, head forms', () => {
     const out = [];
     for (const ids of seqs) {
       const L = ids.length, i64 = (a) => BigInt64Array.from(a, BigInt);
-      const res = await session.run({
-        input_ids: new ort.Tensor('int64', i64(ids), [1, L]),
-        attention_mask: new ort.Tensor('int64', i64(Array(L).fill(1)), [1, L]),
-        position_ids: new ort.Tensor('int64', i64([...Array(L).keys()]), [1, L]),
-      });
+      const feeds = { input_ids: new ort.Tensor('int64', i64(ids), [1, L]), attention_mask: new ort.Tensor('int64', i64(Array(L).fill(1)), [1, L]) };
+      if (session.inputNames.includes('position_ids')) feeds.position_ids = new ort.Tensor('int64', i64([...Array(L).keys()]), [1, L]);
+      const res = await session.run(feeds);
       const V = res.logits.dims[2];
       const dtype = res.logits.type === 'float16' ? 'float16' : 'float32';
       const logits = { data: res.logits.data.subarray(0, (L - 1) * V), rows: L - 1, vocab: V, dtype };
@@ -140,6 +140,7 @@ describe('KV heads, float16, head forms', () => {
     ['tied embedding through Gemm (transB) between reshapes', { shape: small, head: 'tied' }],
     ['bias and soft-capping after the projection', { shape: small, head: 'softcap' }],
     ['float16', { shape: small, dtype: 'float16' }],
+    ['no position_ids input (positions from the attention mask)', { shape: small, positionIds: false }],
   ]) {
     test(`${name}: with past = plain = the model's own logits`, async () => {
       const sub = join(dir, name.replace(/\W+/g, '-'));

@@ -61,7 +61,7 @@ function weights(shape, seed) {
  * The decoder graph's nodes and initializers. `past`: concatenate past_key_values before attention.
  * `p(name)` prefixes value names (If branches must not reuse the names of the outer graph).
  */
-function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w, head = 'matmul' }) {
+function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w, head = 'matmul', positionIds = true }) {
   const { vocab: V, width: D, layers, heads: H, kvHeads: KV, ffn: F } = shape;
   const hd = D / H, g = H / KV;
   const T = dtype === 'float16' ? FLOAT16 : FLOAT;
@@ -77,6 +77,11 @@ function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w
     named.add(name);
     return name;
   };
+  const scalarI = (name, value) => {
+    if (!skipInitializers && !named.has(name)) inits.push(tensor(name, [], BigInt64Array.of(BigInt(value))));
+    named.add(name);
+    return name;
+  };
   const add = (op, inputs, attrs = {}) => {
     const out = p(`${op}_${nodes.length}`);
     nodes.push(node(op, inputs, [out], attrs));
@@ -86,10 +91,16 @@ function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w
   const embed = init('model.embed_tokens.weight', [V, D], w.embed);
   let x = add('Gather', [embed, 'input_ids'], { axis: 0 });
 
-  // rotary angles in float32 from position_ids: [b, 1, s, hd]
+  const shapeIds = add('Shape', ['input_ids']);
+  const s = add('Gather', [shapeIds, constI('one', [1])], { axis: 0 });
+  // without a position_ids input, positions count the attended tokens: cumsum(attention_mask) - 1, last s
+  const positions = positionIds
+    ? 'position_ids'
+    : add('Slice', [add('Sub', [add('CumSum', ['attention_mask', scalarI('cumsum_axis', 1)]), constI('one', [1])]), add('Neg', [s]), constI('int_max', [2 ** 53]), constI('axis_1', [1])]);
+  // rotary angles in float32 from the positions: [b, 1, s, hd]
   const invFreq = Float32Array.from({ length: hd / 2 }, (_, i) => 1 / 10000 ** ((2 * i) / hd));
   if (!skipInitializers) inits.push(tensor('rotary.inv_freq', [hd / 2], invFreq));
-  const pos = add('Unsqueeze', [add('Cast', ['position_ids'], { to: FLOAT }), constI('axes_last', [-1])]);
+  const pos = add('Unsqueeze', [add('Cast', [positions], { to: FLOAT }), constI('axes_last', [-1])]);
   const freqs = add('Mul', [pos, 'rotary.inv_freq']);
   const emb = add('Concat', [freqs, freqs], { axis: -1 });
   const toT = (v) => (T === FLOAT ? v : add('Cast', [v], { to: T }));
@@ -97,8 +108,6 @@ function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w
   const sin = toT(add('Unsqueeze', [add('Sin', [emb]), 'axes_1']));
 
   // additive mask [b, 1, s, total]: causal in cache index space, and the attention mask
-  const shapeIds = add('Shape', ['input_ids']);
-  const s = add('Gather', [shapeIds, constI('one', [1])], { axis: 0 });
   const total = add('Gather', [add('Shape', ['attention_mask']), 'one'], { axis: 0 });
   const zero = constI('zero', [0]);
   const step = constI('step', [1]);
@@ -172,9 +181,10 @@ function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w
 
 /**
  * One layout's ModelProto. `head`: 'matmul' (an untied lm_head), 'tied' (Gemm with the embedding,
- * transB, between reshapes) or 'softcap' (bias, then cap * tanh(x / cap)).
+ * transB, between reshapes) or 'softcap' (bias, then cap * tanh(x / cap)). `positionIds` false:
+ * no position_ids input (positions from the attention mask, as some exports do).
  */
-export function buildModel(layout, { shape = realisticShape, dtype = 'float32', seed = 1, head = 'matmul' } = {}) {
+export function buildModel(layout, { shape = realisticShape, dtype = 'float32', seed = 1, head = 'matmul', positionIds = true } = {}) {
   const w = weights(shape, seed);
   const { width: D, layers, heads: H, kvHeads: KV, vocab: V } = shape;
   const hd = D / H;
@@ -182,7 +192,7 @@ export function buildModel(layout, { shape = realisticShape, dtype = 'float32', 
   const inputs = [
     valueInfo('input_ids', INT64, ['batch_size', 'sequence_length']),
     valueInfo('attention_mask', INT64, ['batch_size', layout === 'plain' ? 'sequence_length' : 'total_sequence_length']),
-    valueInfo('position_ids', INT64, ['batch_size', 'sequence_length']),
+    ...(positionIds ? [valueInfo('position_ids', INT64, ['batch_size', 'sequence_length'])] : []),
   ];
   const outputs = [valueInfo('logits', T, ['batch_size', 'sequence_length', V])];
   if (layout !== 'plain') {
@@ -197,14 +207,14 @@ export function buildModel(layout, { shape = realisticShape, dtype = 'float32', 
   };
   let graph;
   if (layout !== 'merged') {
-    const d = decoder(shape, dtype, { past: layout === 'past', w, head });
+    const d = decoder(shape, dtype, { past: layout === 'past', w, head, positionIds });
     rename(d.nodes, d.logits, 'logits');
     if (layout === 'past') d.presents.forEach((v, i) => rename(d.nodes, v, `present.${i >> 1}.${i & 1 ? 'value' : 'key'}`));
     graph = { name: `llama-${layout}`, node: d.nodes, initializer: d.inits, input: inputs, output: outputs };
   } else {
     inputs.push(valueInfo('use_cache_branch', BOOL, [1]));
     const branch = (past, tag) => {
-      const d = decoder(shape, dtype, { past, p: (n) => `${tag}/${n}`, w, head, skipInitializers: past === false });
+      const d = decoder(shape, dtype, { past, p: (n) => `${tag}/${n}`, w, head, positionIds, skipInitializers: past === false });
       const outs = [d.logits, ...d.presents];
       return { d, graph: { name: tag, node: d.nodes, output: outs.map((o) => valueInfo(o, T)) } };
     };
@@ -226,7 +236,7 @@ export function writeTestModels(dir, opts = {}) {
   mkdirSync(dir, { recursive: true });
   const paths = {};
   for (const layout of opts.layouts ?? layouts) {
-    paths[layout] = join(dir, `model-${layout}${opts.dtype === 'float16' ? '-fp16' : ''}.onnx`);
+    paths[layout] = join(dir, `model-${layout}${opts.dtype === 'float16' ? '-fp16' : ''}${opts.positionIds === false ? '-nopos' : ''}.onnx`);
     writeFileSync(paths[layout], encodeModel(buildModel(layout, { ...opts, shape })));
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', vocab_size: shape.vocab, hidden_size: shape.width, num_hidden_layers: shape.layers, num_attention_heads: shape.heads, num_key_value_heads: shape.kvHeads, max_position_embeddings: shape.maxLength }, null, 2));
