@@ -148,7 +148,7 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
   const text = [
     `model: ${kind}, logits ${layout.logits}, ${layout.splitHead ? 'vocabulary projection only for scored rows' : 'full logits from the model'}`,
     `tokens: ${inRollouts} in the rollouts, ${s.tokensFed} fed to the model (${ratio}x, ${s.paddingFed} padding); ${s.forwardPasses} forward passes, ${s.headPasses} head passes, ${s.rowsScored} rows scored`,
-    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s (of which the vocabulary projection ${head.toFixed(1)} s), infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
+    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s${layout.splitHead ? ` (of which the vocabulary projection ${head.toFixed(1)} s)` : ''}, infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
   ].join('\n');
   const json = {
     model: { layout: layout.kind, merged: layout.merged, logits: layout.logits, splitHead: layout.splitHead, vocab: scorer.vocab },

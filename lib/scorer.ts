@@ -176,18 +176,16 @@ export class OnnxScorer implements LogprobSource {
    */
   async positionLogits(sequences: Int32Array[], spans: Spans[]): Promise<Logits> {
     const requests = this.check(sequences, spans);
-    const rows = requests.reduce((n, r) => n + r.logprobs.reduce((m, s) => m + s.end - s.start, 0), 0);
+    const offsets = [0];
+    for (const r of requests) offsets.push(offsets[offsets.length - 1] + r.logprobs.reduce((m, s) => m + s.end - s.start, 0));
+    const rows = offsets[requests.length];
     const V = this.vocab, dtype = this.runner.layout.logits;
     const data: RowArray = dtype === 'float32' ? new Float32Array(rows * V) : new Uint16Array(rows * V);
-    let at = 0;
     await scoreTrees(this.runner, this.budget, requests, {
       temperature: 1,
       batchSize: this.batchSize,
       maxLength: this.maxLength,
-      onLogits: (l) => {
-        data.set(l.data.subarray(0, l.rows * V), at * V);
-        at += l.rows;
-      },
+      onLogits: (l, placed) => placed.forEach((d, i) => data.set(l.data.subarray(i * V, (i + 1) * V), (offsets[d.request] + d.index) * V)),
     });
     return { data, rows, vocab: V, dtype };
   }

@@ -18,6 +18,11 @@ export interface TreePlan {
   targets: Int32Array;
   /** Row slots of every divergence token: [a0, b0, a1, b1, ...]. */
   pairSlots: Int32Array;
+  /** The log-prob tokens of slot s: slotTokens[slotTokenStart[s] .. slotTokenStart[s + 1]). */
+  slotTokenStart: Int32Array;
+  slotTokens: Int32Array;
+  /** 1 where a divergence pair reads the slot (its row must be kept until both rows exist). */
+  pairRow: Uint8Array;
   /** Slots in all: trunk rows first, then each branch's. */
   rows: number;
   slotOf(sequence: number, position: number): number;
@@ -112,9 +117,17 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
       pairSlots[k++] = slotOf(b.sequence, b.start + d - 1);
     }
 
+  const slotTokenStart = new Int32Array(rows + 1);
+  for (const slot of logprobSlots) slotTokenStart[slot + 1]++;
+  for (let i = 0; i < rows; i++) slotTokenStart[i + 1] += slotTokenStart[i];
+  const slotTokens = new Int32Array(logprobSlots.length), filled = slotTokenStart.slice(0, rows);
+  logprobSlots.forEach((slot, token) => (slotTokens[filled[slot]++] = token));
+  const pairRow = new Uint8Array(rows);
+  for (const slot of pairSlots) pairRow[slot] = 1;
+
   const branchRows = sorted.slice(1);
   const branchFeed = branchRows.map((list, i) => (list.length ? list[list.length - 1] + 1 - tree.branches[i].at : 0));
   let trunkFeed = sorted[0].length ? sorted[0][sorted[0].length - 1] + 1 : 0;
   if (limits.cached) branchFeed.forEach((n, i) => n > 0 && (trunkFeed = Math.max(trunkFeed, tree.branches[i].at)));
-  return { tree, trunkFeed, trunkRows: sorted[0], branchRows, branchFeed, logprobSlots, targets, pairSlots, rows, slotOf };
+  return { tree, trunkFeed, trunkRows: sorted[0], branchRows, branchFeed, logprobSlots, targets, pairSlots, slotTokenStart, slotTokens, pairRow, rows, slotOf };
 }

@@ -1,42 +1,45 @@
 // Scores prefix-tree requests with a ModelRunner, in bounded memory:
 //  1. requests are taken in groups ("waves") whose KV caches and kept rows fit half the budget;
-//  2. with a cache, each trunk is fed once, in chunks, keeping its cache; every branch then
-//     continues from a prefix of it, branches of many trees batched together (pasts left-padded
-//     to the longest, new tokens right-padded); without a cache, every sequence is fed whole;
-//  3. only the rows that are scored are kept (hidden rows when the head is split off), and they
-//     go through the head in chunks of rows, each chunk reduced by the kernels at once
-//     (tokenLogprobs, klDivergence): never more logits than one chunk.
-import { performance } from 'node:perf_hooks';
-
-import { klDivergenceSync } from '../divergence';
+//  2. with a cache, each trunk is fed once (trunks that fit one pass share it; longer ones go in
+//     chunks), keeping its cache; every branch then continues from a prefix of it, branches of
+//     many trees batched together (pasts left-padded to the longest, new tokens right-padded);
+//     without a cache, every sequence is fed whole;
+//  3. only the rows that are scored are kept: hidden rows when the head is split off, reduced in
+//     head chunks at the end of the wave; without a split, logits rows needed only as log-probs are
+//     reduced as the pass makes them, and only the rows a KL needs are kept (reduce.ts).
 import { codes, rangeError } from '../errors';
 import type { Logits } from '../logits';
-import { tokenLogprobsSync } from '../logprobs';
 import { cacheBytes, type KvCache } from './kv-cache';
 import { type MemoryBudget, mib } from './memory';
 import { planTree, type TreePlan } from './plan';
+import { type Destination, DivergenceChunks, LogprobChunks } from './reduce';
 import type { ModelRunner, PassRow, RowArray } from './runner';
 import type { TreeRequest, TreeResult } from './source';
+
+export interface TreeLimits {
+  maxLength: number | undefined;
+}
 
 export interface TreeScoringOptions extends TreeLimits {
   temperature: number;
   /** Most sequences in one forward pass. */
   batchSize: number;
-  /** Called with every chunk of log-prob rows' logits, in token order, before it is reduced. */
-  onLogits?: (logits: Logits) => void;
+  /** Called with every chunk of log-prob rows' logits and where each row's value goes, before it is reduced. */
+  onLogits?: (logits: Logits, placed: Destination[]) => void;
 }
 
 interface Work {
   /** The request's index. */
   index: number;
   plan: TreePlan;
-  /** plan.rows x rowWidth: the kept output rows. */
+  /** The kept rows; slot s is row storeIndex[s] (-1: not kept). */
   store: RowArray;
+  storeIndex: Int32Array;
   cache?: KvCache;
   result: TreeResult;
 }
 
-/** One sequence of a pass: its tokens, the cached prefix it follows, and where its kept rows go. */
+/** One sequence of a pass: its tokens, the cached prefix it follows, and which of its rows are kept. */
 interface Fed extends PassRow {
   work: Work;
   /** Absolute position of ids[0]. */
@@ -46,11 +49,24 @@ interface Fed extends PassRow {
   sequence: number;
 }
 
+interface Wave {
+  runner: ModelRunner;
+  budget: MemoryBudget;
+  batchSize: number;
+  works: Work[];
+  logprobs: LogprobChunks;
+}
+
+/** Slots whose rows are kept between passes: all (hidden rows) with a split head, else those a KL reads. */
+function keptSlots(runner: ModelRunner, plan: TreePlan): number {
+  return runner.splitHead ? plan.rows : plan.pairRow.reduce((n, x) => n + x, 0);
+}
+
 /** Bytes a planned request holds between passes: its trunk's KV cache and its kept rows. */
 function holdOf(runner: ModelRunner, plan: TreePlan): number {
   const rowBytes = runner.rowWidth * (runner.rowType === 'float32' ? 4 : 2);
   const cache = runner.layout.kind === 'past' ? cacheBytes({ ...runner.layout, type: runner.layout.cache }, plan.trunkFeed) : 0;
-  return plan.rows * rowBytes + cache;
+  return keptSlots(runner, plan) * rowBytes + cache;
 }
 
 /** The longest sequence a planned request feeds whole (without a cache every branch is fed from its start). */
@@ -70,10 +86,6 @@ function memoryProblem(runner: ModelRunner, budget: MemoryBudget, plan: TreePlan
   return undefined;
 }
 
-export interface TreeLimits {
-  maxLength: number | undefined;
-}
-
 /** Why `request` cannot be scored in the budget (too much to hold, or a pass too large), or undefined. */
 export function requestProblem(runner: ModelRunner, budget: MemoryBudget, request: TreeRequest, o: TreeLimits): string | undefined {
   return memoryProblem(runner, budget, planTree(request, 0, { vocab: runner.vocab, maxLength: o.maxLength, cached: runner.layout.kind === 'past' }));
@@ -88,43 +100,72 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
   });
   const holds = plans.map((p) => holdOf(runner, p));
   const results: TreeResult[] = plans.map((p) => ({ logprobs: new Float32Array(p.targets.length), divergences: new Float32Array(p.pairSlots.length / 2) }));
+  const logprobs = new LogprobChunks(runner, budget.headRows(false), o.temperature, o.onLogits);
+  const divergences = new DivergenceChunks(runner, budget.headRows(true), o.temperature);
 
   for (let first = 0; first < plans.length; ) {
     let end = first + 1, held = holds[first];
     while (end < plans.length && held + holds[end] <= budget.holdLimit) held += holds[end++];
-    const wave: Work[] = [];
+    const works: Work[] = [];
     for (let i = first; i < end; i++) {
-      const size = plans[i].rows * runner.rowWidth;
-      wave.push({ index: i, plan: plans[i], store: runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size), result: results[i] });
+      const plan = plans[i];
+      const storeIndex = new Int32Array(plan.rows).fill(-1);
+      let kept = 0;
+      for (let s = 0; s < plan.rows; s++) if (runner.splitHead || plan.pairRow[s]) storeIndex[s] = kept++;
+      const size = kept * runner.rowWidth;
+      works.push({ index: i, plan, store: runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size), storeIndex, result: results[i] });
     }
-    if (cached) await feedWithCache(runner, budget, wave, o.batchSize);
-    else await feedWhole(runner, budget, wave, o.batchSize);
-    await reduce(runner, budget, wave, o);
+    const wave: Wave = { runner, budget, batchSize: o.batchSize, works, logprobs };
+    if (cached) await feedWithCache(wave);
+    else await feedWhole(wave);
+
+    const w = runner.rowWidth;
+    const kept = (work: Work, slot: number) => work.store.subarray(work.storeIndex[slot] * w, (work.storeIndex[slot] + 1) * w);
+    if (runner.splitHead)
+      for (const work of works)
+        for (let k = 0; k < work.plan.targets.length; k++)
+          await logprobs.add(kept(work, work.plan.logprobSlots[k]), work.plan.targets[k], { out: work.result.logprobs, index: k, request: work.index });
+    await logprobs.flush();
+    for (const work of works)
+      for (let k = 0; k < work.result.divergences.length; k++)
+        await divergences.add(kept(work, work.plan.pairSlots[2 * k]), kept(work, work.plan.pairSlots[2 * k + 1]), { out: work.result.divergences, index: k, request: work.index });
+    await divergences.flush();
     first = end;
   }
   return results;
 }
 
-function keepRows(runner: ModelRunner, out: RowArray, batchIndex: number, length: number, f: Fed): void {
+/** One forward pass of `batch`: kept rows into their stores; without a split head, log-prob rows reduced now. */
+async function pass(wave: Wave, batch: Fed[], presents: boolean) {
+  const { runner } = wave;
+  const res = await runner.pass(batch, presents);
   const w = runner.rowWidth;
-  for (const r of f.rows) {
-    const k = r - f.start;
-    if (k < 0 || k >= f.ids.length) continue;
-    const from = (batchIndex * length + k) * w;
-    f.work.store.set(out.subarray(from, from + w), f.work.plan.slotOf(f.sequence, r) * w);
+  for (const [b, f] of batch.entries()) {
+    const { plan, store, storeIndex, result, index } = f.work;
+    for (const r of f.rows) {
+      const k = r - f.start;
+      if (k < 0 || k >= f.ids.length) continue;
+      const row = res.out.subarray((b * res.length + k) * w, (b * res.length + k + 1) * w);
+      const slot = plan.slotOf(f.sequence, r);
+      if (storeIndex[slot] >= 0) store.set(row, storeIndex[slot] * w);
+      if (!runner.splitHead)
+        for (let t = plan.slotTokenStart[slot]; t < plan.slotTokenStart[slot + 1]; t++) {
+          const token = plan.slotTokens[t];
+          await wave.logprobs.add(row, plan.targets[token], { out: result.logprobs, index: token, request: index });
+        }
+    }
   }
+  return res;
 }
 
 /** Feeds one sequence alone in chunks that fit the budget, after an optional cached prefix; returns its cache. */
-async function feedChunked(runner: ModelRunner, budget: MemoryBudget, f: Fed, keepCache: boolean): Promise<KvCache> {
+async function feedChunked(wave: Wave, f: Fed, keepCache: boolean): Promise<KvCache> {
   let cache: KvCache = f.past?.cache ?? { arrays: [], row: 0, width: 0, length: 0 };
   let past = f.past?.length ?? 0;
   for (let k = 0; k < f.ids.length; ) {
-    const n = Math.min(budget.chunkTokens(past), f.ids.length - k);
+    const n = Math.min(wave.budget.chunkTokens(past), f.ids.length - k);
     const chunk: Fed = { ...f, ids: f.ids.subarray(k, k + n), start: f.start + k, past: past ? { cache, length: past } : undefined };
-    const last = k + n === f.ids.length;
-    const res = await runner.pass([chunk], keepCache || !last);
-    keepRows(runner, res.out, 0, res.length, chunk);
+    const res = await pass(wave, [chunk], keepCache || k + n < f.ids.length);
     if (res.presents) cache = { arrays: res.presents, row: 0, width: past + n, length: past + n };
     past += n;
     k += n;
@@ -132,22 +173,20 @@ async function feedChunked(runner: ModelRunner, budget: MemoryBudget, f: Fed, ke
   return cache;
 }
 
-async function feedWithCache(runner: ModelRunner, budget: MemoryBudget, wave: Work[], batchSize: number): Promise<void> {
+async function feedWithCache(wave: Wave): Promise<void> {
+  const { budget, batchSize, works, runner } = wave;
   // trunks that fit one pass share passes; longer ones are fed alone, chunk by chunk
-  const trunks = wave.filter((w) => w.plan.trunkFeed > 0).sort((x, y) => x.plan.trunkFeed - y.plan.trunkFeed);
+  const trunks = works.filter((w) => w.plan.trunkFeed > 0).sort((x, y) => x.plan.trunkFeed - y.plan.trunkFeed);
   const whole = trunks.filter((w) => w.plan.trunkFeed <= budget.chunkTokens(0));
   const trunkOf = (work: Work): Fed => ({ work, ids: work.plan.tree.ids.subarray(0, work.plan.trunkFeed), start: 0, rows: work.plan.trunkRows, sequence: -1 });
   for (const batch of batches(whole.map(trunkOf), batchSize, (b, s) => budget.pass(b, s, 0) <= budget.passLimit)) {
-    const res = await runner.pass(batch, true);
-    batch.forEach((f, b) => {
-      keepRows(runner, res.out, b, res.length, f);
-      f.work.cache = { arrays: res.presents!, row: b, width: res.length, length: f.ids.length };
-    });
+    const res = await pass(wave, batch, true);
+    batch.forEach((f, b) => (f.work.cache = { arrays: res.presents!, row: b, width: res.length, length: f.ids.length }));
   }
-  for (const work of trunks.slice(whole.length)) work.cache = await feedChunked(runner, budget, trunkOf(work), true);
+  for (const work of trunks.slice(whole.length)) work.cache = await feedChunked(wave, trunkOf(work), true);
 
   const branches: Fed[] = [];
-  for (const work of wave)
+  for (const work of works)
     work.plan.tree.branches.forEach((b, i) => {
       const feed = work.plan.branchFeed[i];
       if (feed > 0) branches.push({ work, ids: b.ids.subarray(0, feed), start: b.at, rows: work.plan.branchRows[i], sequence: i, past: b.at ? { cache: work.cache!, length: b.at } : undefined });
@@ -166,19 +205,15 @@ async function feedWithCache(runner: ModelRunner, budget: MemoryBudget, wave: Wo
       [P, S] = [p, s];
     }
     i += batch.length;
-    if (batch.length === 1 && budget.pass(1, S, P) > budget.passLimit) {
-      await feedChunked(runner, budget, batch[0], false);
-      continue;
-    }
-    const res = await runner.pass(batch, false);
-    batch.forEach((f, b) => keepRows(runner, res.out, b, res.length, f));
+    if (batch.length === 1 && budget.pass(1, S, P) > budget.passLimit) await feedChunked(wave, batch[0], false);
+    else await pass(wave, batch, false);
   }
-  for (const work of wave) work.cache = undefined;
+  for (const work of works) work.cache = undefined;
 }
 
-async function feedWhole(runner: ModelRunner, budget: MemoryBudget, wave: Work[], batchSize: number): Promise<void> {
+async function feedWhole(wave: Wave): Promise<void> {
   const sequences: Fed[] = [];
-  for (const work of wave) {
+  for (const work of wave.works) {
     const { plan } = work;
     if (plan.trunkRows.length) sequences.push({ work, ids: plan.tree.ids.subarray(0, plan.trunkFeed), start: 0, rows: plan.trunkRows, sequence: -1 });
     plan.tree.branches.forEach((b, i) => {
@@ -190,10 +225,8 @@ async function feedWhole(runner: ModelRunner, budget: MemoryBudget, wave: Work[]
     });
   }
   sequences.sort((x, y) => x.ids.length - y.ids.length);
-  for (const batch of batches(sequences, batchSize, (b, s) => budget.pass(b, s, 0) <= budget.passLimit)) {
-    const res = await runner.pass(batch, false);
-    batch.forEach((f, b) => keepRows(runner, res.out, b, res.length, f));
-  }
+  const { budget } = wave;
+  for (const batch of batches(sequences, wave.batchSize, (b, s) => budget.pass(b, s, 0) <= budget.passLimit)) await pass(wave, batch, false);
 }
 
 /** Consecutive runs of `items` (sorted by length) of at most `most`, each as long as `fits(count, longest)`. */
@@ -211,68 +244,4 @@ function batches(items: Fed[], most: number, fits: (count: number, longest: numb
     i += n;
   }
   return out;
-}
-
-/** The kept rows through the head in chunks, each reduced by the kernels before the next exists. */
-async function reduce(runner: ModelRunner, budget: MemoryBudget, wave: Work[], o: TreeScoringOptions): Promise<void> {
-  const { temperature } = o;
-  const w = runner.rowWidth, V = runner.vocab;
-  const gatherRows = (n: number) => (runner.rowType === 'float32' ? new Float32Array(n * w) : new Uint16Array(n * w));
-  const timed = <T>(f: () => T): T => {
-    const start = performance.now();
-    try {
-      return f();
-    } finally {
-      runner.stats.kernelMs += performance.now() - start;
-    }
-  };
-
-  // log-probs: (work, token) in order, chunk by chunk
-  const perChunk = budget.headRows(false);
-  const pending: { work: Work; k: number }[] = [];
-  const flushLogprobs = async () => {
-    if (!pending.length) return;
-    const rows = gatherRows(pending.length), targets = new Int32Array(pending.length);
-    pending.forEach(({ work, k }, i) => {
-      const slot = work.plan.logprobSlots[k];
-      rows.set(work.store.subarray(slot * w, (slot + 1) * w), i * w);
-      targets[i] = work.plan.targets[k];
-    });
-    const logits = await runner.head(rows, pending.length);
-    o.onLogits?.(logits);
-    const { logprobs } = timed(() => tokenLogprobsSync(logits, targets, { temperature }));
-    pending.forEach(({ work, k }, i) => (work.result.logprobs[k] = logprobs[i]));
-    runner.stats.rowsScored += pending.length;
-    pending.length = 0;
-  };
-  for (const work of wave)
-    for (let k = 0; k < work.plan.targets.length; k++) {
-      pending.push({ work, k });
-      if (pending.length === perChunk) await flushLogprobs();
-    }
-  await flushLogprobs();
-
-  // divergences: both rows of each pair in one head pass, A rows first
-  const pairChunk = budget.headRows(true);
-  const flushPairs = async () => {
-    if (!pending.length) return;
-    const n = pending.length, rows = gatherRows(2 * n);
-    pending.forEach(({ work, k }, i) => {
-      const a = work.plan.pairSlots[2 * k], b = work.plan.pairSlots[2 * k + 1];
-      rows.set(work.store.subarray(a * w, (a + 1) * w), i * w);
-      rows.set(work.store.subarray(b * w, (b + 1) * w), (n + i) * w);
-    });
-    const logits = await runner.head(rows, 2 * n);
-    const half = (h: number) => ({ ...logits, data: logits.data.subarray(h * n * V, (h + 1) * n * V), rows: n });
-    const { values } = timed(() => klDivergenceSync(half(0), half(1), { temperature }));
-    pending.forEach(({ work, k }, i) => (work.result.divergences[k] = values[i]));
-    runner.stats.rowsScored += 2 * n;
-    pending.length = 0;
-  };
-  for (const work of wave)
-    for (let k = 0; k < work.plan.pairSlots.length / 2; k++) {
-      pending.push({ work, k });
-      if (pending.length === pairChunk) await flushPairs();
-    }
-  await flushPairs();
 }
