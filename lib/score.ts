@@ -11,6 +11,7 @@
 //  - Advantages over the whole batch: infopoAdvantages (outcome reward + gated intrinsic reward on
 //    action tokens) and, when every rollout has a ground truth, igpoAdvantages.
 import { beliefGainSync } from './beliefGain';
+import { codes, rangeError } from './errors';
 import { igpoAdvantagesSync } from './igpo';
 import { infoGainSync, scoredSpans } from './infoGain';
 import { infopoAdvantagesSync } from './infopo';
@@ -167,6 +168,8 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
 
 /** Scores tokenized rollouts with the model: InfoPO gains and, where given, IGPO beliefs. */
 export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): Promise<Scored[]> {
+  if (o.mode === 'full' && !source.fullDistributions)
+    throw rangeError(codes.outOfRange, 'mode', "mode 'full' needs whole next-token distributions, which this source does not give: use 'sampled'");
   const placeholder = source.tokenizer.encode(o.placeholder);
   const prefix = source.tokenizer.encode(o.beliefPrefix);
   const requests = tok.map((t) => rolloutTree(t, placeholder, prefix, o.mode));
