@@ -8,10 +8,9 @@ import { basename, dirname, join } from 'node:path';
 import { codes, plainError, rangeError, typeError } from './errors';
 import type { Logits } from './logits';
 import type { ModelLayout } from './model/layout';
-import { defaultMaxMemory, MemoryBudget } from './model/memory';
+import { defaultMaxMemory, MemoryBudget, modelCosts } from './model/memory';
 import { ModelRunner, type RowArray } from './model/runner';
 import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
-import { cacheBytes } from './model/kv-cache';
 import { requestProblem, scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
 import { integer, options as optionsOf, positiveNumber } from './validate';
@@ -101,20 +100,7 @@ export class OnnxScorer implements LogprobSource {
     const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads, splitHead });
     if (tokenizer.vocabSize > runner.vocab)
       throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
-    const { layout } = runner;
-    const rowBytes = runner.rowType === 'float32' ? 4 : 2;
-    // without a split head the width is unknown: assume the cache's (kvHeads x headDim x 4) or 1024;
-    // without a cache the head size is unknown: assume 16 (real models have 64-128: heads overestimated,
-    // smaller passes, which measured no slower on the CPU)
-    const width = runner.splitHead ? runner.rowWidth : layout.kind === 'past' ? 4 * layout.kvHeads * layout.headDim : 1024;
-    const budget = new MemoryBudget(maxMemory, {
-      kvPerToken: layout.kind === 'past' ? cacheBytes({ ...layout, type: layout.cache }, 1) : 0,
-      outPerToken: runner.rowWidth * rowBytes,
-      activationPerToken: 16 * width * 4,
-      heads: Math.max(1, Math.round(width / (layout.headDim || 16))),
-      scoreBytes: layout.cache === 'float16' || layout.logits === 'float16' ? 2 : 4,
-      logitsRow: runner.vocab * (layout.logits === 'float32' ? 4 : 2),
-    });
+    const budget = new MemoryBudget(maxMemory, modelCosts(runner));
     return new OnnxScorer(runner, tokenizer, maxLength, batchSize, budget);
   }
 

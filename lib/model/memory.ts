@@ -4,6 +4,9 @@
 // large footprint; a small one shrinks passes down to one token / one row.
 import { freemem } from 'node:os';
 
+import { cacheBytes } from './kv-cache';
+import type { ModelRunner } from './runner';
+
 
 /** Per-token and per-row costs of one model, in bytes. */
 export interface ModelCosts {
@@ -19,6 +22,23 @@ export interface ModelCosts {
   scoreBytes: number;
   /** One logits row (vocab x element size). */
   logitsRow: number;
+}
+
+/** A loaded model's costs. Estimates where the graph does not say (the hidden width, the head count). */
+export function modelCosts(runner: ModelRunner): ModelCosts {
+  const { layout } = runner;
+  // without a split head the width is unknown: assume the cache's (kvHeads x headDim x 4) or 1024;
+  // without a cache the head size is unknown: assume 16 (real models have 64-128: heads
+  // overestimated, smaller passes, which measured no slower on the CPU)
+  const width = runner.splitHead ? runner.rowWidth : layout.kind === 'past' ? 4 * layout.kvHeads * layout.headDim : 1024;
+  return {
+    kvPerToken: layout.kind === 'past' ? cacheBytes({ ...layout, type: layout.cache }, 1) : 0,
+    outPerToken: runner.rowWidth * (runner.rowType === 'float32' ? 4 : 2),
+    activationPerToken: 16 * width * 4,
+    heads: Math.max(1, Math.round(width / (layout.headDim || 16))),
+    scoreBytes: layout.cache === 'float16' || layout.logits === 'float16' ? 2 : 4,
+    logitsRow: runner.vocab * (layout.logits === 'float32' ? 4 : 2),
+  };
 }
 
 /**
