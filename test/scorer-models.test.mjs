@@ -366,3 +366,22 @@ test('a model with its weights in a separate file (ONNX external data) is read f
   await scorer.dispose();
   await reference.dispose();
 });
+
+test('bad requests to score() are typed errors naming the request and field', async () => {
+  const scorer = await create({ model: models.past });
+  const ids = randomIds(10);
+  const bad = async (request, Class, code, argument) => {
+    const e = await scorer.score([{ tree: { ids, branches: [] }, logprobs: [] }, request]).then(() => undefined, (x) => x);
+    assert.ok(e instanceof Class, `${argument}: ${e}`);
+    assert.equal(e.code, code);
+    assert.equal(e.argument, argument);
+  };
+  await bad({ tree: { ids: [1, 2], branches: [] }, logprobs: [] }, TypeError, 'ERR_INVALID_ARG_TYPE', 'requests[1].tree.ids');
+  await bad({ tree: { ids: Int32Array.of(1, 5000), branches: [] }, logprobs: [] }, RangeError, 'ERR_OUT_OF_RANGE', 'requests[1].tree.ids');
+  await bad({ tree: { ids, branches: [{ at: 11, ids: Int32Array.of(1) }] }, logprobs: [] }, RangeError, 'ERR_OUT_OF_RANGE', 'requests[1].tree.branches[0].at');
+  await bad({ tree: { ids, branches: [] }, logprobs: [{ sequence: -1, start: 0, end: 3 }] }, RangeError, 'ERR_OUT_OF_RANGE', 'requests[1].logprobs[0]');
+  await bad({ tree: { ids, branches: [] }, logprobs: [{ sequence: 0, start: 1, end: 3 }] }, RangeError, 'ERR_OUT_OF_RANGE', 'requests[1].logprobs[0]');
+  await bad({ tree: { ids, branches: [] }, logprobs: [], divergences: [[{ sequence: -1, start: 1, end: 3 }, { sequence: -1, start: 1, end: 4 }]] }, RangeError, 'ERR_INFOGAIN_SHAPE', 'requests[1].divergences[0]');
+  assert.equal(scorer.stats.forwardPasses, 0, 'nothing ran');
+  await scorer.dispose();
+});
