@@ -385,3 +385,22 @@ test('bad requests to score() are typed errors naming the request and field', as
   assert.equal(scorer.stats.forwardPasses, 0, 'nothing ran');
   await scorer.dispose();
 });
+
+test("a model with onnxruntime's fused attention (GroupQueryAttention) gets one sequence a pass", async () => {
+  // the layout check reads the graph only: mark the test decoder as one that uses the operator
+  const m = buildModel('past', { shape: small });
+  m.graph.node.push({ opType: 'GroupQueryAttention', domain: 'com.microsoft', input: [], output: ['unused'], name: 'gqa_marker' });
+  const { detectLayout } = await import('../dist/model/layout.js');
+  assert.equal(detectLayout(m.graph).padding, false);
+  assert.equal(detectLayout(buildModel('past', { shape: small }).graph).padding, true);
+  // and such a layout is scored one sequence a pass: 3 trunks + 6 branches = 9 passes, same answers
+  const requests = Array.from({ length: 3 }, () => ({ tree: { ids: randomIds(30), branches: [{ at: 10, ids: randomIds(5) }, { at: 20, ids: randomIds(4) }] }, logprobs: [{ sequence: -1, start: 1, end: 30 }, { sequence: 0, start: 10, end: 15 }, { sequence: 1, start: 21, end: 24 }] }));
+  const batched = await create({ model: models.past }), single = await create({ model: models.past });
+  single['runner'].layout.padding = false;
+  const a = await batched.score(requests), b = await single.score(requests);
+  assert.equal(single.stats.forwardPasses, 9);
+  assert.ok(batched.stats.forwardPasses < 9);
+  a.forEach((r, i) => assertClose(b[i].logprobs, r.logprobs, { atol: 1e-5, what: `request ${i}` }));
+  await batched.dispose();
+  await single.dispose();
+});

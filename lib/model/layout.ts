@@ -24,6 +24,19 @@ export interface ModelLayout {
   logits: 'float32' | 'float16' | 'bfloat16';
   /** The vocabulary when the graph states it (the last dim of logits), else undefined. */
   vocab?: number;
+  /**
+   * Whether sequences of different lengths may share a pass (padding hidden by the attention
+   * mask). Fused attention operators of onnxruntime (GroupQueryAttention, ...) take sequence
+   * lengths from the mask's sums and assume their own padding: such models get one sequence a pass.
+   */
+  padding: boolean;
+}
+
+/** onnxruntime's fused attention operators, which read the attention mask as lengths. */
+const fusedAttention = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attention', 'PackedAttention', 'SparseAttention']);
+
+function usesFusedAttention(graph: Graph): boolean {
+  return (graph.node ?? []).some((n) => (fusedAttention.has(n.opType ?? '') && (n.domain ?? '') === 'com.microsoft') || (n.attribute ?? []).some((a) => (a.g && usesFusedAttention(a.g)) || (a.graphs ?? []).some(usesFusedAttention)));
 }
 
 const typeNames: Record<number, TensorType> = {
@@ -82,6 +95,7 @@ export function detectLayout(graph: Graph): ModelLayout {
     hasPositions: inputs.has('position_ids'),
     logits: logitsType,
     vocab: logitsDims?.[2],
+    padding: !usesFusedAttention(graph),
   } as const;
 
   if (pastLayers.size === 0) {

@@ -115,7 +115,8 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
       const size = kept * runner.rowWidth;
       works.push({ index: i, plan, store: runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size), storeIndex, result: results[i] });
     }
-    const wave: Wave = { runner, budget, batchSize: o.batchSize, works, logprobs };
+    // fused attention operators assume their own padding: one sequence a pass
+    const wave: Wave = { runner, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
     if (cached) await feedWithCache(wave);
     else await feedWhole(wave);
 
