@@ -96,7 +96,9 @@ export class ModelRunner {
     const external = externalFiles(decoded.graph);
     if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
 
-    let split: HeadSplit | undefined = o.splitHead === false ? undefined : splitHead(decoded);
+    // 'auto' keeps a graph whole when its logits state a small vocabulary (or its head does)
+    const wanted = o.splitHead === true || (o.splitHead === 'auto' && !(layout.vocab !== undefined && layout.vocab < splitVocab));
+    let split: HeadSplit | undefined = wanted ? splitHead(decoded) : undefined;
     if (split && o.splitHead === 'auto' && split.vocab < splitVocab) split = undefined;
     if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
       throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
@@ -112,10 +114,10 @@ export class ModelRunner {
     };
     const trunk = await create(split?.trunk);
     const head = split ? await create(split.head) : undefined;
-    const runner = new ModelRunner(ort, layout, trunk, head, split ? split.hidden : 'logits', split?.width ?? 0, split ? (split.hiddenType as 'float32') : layout.logits, split?.vocab ?? 0);
-    if (split) return runner;
-    // the model's own logits rows: their width from one forward pass
-    const probe = await runner.pass([{ ids: Int32Array.of(0) }], false);
+    if (split) return new ModelRunner(ort, layout, trunk, head, split.hidden, split.width, split.hiddenType as 'float32', split.vocab);
+    if (layout.vocab !== undefined) return new ModelRunner(ort, layout, trunk, undefined, 'logits', layout.vocab, layout.logits, layout.vocab);
+    // the model's own logits rows, of a width the graph does not state: one forward pass tells
+    const probe = await new ModelRunner(ort, layout, trunk, undefined, 'logits', 0, layout.logits, 0).pass([{ ids: Int32Array.of(0) }], false);
     if (!(probe.out.length >= 1)) throw modelError(what, 'gives empty logits');
     return new ModelRunner(ort, layout, trunk, undefined, 'logits', probe.out.length, layout.logits, probe.out.length);
   }

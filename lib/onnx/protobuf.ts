@@ -78,12 +78,13 @@ class Reader {
 }
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+const utf8Decoder = new TextDecoder(), utf8Encoder = new TextEncoder();
 
 function scalar(r: Reader, type: ScalarType, wire: number): unknown {
   switch (type) {
     case 'float': return view(r.bytes(4)).getFloat32(0, true);
     case 'double': return view(r.bytes(8)).getFloat64(0, true);
-    case 'string': return new TextDecoder().decode(r.bytes(r.varint()));
+    case 'string': return utf8Decoder.decode(r.bytes(r.varint()));
     case 'bytes': return r.bytes(r.varint());
     default:
       if (wire !== VARINT) throw new ProtobufError(`field of type ${type} has wire type ${wire}`);
@@ -180,7 +181,7 @@ function writeScalar(w: Writer, type: ScalarType, v: unknown): void {
   switch (type) {
     case 'float': case 'double': return w.fixed(type, v as number);
     case 'string': {
-      const b = new TextEncoder().encode(v as string);
+      const b = utf8Encoder.encode(v as string);
       w.varint(b.length);
       return w.push(b);
     }
