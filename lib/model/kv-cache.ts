@@ -33,21 +33,52 @@ export function cacheBytes(shape: CacheShape & { layers: number }, tokens: numbe
 }
 
 /**
- * The past of a batch: row b holds the first prefixes[b].length tokens of prefixes[b].cache,
- * right-aligned in `width` positions (zeros before them). One array per layer and key/value.
+ * Memory for the pasts of one pass, reused pass after pass: onnxruntime reads inputs in place, so
+ * once a pass settles its pasts are free. Saves allocating (and the collector freeing) a padded
+ * copy of every branch's prefix for every pass.
  */
-export function padPast(prefixes: { cache: KvCache; length: number }[], width: number, shape: CacheShape): CacheArray[] {
+export class Scratch {
+  private buffer = new ArrayBuffer(0);
+  private used = 0;
+
+  /** Forgets what the last pass took. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  take(type: CacheShape['type'], n: number): CacheArray {
+    const bytes = n * (type === 'float16' ? 2 : 4);
+    if (this.used + bytes > this.buffer.byteLength) {
+      // views taken before stay on the old buffer until the pass settles
+      this.buffer = new ArrayBuffer(Math.max(2 * this.buffer.byteLength, this.used + bytes));
+      this.used = 0;
+    }
+    const out = type === 'float16' ? new Uint16Array(this.buffer, this.used, n) : new Float32Array(this.buffer, this.used, n);
+    this.used += bytes;
+    return out;
+  }
+}
+
+/**
+ * The past of a batch: row b holds the first prefixes[b].length tokens of prefixes[b].cache,
+ * right-aligned in `width` positions (zeros before them). One array per layer and key/value,
+ * from `scratch` when given.
+ */
+export function padPast(prefixes: { cache: KvCache; length: number }[], width: number, shape: CacheShape, scratch?: Scratch): CacheArray[] {
   const { kvHeads, headDim } = shape;
   const count = prefixes[0]?.cache.arrays.length ?? 0;
+  const size = prefixes.length * kvHeads * width * headDim;
   const out: CacheArray[] = [];
   for (let a = 0; a < count; a++) {
-    const dst = shape.type === 'float16' ? new Uint16Array(prefixes.length * kvHeads * width * headDim) : new Float32Array(prefixes.length * kvHeads * width * headDim);
+    const dst = scratch ? scratch.take(shape.type, size) : shape.type === 'float16' ? new Uint16Array(size) : new Float32Array(size);
     prefixes.forEach(({ cache, length }, b) => {
       const src = cache.arrays[a];
       for (let h = 0; h < kvHeads; h++) {
+        const row = ((b * kvHeads + h) * width) * headDim, pad = (width - length) * headDim;
+        // the padding is masked out, but must be finite (0 x Infinity is NaN): zeros
+        if (scratch) dst.fill(0, row, row + pad);
         const from = (cache.row * kvHeads + h) * cache.width * headDim;
-        const to = ((b * kvHeads + h) * width + (width - length)) * headDim;
-        dst.set(src.subarray(from, from + length * headDim), to);
+        dst.set(src.subarray(from, from + length * headDim), row + pad);
       }
     });
     out.push(dst);

@@ -9,9 +9,9 @@ import { performance } from 'node:perf_hooks';
 import { plainError } from '../errors';
 import type { Logits } from '../logits';
 import { subgraphsOf } from '../onnx/graph';
-import { decodeModel, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
+import { decodeModel, decodeSignature, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
 import { splitHead, type HeadSplit } from './head';
-import { padPast, wholeCache, type CacheArray, type KvCache } from './kv-cache';
+import { padPast, Scratch, wholeCache, type CacheArray, type KvCache } from './kv-cache';
 import { detectLayout, type ModelLayout } from './layout';
 import { emptyStats, type SourceStats } from './source';
 
@@ -62,6 +62,9 @@ function externalFiles(graph: Graph, out = new Set<string>()): Set<string> {
 
 export class ModelRunner {
   readonly stats: SourceStats = emptyStats();
+  /** Memory for padded pasts, free again when a pass settles; a pass while another runs allocates its own. */
+  private readonly scratch = new Scratch();
+  private passing = false;
   private constructor(
     private readonly ort: Ort,
     readonly layout: ModelLayout,
@@ -83,22 +86,23 @@ export class ModelRunner {
   static async load(model: string | Uint8Array, o: RunnerOptions): Promise<ModelRunner> {
     const what = typeof model === 'string' ? `model ${model}` : 'the model bytes';
     const bytes = typeof model === 'string' ? readFileSync(model) : model;
-    let decoded: ModelProto;
+    let signature: ModelProto;
     try {
-      decoded = decodeModel(bytes);
+      signature = decodeSignature(bytes);
     } catch (e) {
       throw modelError(what, `could not be loaded by onnxruntime (is it an ONNX file?): not a valid ONNX protobuf (${(e as Error).message})`);
     }
-    if (!decoded.graph) throw modelError(what, 'could not be loaded by onnxruntime (is it an ONNX file?): it holds no graph');
-    const layout = detectLayout(decoded.graph);
+    if (!signature.graph) throw modelError(what, 'could not be loaded by onnxruntime (is it an ONNX file?): it holds no graph');
+    const layout = detectLayout(signature.graph);
     const ort = require('onnxruntime-node') as Ort;
     const sessionOptions = { executionProviders: o.executionProviders, graphOptimizationLevel: 'all' as const, ...(o.threads ? { intraOpNumThreads: o.threads } : {}) };
-    const external = externalFiles(decoded.graph);
-    if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
 
     // 'auto' keeps a graph whole when its logits state a small vocabulary (or its head does)
     const wanted = o.splitHead === true || (o.splitHead === 'auto' && !(layout.vocab !== undefined && layout.vocab < splitVocab));
-    let split: HeadSplit | undefined = wanted ? splitHead(decoded) : undefined;
+    const decoded = wanted ? decodeModel(bytes) : undefined;
+    const external = decoded ? externalFiles(decoded.graph!) : new Set<string>();
+    if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
+    let split: HeadSplit | undefined = decoded ? splitHead(decoded) : undefined;
     if (split && o.splitHead === 'auto' && split.vocab < splitVocab) split = undefined;
     if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
       throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
@@ -160,7 +164,7 @@ export class ModelRunner {
           ? only.cache.arrays
           : P === 0
             ? Array.from({ length: 2 * layout.layers }, () => (layout.cache === 'float16' ? new Uint16Array(0) : new Float32Array(0)))
-            : padPast(rows.map((r) => r.past ?? none), P, shape);
+            : padPast(rows.map((r) => r.past ?? none), P, shape, this.passing ? undefined : this.scratch);
       for (let l = 0; l < layout.layers; l++)
         ['key', 'value'].forEach((kv, i) => {
           feeds[`past_key_values.${l}.${kv}`] = this.tensor(layout.cache, past[2 * l + i], [B, layout.kvHeads, P, layout.headDim]);
@@ -169,7 +173,17 @@ export class ModelRunner {
       if (layout.merged) feeds.use_cache_branch = this.tensor('bool', Uint8Array.of(P > 0 ? 1 : 0), [1]);
     }
     const start = performance.now();
-    const result = await this.trunk.run(feeds, fetches);
+    const owner = !this.passing;
+    this.passing = true;
+    let result: Awaited<ReturnType<Session['run']>>;
+    try {
+      result = await this.trunk.run(feeds, fetches);
+    } finally {
+      if (owner) {
+        this.passing = false;
+        this.scratch.reset();
+      }
+    }
     this.stats.modelMs += performance.now() - start;
     this.stats.forwardPasses++;
     this.stats.tokensFed += real;

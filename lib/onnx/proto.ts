@@ -179,6 +179,20 @@ const model: MessageSchema = {
   },
 };
 
+// the graph's inputs, outputs, initializer names and nodes' operators (subgraphs included) only:
+// weights and everything else are skipped unread
+const tensorName: MessageSchema = { name: 'TensorProto', fields: { 8: { name: 'name', type: 'string' } } };
+const graphSignature: MessageSchema = { name: 'GraphProto', fields: {} };
+const attributeSignature: MessageSchema = { name: 'AttributeProto', fields: { 6: { name: 'g', type: graphSignature }, 11: { name: 'graphs', type: graphSignature, repeated: true } } };
+const nodeSignature: MessageSchema = { name: 'NodeProto', fields: { 4: node.fields[4], 7: node.fields[7], 5: { name: 'attribute', type: attributeSignature, repeated: true } } };
+Object.assign(graphSignature.fields, { 1: { name: 'node', type: nodeSignature, repeated: true }, 5: { name: 'initializer', type: tensorName, repeated: true }, 11: graph.fields[11], 12: graph.fields[12] });
+const modelSignature: MessageSchema = { name: 'ModelProto', fields: { 7: { name: 'graph', type: graphSignature } } };
+
+/** A ModelProto with only what layout detection reads: inputs, outputs, initializer names, operators. */
+export function decodeSignature(bytes: Uint8Array): ModelProto {
+  return decode(modelSignature, bytes) as ModelProto;
+}
+
 export function decodeModel(bytes: Uint8Array): ModelProto {
   return decode(model, bytes) as ModelProto;
 }
