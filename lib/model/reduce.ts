@@ -16,7 +16,7 @@ export interface Destination {
 }
 
 abstract class Chunked {
-  protected rows: RowArray;
+  private buffer?: RowArray;
   protected count = 0;
   protected destinations: Destination[] = [];
 
@@ -24,11 +24,17 @@ abstract class Chunked {
     protected readonly runner: ModelRunner,
     /** Items per chunk (one row each for log-probs, two for divergences). */
     protected readonly capacity: number,
-    rowsPerItem: number,
+    private readonly rowsPerItem: number,
     protected readonly temperature: number,
-  ) {
-    const size = capacity * rowsPerItem * runner.rowWidth;
-    this.rows = runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size);
+  ) {}
+
+  /** The chunk's rows, allocated when the first item comes. */
+  protected get rows(): RowArray {
+    if (!this.buffer) {
+      const size = this.capacity * this.rowsPerItem * this.runner.rowWidth;
+      this.buffer = this.runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size);
+    }
+    return this.buffer;
   }
 
   protected timed<T>(f: () => T): T {

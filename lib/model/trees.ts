@@ -100,8 +100,10 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
   });
   const holds = plans.map((p) => holdOf(runner, p));
   const results: TreeResult[] = plans.map((p) => ({ logprobs: new Float32Array(p.targets.length), divergences: new Float32Array(p.pairSlots.length / 2) }));
-  const logprobs = new LogprobChunks(runner, budget.headRows(false), o.temperature, o.onLogits);
-  const divergences = new DivergenceChunks(runner, budget.headRows(true), o.temperature);
+  // chunks no larger than what there is to reduce
+  const tokens = results.reduce((n, r) => n + r.logprobs.length, 0), pairs = results.reduce((n, r) => n + r.divergences.length, 0);
+  const logprobs = new LogprobChunks(runner, Math.max(1, Math.min(budget.headRows(false), tokens)), o.temperature, o.onLogits);
+  const divergences = new DivergenceChunks(runner, Math.max(1, Math.min(budget.headRows(true), pairs)), o.temperature);
 
   for (let first = 0; first < plans.length; ) {
     let end = first + 1, held = holds[first];
