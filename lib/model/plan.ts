@@ -66,16 +66,21 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
     return j < b.at ? trunk[j] : b.ids[j - b.at];
   };
 
-  const wanted = [new Set<number>(), ...tree.branches.map(() => new Set<number>())];
-  /** The sequence whose pass makes row r of `sequence`. */
+  // slot of each row of the trunk (by position) and of each branch (by position - at): -1 if not wanted
+  const slots = [new Int32Array(trunk.length), ...tree.branches.map((b) => new Int32Array(b.ids.length))];
+  /** The sequence whose pass makes row r of `sequence` (a branch's rows before its point are the trunk's). */
   const owner = (sequence: number, r: number) => (sequence >= 0 && r < tree.branches[sequence].at ? -1 : sequence);
+  const offset = (sequence: number) => (sequence < 0 ? 0 : tree.branches[sequence].at);
   const checkSpan = (s: TreeSpan, name: string) => {
     if (!s || !Number.isInteger(s.sequence) || s.sequence < -1 || s.sequence >= tree.branches.length)
       throw rangeError(codes.outOfRange, name, `${name}.sequence must be -1 (the trunk) or a branch index below ${tree.branches.length}`);
     const n = lengthOf(s.sequence);
     if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 1 && s.start <= s.end && s.end <= n))
       throw rangeError(codes.outOfRange, name, `${name} = [${s.start}, ${s.end}) is not within [1, ${n}] (position 0 has no prediction)`);
-    for (let j = s.start; j < s.end; j++) wanted[owner(s.sequence, j - 1) + 1].add(j - 1);
+    for (let j = s.start; j < s.end; j++) {
+      const o = owner(s.sequence, j - 1);
+      slots[o + 1][j - 1 - offset(o)] = 1;
+    }
   };
   if (!Array.isArray(request.logprobs)) throw typeError(`${at}.logprobs`, `${at}.logprobs must be an array of spans`);
   request.logprobs.forEach((s, k) => checkSpan(s, `${at}.logprobs[${k}]`));
@@ -89,15 +94,18 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
     if (p[0].end - p[0].start !== p[1].end - p[1].start) throw rangeError(codes.shape, name, `${name} pairs spans of different lengths`);
   });
 
-  const sorted = wanted.map((s) => [...s].sort((a, b) => a - b));
-  const slotMaps: Map<number, number>[] = [];
+  // wanted rows in position order, numbered: the trunk's first, then each branch's
+  const sorted: number[][] = [];
   let rows = 0;
-  for (const list of sorted) {
-    const m = new Map<number, number>();
-    for (const r of list) m.set(r, rows++);
-    slotMaps.push(m);
-  }
-  const slotOf = (sequence: number, position: number) => slotMaps[owner(sequence, position) + 1].get(position)!;
+  slots.forEach((marks, i) => {
+    const list: number[] = [], base = offset(i - 1);
+    for (let r = 0; r < marks.length; r++) marks[r] = marks[r] ? (list.push(base + r), rows++) : -1;
+    sorted.push(list);
+  });
+  const slotOf = (sequence: number, position: number) => {
+    const o = owner(sequence, position);
+    return slots[o + 1][position - offset(o)];
+  };
 
   let logprobTokens = 0;
   for (const s of request.logprobs) logprobTokens += s.end - s.start;

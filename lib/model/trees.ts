@@ -194,8 +194,8 @@ async function feedWithCache(wave: Wave): Promise<void> {
       const feed = work.plan.branchFeed[i];
       if (feed > 0) branches.push({ work, ids: b.ids.subarray(0, feed), start: b.at, rows: work.plan.branchRows[i], sequence: i, past: b.at ? { cache: work.cache!, length: b.at } : undefined });
     });
-  // similar prefix lengths side by side: less padding
-  branches.sort((x, y) => x.start - y.start || x.ids.length - y.ids.length);
+  // similar lengths side by side: a padded token costs a whole position, a padded past only attention
+  branches.sort((x, y) => x.ids.length - y.ids.length || x.start - y.start);
   const samePast = !runner.layout.hasPositions; // positions come from the past length: no padding of pasts
   for (let i = 0; i < branches.length; ) {
     const batch = [branches[i]];
