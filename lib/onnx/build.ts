@@ -4,15 +4,10 @@ import { AttributeType, DataType, type Attribute, type Graph, type ModelProto, t
 
 export type AttributeValue = number | number[] | string | TensorProto | Graph;
 
-/** A node; integer-valued numbers become INT attributes, others FLOAT (pass `{ float: v }` style via floatAttr for 1.0). */
+/** A node; integer-valued numbers become INT attributes, others FLOAT; an Attribute object is taken as it is. */
 export function node(opType: string, input: string[], output: string[], attrs: Record<string, AttributeValue | Attribute> = {}, domain?: string): NodeProto {
   const attribute = Object.entries(attrs).map(([name, v]) => attribute_(name, v));
   return { opType, input, output, name: `${opType}_${output[0]}`, ...(attribute.length ? { attribute } : {}), ...(domain ? { domain } : {}) };
-}
-
-/** An attribute that is a float even when the value is a whole number. */
-export function floatAttr(name: string, f: number): Attribute {
-  return { name, type: AttributeType.FLOAT, f };
 }
 
 function attribute_(name: string, v: AttributeValue | Attribute): Attribute {

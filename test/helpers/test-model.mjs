@@ -5,14 +5,11 @@
 //   past:    + past_key_values.N.key / .value -> logits, present.N.key / .value
 //   merged:  past + use_cache_branch (an If over the with-past and the no-past decoder)
 // Every layout of one seed holds the same weights, so they must give the same log-probs.
-//
-//   node test/helpers/test-model.mjs OUT_DIR [--vocab 151936] [--width 64] [--layers 2] [--dtype float32|float16]
+// (No command-line entry: `node --test test/` runs every .mjs under test/, helpers included.)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 
-import { floatAttr, int64s, model, node, tensor, valueInfo } from '../../dist/onnx/build.js';
+import { int64s, model, node, tensor, valueInfo } from '../../dist/onnx/build.js';
 import { encodeModel } from '../../dist/onnx/proto.js';
 import { toFloat16 } from '../../dist/index.js';
 
@@ -241,13 +238,4 @@ export function writeTestModels(dir, opts = {}) {
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', vocab_size: shape.vocab, hidden_size: shape.width, num_hidden_layers: shape.layers, num_attention_heads: shape.heads, num_key_value_heads: shape.kvHeads, max_position_embeddings: shape.maxLength }, null, 2));
   return paths;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { vocab: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, dtype: { type: 'string' } } });
-  const shape = { ...realisticShape };
-  if (values.vocab) shape.vocab = Number(values.vocab);
-  if (values.width) shape.width = Number(values.width);
-  if (values.layers) shape.layers = Number(values.layers);
-  console.log(writeTestModels(positionals[0] ?? 'test-model', { shape, dtype: values.dtype ?? 'float32' }));
 }
