@@ -6,12 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { catchInterrupts } from './interrupts';
+import { defaultMaxMemory, mib, parseMemory } from './model/memory';
 import { openOutput, sameFile } from './output';
-import { parseRollout, RolloutLineError, type Rollout } from './rollouts';
-import { defaultScoreOptions, finishScores, scoreChunk, type RolloutScore, type ScoreOptions } from './score';
+import { parseRollout, RolloutLineError, tokenizeRollout, type Rollout, type TokenizedRollout } from './rollouts';
+import { checkRollouts, defaultScoreOptions, finishScores, scoreTokenized, type RolloutProblem, type RolloutScore, type ScoreOptions } from './score';
 import { OnnxScorer } from './scorer';
 import { closestKey } from './validate';
 
@@ -22,7 +24,7 @@ const usage = `usage:
   infogain --help | --version
 
 score options (defaults in brackets):
-  --model FILE            causal LM in ONNX: input_ids [, attention_mask] -> logits [the bundled tiny model]
+  --model FILE            causal LM in ONNX, with or without a KV cache (README) [the bundled tiny model]
   --tokenizer FILE        tokenizer.json for the model [UTF-8 bytes]
   --out FILE              JSONL output, one line per rollout; '-' for stdout [rewards.jsonl]
   --mode sampled|full     InfoPO gain from sampled-token log-ratios, or full-vocabulary KL [sampled]
@@ -33,8 +35,12 @@ score options (defaults in brackets):
   --belief-mode prob|logprob   IGPO gain: exp(v) differences or v differences [prob]
   --placeholder TEXT      what masks an observation [No information found.]
   --belief-prefix TEXT    between the context and the ground truth when reading IGPO beliefs [\\nA: ]
-  --batch-size N          sequences per forward pass [8]
+  --batch-size N          most sequences per forward pass [8]
+  --max-memory SIZE       memory the scorer may use beyond the model's weights, e.g. 2g, 512m
+                          [half the free memory, at most 8g]
+  --max-length N          the model's context in tokens [the model's config.json, if any]
   --threads N             onnxruntime threads [onnxruntime's choice]
+  --json-summary FILE     also write the run's summary (tokens fed, passes, time, memory) as JSON
 The rollout schema is in README.md; the bundled examples are examples/rollouts.jsonl.`;
 
 class UsageError extends Error {}
@@ -56,6 +62,7 @@ const scoreFlags = {
   beta: { type: 'string' }, 'gate-temperature': { type: 'string' }, temperature: { type: 'string' },
   gamma: { type: 'string' }, 'belief-mode': { type: 'string' }, placeholder: { type: 'string' },
   'belief-prefix': { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
+  'max-memory': { type: 'string' }, 'max-length': { type: 'string' }, 'json-summary': { type: 'string' },
 } as const;
 
 function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
@@ -71,26 +78,51 @@ function choice<T extends string>(value: string | undefined, name: string, choic
   return value as T;
 }
 
-function readRollouts(path: string): Rollout[] {
+/** Bad lines, each with its number and reason, as one UsageError (exit 2): nothing was scored. */
+function badLines(path: string, bad: { line: number; message: string }[]): UsageError {
+  const shown = bad.slice(0, 20).map((e) => `  ${path}: ${e.message}`);
+  if (bad.length > 20) shown.push(`  ... and ${bad.length - 20} more`);
+  return new UsageError(`${bad.length} bad rollout line${bad.length > 1 ? 's' : ''}; nothing was scored:\n${shown.join('\n')}`);
+}
+
+function readRollouts(path: string): { rollouts: Rollout[]; lines: number[] } {
   const text = readFileSync(path, 'utf8');
-  const rollouts: Rollout[] = [];
+  const rollouts: Rollout[] = [], lines: number[] = [];
   const bad: RolloutLineError[] = [];
   text.split('\n').forEach((line, i) => {
     try {
       const r = parseRollout(line, i + 1);
-      if (r) rollouts.push(r);
+      if (r) {
+        rollouts.push(r);
+        lines.push(i + 1);
+      }
     } catch (e) {
       if (e instanceof RolloutLineError) bad.push(e);
       else throw e;
     }
   });
-  if (bad.length) {
-    const shown = bad.slice(0, 20).map((e) => `  ${path}: ${e.message}`);
-    if (bad.length > 20) shown.push(`  ... and ${bad.length - 20} more`);
-    throw new UsageError(`${bad.length} bad rollout line${bad.length > 1 ? 's' : ''}; nothing was scored:\n${shown.join('\n')}`);
-  }
+  if (bad.length) throw badLines(path, bad);
   if (!rollouts.length) throw new UsageError(`${path} holds no rollouts`);
-  return rollouts;
+  return { rollouts, lines };
+}
+
+/** What fails only with the model (vocabulary, context, memory, float32 rewards), checked before any forward pass. */
+function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], scorer: OnnxScorer, o: ScoreOptions): TokenizedRollout[] {
+  const problems: RolloutProblem[] = [];
+  const tokenized = rollouts.map((r, index) => {
+    try {
+      return tokenizeRollout(r, scorer.tokenizer);
+    } catch (e) {
+      problems.push({ index, reason: (e as Error).message });
+      return undefined;
+    }
+  });
+  problems.push(...checkRollouts(rollouts, tokenized as TokenizedRollout[], scorer, o));
+  if (problems.length) {
+    problems.sort((a, b) => a.index - b.index);
+    throw badLines(path, problems.map((p) => ({ line: lines[p.index], message: `line ${lines[p.index]} (id ${JSON.stringify(rollouts[p.index].id)}): ${p.reason}` })));
+  }
+  return tokenized as TokenizedRollout[];
 }
 
 /** A one-line progress bar on stderr, shown only on a terminal and only after the first second. */
@@ -129,6 +161,34 @@ function summary(records: RolloutScore[]): string {
   return lines.join('\n');
 }
 
+/** What the run cost: tokens fed vs tokens in the rollouts, passes, time split and peak memory. */
+function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { started: number; loaded: number; maxMemory: number }) {
+  const s = scorer.stats, layout = scorer.layout;
+  const inRollouts = tokenized.reduce((n, r) => n + r.ids.length, 0);
+  const total = (performance.now() - t.started) / 1000, load = (t.loaded - t.started) / 1000;
+  const model = s.modelMs / 1000, head = s.headMs / 1000, kernels = s.kernelMs / 1000;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  const kind = layout.kind === 'past' ? `with a KV cache${layout.merged ? ' (merged decoder)' : ''}` : 'without a KV cache';
+  const ratio = inRollouts ? (s.tokensFed / inRollouts).toFixed(2) : '-';
+  const text = [
+    `model: ${kind}, logits ${layout.logits}, ${layout.splitHead ? 'vocabulary projection only for scored rows' : 'full logits from the model'}`,
+    `tokens: ${inRollouts} in the rollouts, ${s.tokensFed} fed to the model (${ratio}x, ${s.paddingFed} padding); ${s.forwardPasses} forward passes, ${s.headPasses} head passes, ${s.rowsScored} rows scored`,
+    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s${layout.splitHead ? ` (of which the vocabulary projection ${head.toFixed(1)} s)` : ''}, infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
+  ].join('\n');
+  const json = {
+    model: { layout: layout.kind, merged: layout.merged, logits: layout.logits, splitHead: layout.splitHead, vocab: scorer.vocab },
+    tokens: { rollouts: inRollouts, fed: s.tokensFed, padding: s.paddingFed, fedPerRolloutToken: inRollouts ? s.tokensFed / inRollouts : null },
+    forwardPasses: s.forwardPasses,
+    headPasses: s.headPasses,
+    rowsScored: s.rowsScored,
+    largestLogitsChunk: s.largestLogitsChunk,
+    seconds: { total, load, model, head, kernels, other: total - load - model - kernels },
+    peakRssBytes: peakRss,
+    maxMemoryBytes: t.maxMemory,
+  };
+  return { text, json };
+}
+
 async function score(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, scoreFlags);
   if (positionals.length > 1) throw new UsageError(`score takes one rollouts file, got ${positionals.length}`);
@@ -146,20 +206,36 @@ async function score(args: string[]): Promise<number> {
   if (!o.placeholder) throw new UsageError('--placeholder must not be empty');
   const batchSize = numberFlag(values['batch-size'], 'batch-size', 8, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const threads = values.threads === undefined ? undefined : numberFlag(values.threads, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  const maxLength = values['max-length'] === undefined ? undefined : numberFlag(values['max-length'], 'max-length', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  const maxMemory = values['max-memory'] === undefined ? defaultMaxMemory() : parseMemory(values['max-memory']);
+  if (maxMemory === undefined || maxMemory < 2 ** 20) throw new UsageError(`--max-memory must be a size of at least 1m (e.g. 2g, 512m), got '${values['max-memory']}'`);
   const outPath = values.out ?? 'rewards.jsonl';
   if (outPath !== '-' && sameFile(outPath, input)) throw new UsageError(`--out ${outPath} is the input file; refusing to overwrite it`);
+  const jsonSummary = values['json-summary'];
+  if (jsonSummary !== undefined && (sameFile(jsonSummary, input) || (outPath !== '-' && sameFile(jsonSummary, outPath))))
+    throw new UsageError(`--json-summary ${jsonSummary} is the input or the output file`);
   const output = openOutput(outPath);  // before any work: an output that cannot be written fails now
-  process.once('exit', () => output.discard());  // however the process ends, the temporary file goes
+  const summaryOutput = jsonSummary === undefined ? undefined : openOutput(jsonSummary);
+  process.once('exit', () => (output.discard(), summaryOutput?.discard()));  // however the process ends, temporary files go
   const interrupts = catchInterrupts();  // SIGINT, SIGTERM: stop after this batch; again: quit now
 
-  const rollouts = readRollouts(input);
-  const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads });
+  const started = performance.now();
+  const { rollouts, lines } = readRollouts(input);
+  const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads, maxMemory, maxLength });
+  let tokenized: TokenizedRollout[];
+  try {
+    tokenized = tokenizeAndCheck(input, rollouts, lines, scorer, o);
+  } catch (e) {
+    await scorer.dispose();
+    throw e;
+  }
+  const loaded = performance.now();
 
   const bar = progress(rollouts.length);
   const scored = [];
   const chunk = Math.max(1, batchSize);
   for (let i = 0; i < rollouts.length && !interrupts.signal; i += chunk) {
-    scored.push(...(await scoreChunk(rollouts.slice(i, i + chunk), scorer, o)));
+    scored.push(...(await scoreTokenized(tokenized.slice(i, i + chunk), scorer, o)));
     bar.update(scored.length);
   }
   bar.end();
@@ -181,6 +257,9 @@ async function score(args: string[]): Promise<number> {
   if (records.length) report.write(summary(records) + '\n');
   const where = outPath === '-' ? '' : written ? `, written to ${outPath}` : `; ${outPath} was not written`;
   report.write(`${records.length} of ${rollouts.length} rollouts scored (mode ${o.mode})${where}\n`);
+  const run = runSummary(scorer, tokenized.slice(0, scored.length), { started, loaded, maxMemory });
+  report.write(run.text + '\n');
+  await summaryOutput?.commit([JSON.stringify({ rollouts: rollouts.length, scored: records.length, mode: o.mode, ...run.json }, null, 2) + '\n']);
   interrupts.dispose();
   return interrupts.exitCode() ?? 0;
 }

@@ -11,14 +11,13 @@
 //  - Advantages over the whole batch: infopoAdvantages (outcome reward + gated intrinsic reward on
 //    action tokens) and, when every rollout has a ground truth, igpoAdvantages.
 import { beliefGainSync } from './beliefGain';
+import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
 import { igpoAdvantagesSync } from './igpo';
 import { infoGainSync, scoredSpans } from './infoGain';
 import { infopoAdvantagesSync } from './infopo';
-import type { Logits } from './logits';
 import { maskFeedback } from './maskFeedback';
-import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
+import type { LogprobSource, PrefixTree, TreeSpan, TreeRequest } from './model/source';
 import { checkRollout, type GroupId, type Rollout, tokenizeRollout, type TokenizedRollout } from './rollouts';
-import type { OnnxScorer } from './scorer';
 import { keysOf, options } from './validate';
 
 export interface ScoreOptions {
@@ -93,74 +92,108 @@ function turnsOf(t: TokenizedRollout) {
   return { length: t.ids.length, actionStart: pick(0), actionEnd: pick(1), obsStart: pick(2), obsEnd: pick(3) };
 }
 
-/** Scores one chunk of rollouts with the model: InfoPO gains and, where given, IGPO beliefs. */
-export async function scoreChunk(rollouts: Rollout[], scorer: OnnxScorer, o: ScoreOptions): Promise<Scored[]> {
-  checkChunkInputs(rollouts, scorer, o);
-  const placeholder = scorer.encode(o.placeholder);
-  const prefix = scorer.encode(o.beliefPrefix);
-  const tok = rollouts.map((r) => tokenizeRollout(r, scorer.tokenizer));
-
-  // InfoPO: the real sequence once, and one masked sequence per gain-earning turn
-  const realSeqs: Int32Array[] = [], realSpans: Int32Array[] = [];
-  const maskedSeqs: Int32Array[] = [], maskedSpans: Int32Array[] = [];
-  const plan = tok.map((t) => {
-    const turns = turnsOf(t);
-    const scored = scoredSpans(turns);
-    realSeqs.push(t.ids);
-    realSpans.push(scored);
-    const first = maskedSeqs.length;
-    for (let i = 0; i + 1 < turns.actionStart.length; i++) {
-      if (turns.obsEnd[i] === turns.obsStart[i]) continue;
-      const end = turns.actionEnd[i + 1];
-      const masked = maskFeedback(t.ids.subarray(0, end), Int32Array.of(turns.obsStart[i], turns.obsEnd[i]), placeholder);
-      maskedSeqs.push(masked);
-      maskedSpans.push(Int32Array.of(turns.actionStart[i + 1], end));
-    }
-    return { turns, first, count: maskedSeqs.length - first };
-  });
-
-  let perRollout: { logpReal?: Float32Array; logpMasked?: Float32Array; real?: Logits; masked?: Logits }[];
-  if (o.mode === 'sampled') {
-    const real = await scorer.spanLogprobs(realSeqs, realSpans, { temperature: o.temperature });
-    const masked = await scorer.spanLogprobs(maskedSeqs, maskedSpans, { temperature: o.temperature });
-    perRollout = plan.map((p, i) => ({ logpReal: real[i], logpMasked: concat(masked.slice(p.first, p.first + p.count)) }));
-  } else {
-    perRollout = [];
-    for (let i = 0; i < plan.length; i++) {
-      const p = plan[i];
-      const real = await scorer.positionLogits([realSeqs[i]], [realSpans[i]]);
-      const masked = await scorer.positionLogits(maskedSeqs.slice(p.first, p.first + p.count), maskedSpans.slice(p.first, p.first + p.count));
-      perRollout.push({ real, masked });
-    }
+/**
+ * One rollout as a prefix tree: the real sequence; for every gain-earning turn t a branch at the
+ * start of observation t holding the placeholder (length-matched, maskFeedback) and the next
+ * action; where a ground truth is given, a branch at the start of every action s holding the
+ * belief prefix and the ground truth. What is asked of the model:
+ *  - 'sampled': log-probs of the next actions, real then masked, then of the ground truths;
+ *  - 'full': the KL between real and masked next-action rows, and the ground truths' log-probs.
+ */
+export function rolloutTree(t: TokenizedRollout, placeholder: Int32Array, beliefPrefix: Int32Array, mode: ScoreOptions['mode']): TreeRequest {
+  const turns = turnsOf(t);
+  const scored = scoredSpans(turns);
+  const tree: PrefixTree = { ids: t.ids, branches: [] };
+  const real: TreeSpan[] = [], masked: TreeSpan[] = [];
+  for (let i = 0, k = 0; i + 1 < turns.actionStart.length; i++) {
+    if (turns.obsEnd[i] === turns.obsStart[i]) continue;
+    const start = scored[2 * k], end = scored[2 * k + 1];
+    k++;
+    const obs = Int32Array.of(0, turns.obsEnd[i] - turns.obsStart[i]);
+    tree.branches.push({ at: turns.obsStart[i], ids: maskFeedback(t.ids.subarray(turns.obsStart[i], end), obs, placeholder) });
+    real.push({ sequence: -1, start, end });
+    masked.push({ sequence: tree.branches.length - 1, start, end });
   }
-
-  // IGPO: one pseudo-sequence per step of each rollout with a ground truth
-  const beliefSeqs: Int32Array[] = [], beliefSpans: Int32Array[] = [];
-  tok.forEach((t, i) => {
-    if (!t.groundTruth) return;
-    for (const start of plan[i].turns.actionStart) {
-      const seq = new Int32Array(start + prefix.length + t.groundTruth.length);
-      seq.set(t.ids.subarray(0, start));
-      seq.set(prefix, start);
-      seq.set(t.groundTruth, start + prefix.length);
-      beliefSeqs.push(seq);
-      beliefSpans.push(Int32Array.of(start + prefix.length, seq.length));
+  const beliefs: TreeSpan[] = [];
+  if (t.groundTruth)
+    for (const at of turns.actionStart) {
+      const ids = new Int32Array(beliefPrefix.length + t.groundTruth.length);
+      ids.set(beliefPrefix);
+      ids.set(t.groundTruth, beliefPrefix.length);
+      tree.branches.push({ at, ids });
+      beliefs.push({ sequence: tree.branches.length - 1, start: at + beliefPrefix.length, end: at + ids.length });
     }
-  });
-  const beliefLogprobs = beliefSeqs.length ? await scorer.spanLogprobs(beliefSeqs, beliefSpans, { temperature: o.temperature }) : [];
+  if (mode === 'full') return { tree, logprobs: beliefs, divergences: real.map((r, i) => [r, masked[i]]) };
+  return { tree, logprobs: [...real, ...masked, ...beliefs] };
+}
 
-  let b = 0;
+export interface RolloutProblem {
+  /** Index of the rollout in the list checked. */
+  index: number;
+  reason: string;
+}
+
+const float32Max = 3.4028234663852886e38;
+
+/**
+ * Everything about rollouts that would fail only after scoring started, found before any forward
+ * pass: a reward that is not a finite float32, token ids outside the model's vocabulary, a sequence
+ * longer than the model's context, and what the source cannot take (`problem`: e.g. memory).
+ */
+export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
+  const problems: RolloutProblem[] = [];
+  const placeholder = source.tokenizer.encode(o.placeholder), beliefPrefix = source.tokenizer.encode(o.beliefPrefix);
+  const prefix = beliefPrefix.length;
+  rollouts.forEach((r, index) => {
+    const fail = (reason: string) => problems.push({ index, reason });
+    if (!(Math.abs(r.reward) <= float32Max)) fail(`"reward" ${r.reward} overflows float32 (the kernels compute in float32)`);
+    const texts: [string, Rollout['prompt'] | undefined][] = [['prompt', r.prompt], ...r.turns.flatMap((t, i): [string, Rollout['prompt'] | undefined][] => [[`turns[${i}].action`, t.action], [`turns[${i}].observation`, t.observation]]), ['groundTruth', r.groundTruth]];
+    for (const [name, text] of texts) {
+      if (!Array.isArray(text)) continue;
+      const bad = text.findIndex((id) => id >= source.vocab);
+      if (bad >= 0) return fail(`"${name}"[${bad}] = ${text[bad]} is outside the model's vocabulary [0, ${source.vocab})`);
+    }
+    const t = tokenized[index];
+    if (!t) return;
+    const steps = t.turnSpans.length / 4;
+    const belief = t.groundTruth ? t.turnSpans[4 * (steps - 1)] + prefix + t.groundTruth.length : 0;
+    const context = source.maxLength;
+    if (context !== undefined && t.ids.length > context) return fail(`the rollout is ${t.ids.length} tokens long; the model reads at most ${context}`);
+    if (context !== undefined && belief > context)
+      return fail(`the IGPO belief sequence of its last step (context + belief prefix + groundTruth) is ${belief} tokens long; the model reads at most ${context}`);
+    const problem = source.problem?.(rolloutTree(t, placeholder, beliefPrefix, o.mode));
+    if (problem) fail(problem);
+  });
+  return problems;
+}
+
+/** Scores tokenized rollouts with the model: InfoPO gains and, where given, IGPO beliefs. */
+export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): Promise<Scored[]> {
+  if (o.mode === 'full' && !source.fullDistributions)
+    throw rangeError(codes.outOfRange, 'mode', "mode 'full' needs whole next-token distributions, which this source does not give: use 'sampled'");
+  const placeholder = source.tokenizer.encode(o.placeholder);
+  const prefix = source.tokenizer.encode(o.beliefPrefix);
+  const requests = tok.map((t) => rolloutTree(t, placeholder, prefix, o.mode));
+  const results = await source.score(requests, { temperature: o.temperature });
   return tok.map((t, i) => {
-    const g = infoGainSync({ ...plan[i].turns, mode: o.mode, temperature: o.temperature, backend: 'cpu', ...perRollout[i] });
+    const turns = turnsOf(t);
+    const { logprobs, divergences } = results[i];
+    // IG_t is the mean of d_j over action t+1's tokens: d_j = log-ratio ('sampled') or the KL the
+    // source computed chunk by chunk ('full'), given to infoGain as KL_j - 0
+    const spans = scoredSpans(turns);
+    let scored = 0;
+    for (let k = 0; k < spans.length; k += 2) scored += spans[k + 1] - spans[k];
+    const gainInput =
+      o.mode === 'full'
+        ? { logpReal: divergences, logpMasked: new Float32Array(scored) }
+        : { logpReal: logprobs.subarray(0, scored), logpMasked: logprobs.subarray(scored, 2 * scored) };
+    const g = infoGainSync({ ...turns, mode: 'sampled', ...gainInput });
     const out: Scored = { t, ...g };
     if (t.groundTruth) {
-      const steps = plan[i].turns.actionStart.length;
-      const lps = beliefLogprobs.slice(b, b + steps);
-      b += steps;
-      const spans = new Int32Array(2 * steps);
-      let at = 0;
-      lps.forEach((lp, s) => spans.set([at, (at += lp.length)], 2 * s));
-      const bg = beliefGainSync({ logprobs: concat(lps), spans, mode: o.beliefMode });
+      const steps = turns.actionStart.length, n = t.groundTruth.length;
+      const beliefLogprobs = o.mode === 'full' ? logprobs : logprobs.subarray(2 * scored);
+      const spans = Int32Array.from({ length: 2 * steps }, (_, k) => (k >> 1) * n + (k & 1) * n);
+      const bg = beliefGainSync({ logprobs: beliefLogprobs, spans, mode: o.beliefMode });
       out.beliefs = bg.beliefs;
       out.beliefGains = bg.gains;
       out.hasBeliefGain = bg.hasGain;
@@ -169,14 +202,10 @@ export async function scoreChunk(rollouts: Rollout[], scorer: OnnxScorer, o: Sco
   });
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** Scores one chunk of rollouts with the model: InfoPO gains and, where given, IGPO beliefs. */
+export async function scoreChunk(rollouts: Rollout[], source: LogprobSource, o: ScoreOptions): Promise<Scored[]> {
+  checkChunkInputs(rollouts, source, o);
+  return scoreTokenized(rollouts.map((r) => tokenizeRollout(r, source.tokenizer)), source, o);
 }
 
 const num = (v: number, present: boolean) => (present ? v : null);
@@ -192,11 +221,11 @@ function checkRolloutsAndOptions(rollouts: unknown, o: unknown): asserts rollout
 }
 
 /** scoreChunk's arguments. */
-function checkChunkInputs(rollouts: unknown, scorer: unknown, o: unknown): void {
+function checkChunkInputs(rollouts: unknown, source: unknown, o: unknown): void {
   checkRolloutsAndOptions(rollouts, o);
-  const s = scorer as Partial<OnnxScorer> | null;
-  if (s === null || typeof s !== 'object' || typeof s.encode !== 'function' || typeof s.spanLogprobs !== 'function' || typeof s.positionLogits !== 'function')
-    throw typeError('scorer', `scorer must be an OnnxScorer, got ${describe(scorer)}`);
+  const s = source as Partial<LogprobSource> | null;
+  if (s === null || typeof s !== 'object' || typeof s.score !== 'function' || typeof s.tokenizer?.encode !== 'function')
+    throw typeError('source', `source must be a LogprobSource (e.g. an OnnxScorer), got ${describe(source)}`);
 }
 
 /** finishScores' arguments: rollouts, what scoreChunk made of each, and the options. */

@@ -1,17 +1,19 @@
-// OnnxScorer: runs a causal LM in ONNX (input_ids [, attention_mask] -> logits) over many token
-// sequences in batches, and returns what the kernels need: the logits rows that predict chosen
-// positions (one [rows, vocab] matrix, copied once out of onnxruntime's output) or their
-// teacher-forced log-probs.
+// OnnxScorer: a causal LM in ONNX as a LogprobSource. It reads the model's layout (plain, or with a
+// KV cache, merged or not; float32 or float16; any number of KV heads), splits the vocabulary
+// projection off the graph so logits are made only for scored rows, and scores prefix trees in a
+// memory budget (lib/model/trees.ts). The math on logits is the kernels'.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import { codes, plainError, rangeError, typeError } from './errors';
 import type { Logits } from './logits';
-import { tokenLogprobsSync } from './logprobs';
+import type { ModelLayout } from './model/layout';
+import { defaultMaxMemory, MemoryBudget, modelCosts } from './model/memory';
+import { ModelRunner, type RowArray } from './model/runner';
+import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
+import { requestProblem, scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
 import { integer, options as optionsOf, positiveNumber } from './validate';
-
-type Ort = typeof import('onnxruntime-node');
 
 export interface OnnxScorerOptions {
   /** An .onnx file path or its bytes. Default: the bundled tiny byte-level model. */
@@ -20,10 +22,23 @@ export interface OnnxScorerOptions {
   tokenizer?: string | TextTokenizer;
   /** onnxruntime execution providers, default ['cpu']. */
   executionProviders?: string[];
-  /** Sequences per forward pass, default 8. */
+  /** Most sequences in one forward pass, default 8 (memory may allow fewer). */
   batchSize?: number;
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   threads?: number;
+  /** Bytes the scorer may use beyond the model's weights. Default: half the free memory, at most 8 GiB. */
+  maxMemory?: number;
+  /**
+   * The longest sequence the model reads. Default: the bundled model's, or max_position_embeddings
+   * (n_positions) of a config.json beside the model or one directory up, or `<model>.json`'s maxLength.
+   */
+  maxLength?: number;
+  /**
+   * Split the vocabulary projection off the graph, so logits are made only for scored rows: 'auto'
+   * (default) when the vocabulary has at least 4096 ids (below that, logits of every position cost
+   * little and a second session does not pay); true: whenever the head is found; false: never.
+   */
+  splitHead?: boolean | 'auto';
 }
 
 /** Where the bundled model lives, and what it needs. */
@@ -35,155 +50,139 @@ export const bundledModel = {
 /** [start, end) pairs, flattened. */
 export type Spans = Int32Array;
 
-/** One forward pass of right-padded sequences (padding after the tokens cannot affect them: causal). */
-async function forward(
-  ort: Ort,
-  session: import('onnxruntime-node').InferenceSession,
-  wantsMask: boolean,
-  batch: Int32Array[],
-): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  const length = Math.max(...batch.map((s) => s.length));
-  const ids = new BigInt64Array(batch.length * length);
-  const mask = wantsMask ? new BigInt64Array(batch.length * length) : undefined;
-  batch.forEach((seq, b) => {
-    for (let j = 0; j < seq.length; j++) {
-      ids[b * length + j] = BigInt(seq[j]);
-      if (mask) mask[b * length + j] = 1n;
+/** The context length a model's files state, if any. */
+function statedContext(modelPath: string): number | undefined {
+  const candidates = [modelPath.replace(/\.onnx$/, '') + '.json', join(dirname(modelPath), 'config.json'), join(dirname(modelPath), '..', 'config.json')];
+  for (const file of candidates) {
+    if (!existsSync(file) || basename(file) === basename(modelPath)) continue;
+    try {
+      const c = JSON.parse(readFileSync(file, 'utf8'));
+      const n = c.maxLength ?? c.max_position_embeddings ?? c.n_positions ?? c.text_config?.max_position_embeddings;
+      if (Number.isInteger(n) && n > 0) return n;
+    } catch {
+      // not JSON: not a statement about the model
     }
-  });
-  const feeds: Record<string, import('onnxruntime-node').Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch.length, length]) };
-  if (mask) feeds.attention_mask = new ort.Tensor('int64', mask, [batch.length, length]);
-  const out = await session.run(feeds, ['logits']);
-  return { data: out.logits.data as Float32Array, dims: out.logits.dims };
+  }
+  return undefined;
 }
 
-export class OnnxScorer {
+export class OnnxScorer implements LogprobSource {
+  readonly fullDistributions = true;
   private constructor(
-    private readonly ort: Ort,
-    private readonly session: import('onnxruntime-node').InferenceSession,
+    private readonly runner: ModelRunner,
     readonly tokenizer: TextTokenizer,
-    readonly vocab: number,
     readonly maxLength: number | undefined,
     readonly batchSize: number,
-    private readonly wantsMask: boolean,
+    readonly budget: MemoryBudget,
   ) {}
 
   static async create(opts?: OnnxScorerOptions): Promise<OnnxScorer> {
     const o = optionsOf<OnnxScorerOptions>(opts);
     const batchSize = o.batchSize === undefined ? 8 : integer(o.batchSize, 'batchSize', 1, 4096);
     const threads = o.threads === undefined ? undefined : integer(o.threads, 'threads', 1, 1024);
+    const maxMemory = o.maxMemory === undefined ? defaultMaxMemory() : integer(o.maxMemory, 'maxMemory', 1 << 20);
     if (o.executionProviders !== undefined && (!Array.isArray(o.executionProviders) || o.executionProviders.some((p) => typeof p !== 'string')))
       throw typeError('executionProviders', 'executionProviders must be an array of strings');
-    let maxLength: number | undefined;
+    let maxLength = o.maxLength === undefined ? undefined : integer(o.maxLength, 'maxLength', 1);
     let model = o.model;
     if (model === undefined) {
       model = bundledModel.path;
-      maxLength = JSON.parse(readFileSync(bundledModel.info, 'utf8')).maxLength;
+      maxLength ??= JSON.parse(readFileSync(bundledModel.info, 'utf8')).maxLength;
     }
-    if (typeof model === 'string' && !existsSync(model)) throw plainError('ERR_INFOGAIN_MODEL', `model file ${model} does not exist`);
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) throw typeError('model', 'model must be a path or a Uint8Array');
+    if (typeof model === 'string' && !existsSync(model)) throw plainError('ERR_INFOGAIN_MODEL', `model file ${model} does not exist`);
+    if (typeof model === 'string') maxLength ??= statedContext(model);
     const tokenizer =
       o.tokenizer === undefined ? byteTokenizer() : typeof o.tokenizer === 'string' ? loadTokenizer(o.tokenizer) : o.tokenizer;
 
-    const ort = require('onnxruntime-node') as Ort;
-    let session: import('onnxruntime-node').InferenceSession;
-    try {
-      const sessionOptions = { executionProviders: o.executionProviders ?? ['cpu'], graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
-      session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
-    } catch (e) {
-      const what = typeof model === 'string' ? `model ${model}` : 'the model bytes';
-      throw plainError('ERR_INFOGAIN_MODEL', `${what} could not be loaded by onnxruntime (is it an ONNX file?): ${(e as Error).message}`);
-    }
-    if (!session.inputNames.includes('input_ids') || !session.outputNames.includes('logits'))
-      throw plainError('ERR_INFOGAIN_MODEL', `the model must take 'input_ids' and give 'logits'; it takes [${session.inputNames}] and gives [${session.outputNames}]`);
-    const extra = session.inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask');
-    if (extra.length) throw plainError('ERR_INFOGAIN_MODEL', `the model needs inputs infogain does not provide: ${extra.join(', ')}`);
-    const wantsMask = session.inputNames.includes('attention_mask');
-    const probe = await forward(ort, session, wantsMask, [Int32Array.of(0)]);
-    const vocab = probe.dims[2];
-    if (probe.dims.length !== 3 || !(vocab >= 1)) throw plainError('ERR_INFOGAIN_MODEL', `the model's logits have shape [${probe.dims}], expected [batch, length, vocab]`);
-    if (tokenizer.vocabSize > vocab)
-      throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${vocab}: they do not belong together`);
-    return new OnnxScorer(ort, session, tokenizer, vocab, maxLength, batchSize, wantsMask);
+    const splitHead = o.splitHead === undefined ? 'auto' : o.splitHead;
+    if (splitHead !== 'auto' && typeof splitHead !== 'boolean') throw typeError('splitHead', "splitHead must be 'auto', true or false");
+    const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads, splitHead });
+    if (tokenizer.vocabSize > runner.vocab)
+      throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
+    const budget = new MemoryBudget(maxMemory, modelCosts(runner));
+    return new OnnxScorer(runner, tokenizer, maxLength, batchSize, budget);
+  }
+
+  get vocab(): number {
+    return this.runner.vocab;
+  }
+
+  /** The model's layout, and whether logits are made only for scored rows (the head is split off). */
+  get layout(): ModelLayout & { splitHead: boolean } {
+    return { ...this.runner.layout, splitHead: this.runner.splitHead };
+  }
+
+  get stats(): SourceStats {
+    return this.runner.stats;
+  }
+
+  /** Why `request` cannot be scored in the memory budget, or undefined (ids and lengths are checked by `score`). */
+  problem(request: TreeRequest): string | undefined {
+    return requestProblem(this.runner, this.budget, request, { maxLength: this.maxLength });
   }
 
   encode(text: string): Int32Array {
     return this.tokenizer.encode(text);
   }
 
-  private check(sequences: Int32Array[], spans: Spans[]): void {
+  /** Log-probs and divergences of prefix-tree requests (see lib/model/source.ts). */
+  async score(requests: TreeRequest[], options?: { temperature?: number }): Promise<TreeResult[]> {
+    if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
+    const temperature = options?.temperature === undefined ? 1 : positiveNumber(options.temperature, 'temperature');
+    return scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength });
+  }
+
+  private check(sequences: Int32Array[], spans: Spans[]): TreeRequest[] {
     if (!Array.isArray(sequences) || !Array.isArray(spans)) throw typeError('sequences', 'sequences and spans must be arrays');
     if (spans.length !== sequences.length) throw rangeError(codes.shape, 'spans', `spans has ${spans.length} entries for ${sequences.length} sequences`);
-    sequences.forEach((seq, i) => {
+    return sequences.map((seq, i) => {
       if (!(seq instanceof Int32Array)) throw typeError(`sequences[${i}]`, `sequences[${i}] must be an Int32Array`);
       if (this.maxLength !== undefined && seq.length > this.maxLength)
         throw rangeError(codes.outOfRange, `sequences[${i}]`, `sequences[${i}] has ${seq.length} tokens; the model reads at most ${this.maxLength}`, i);
       for (let j = 0; j < seq.length; j++)
-        if (seq[j] < 0 || (this.vocab > 0 && seq[j] >= this.vocab))
+        if (seq[j] < 0 || seq[j] >= this.vocab)
           throw rangeError(codes.outOfRange, `sequences[${i}]`, `sequences[${i}][${j}] = ${seq[j]} is outside the model's vocabulary [0, ${this.vocab})`, j);
       const sp = spans[i];
       if (!(sp instanceof Int32Array) || sp.length % 2) throw typeError(`spans[${i}]`, `spans[${i}] must be an Int32Array of [start, end) pairs`);
-      for (let k = 0; k < sp.length; k += 2)
+      const list: TreeSpan[] = [];
+      for (let k = 0; k < sp.length; k += 2) {
         if (!(sp[k] >= 1 && sp[k] <= sp[k + 1] && sp[k + 1] <= seq.length))
           throw rangeError(codes.outOfRange, `spans[${i}]`, `spans[${i}] pair ${k / 2} = [${sp[k]}, ${sp[k + 1]}) is not within [1, ${seq.length}] (position 0 has no prediction)`, k / 2);
+        list.push({ sequence: -1, start: sp[k], end: sp[k + 1] });
+      }
+      return { tree: { ids: seq, branches: [] }, logprobs: list };
     });
   }
 
   /**
    * The logits rows that predict every position j in each sequence's spans (row j - 1 of the
-   * model's output), stacked in order: sequence 0's spans first. One copy out of onnxruntime.
+   * model's output), stacked in order: sequence 0's spans first. This holds every row at once;
+   * `score` and `spanLogprobs` reduce rows chunk by chunk instead.
    */
-  async positionLogits(sequences: Int32Array[], spans: Spans[]): Promise<Logits & { dtype: 'float32' }> {
-    this.check(sequences, spans);
-    const counts = spans.map((sp) => {
-      let n = 0;
-      for (let k = 0; k < sp.length; k += 2) n += sp[k + 1] - sp[k];
-      return n;
+  async positionLogits(sequences: Int32Array[], spans: Spans[]): Promise<Logits> {
+    const requests = this.check(sequences, spans);
+    const offsets = [0];
+    for (const r of requests) offsets.push(offsets[offsets.length - 1] + r.logprobs.reduce((m, s) => m + s.end - s.start, 0));
+    const rows = offsets[requests.length];
+    const V = this.vocab, dtype = this.runner.layout.logits;
+    const data: RowArray = dtype === 'float32' ? new Float32Array(rows * V) : new Uint16Array(rows * V);
+    await scoreTrees(this.runner, this.budget, requests, {
+      temperature: 1,
+      batchSize: this.batchSize,
+      maxLength: this.maxLength,
+      onLogits: (l, placed) => placed.forEach((d, i) => data.set(l.data.subarray(i * V, (i + 1) * V), (offsets[d.request] + d.index) * V)),
     });
-    const rowOffset = counts.reduce((acc, n, i) => (acc.push(acc[i] + n), acc), [0]);
-    const data = new Float32Array(rowOffset[sequences.length] * this.vocab);
-    // batch similar lengths together: less padding
-    const order = sequences.map((_, i) => i).sort((a, b) => sequences[a].length - sequences[b].length);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      const members = order.slice(start, start + this.batchSize).filter((i) => counts[i] > 0);
-      if (!members.length) continue;
-      const out = await forward(this.ort, this.session, this.wantsMask, members.map((i) => sequences[i]));
-      const length = out.dims[1], V = this.vocab;
-      members.forEach((i, b) => {
-        let row = rowOffset[i];
-        const sp = spans[i];
-        for (let k = 0; k < sp.length; k += 2)
-          for (let j = sp[k]; j < sp[k + 1]; j++, row++) {
-            const from = (b * length + j - 1) * V;
-            data.set(out.data.subarray(from, from + V), row * V);
-          }
-      });
-    }
-    return { data, rows: rowOffset[sequences.length], vocab: this.vocab, dtype: 'float32' };
+    return { data, rows, vocab: V, dtype };
   }
 
   /** Teacher-forced log p(ids[j] | ids[< j]) for every j in the spans, one array per sequence. */
   async spanLogprobs(sequences: Int32Array[], spans: Spans[], opts?: { temperature?: number }): Promise<Float32Array[]> {
-    const temperature = opts?.temperature === undefined ? 1 : positiveNumber(opts.temperature, 'temperature');
-    const logits = await this.positionLogits(sequences, spans);
-    const targets = new Int32Array(logits.rows);
-    let row = 0;
-    spans.forEach((sp, i) => {
-      for (let k = 0; k < sp.length; k += 2) for (let j = sp[k]; j < sp[k + 1]; j++) targets[row++] = sequences[i][j];
-    });
-    const { logprobs } = tokenLogprobsSync(logits, targets, { temperature, backend: 'cpu' });
-    const out: Float32Array[] = [];
-    row = 0;
-    for (const sp of spans) {
-      let n = 0;
-      for (let k = 0; k < sp.length; k += 2) n += sp[k + 1] - sp[k];
-      out.push(logprobs.slice(row, row + n));
-      row += n;
-    }
-    return out;
+    const requests = this.check(sequences, spans);
+    return (await this.score(requests, opts)).map((r) => r.logprobs);
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await this.runner.dispose();
   }
 }

@@ -1,5 +1,5 @@
 """Trains the bundled tiny byte-level causal transformer on model/corpus.py's dialogues and exports
-it to ONNX (input_ids [batch, length] int64 -> logits [batch, length, 256] float32).
+it to ONNX with a KV cache (model/export.py: the decoder-with-past layout of optimum exports).
 
   apt-get install python3-torch python3-onnx libopenblas0-pthread
   /usr/bin/python3 model/train.py   (CPU; without OpenBLAS, Debian torch falls back to the
@@ -10,7 +10,6 @@ model/train-log.txt. Deterministic for a seed on one machine (torch's CPU kernel
 across machines in the last bits).
 """
 import argparse
-import json
 import math
 import os
 import random
@@ -126,17 +125,9 @@ def main():
                 model.train()
             say(f"step {step:5d}  train {loss.item():.4f}  held-out {val:.4f} nats/byte  {time.time() - start:.0f}s")
 
-    model.eval()
-    example = batch_of(held_out[:2])[0]
-    torch.onnx.export(
-        model, (example,), args.out + ".onnx", input_names=["input_ids"], output_names=["logits"],
-        dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "logits": {0: "batch", 1: "length"}},
-        opset_version=17, do_constant_folding=True,
-    )
-    with open(args.out + ".json", "w") as f:
-        json.dump({"name": "tiny-clarify", "tokenizer": "bytes", "vocab": VOCAB, "maxLength": MAX_LEN,
-                   "inputs": ["input_ids"], "seed": args.seed, "steps": args.steps, "parameters": params}, f, indent=2)
-        f.write("\n")
+    from export import export  # noqa: E402 (export.py imports this file)
+
+    export(model, args.out, {"seed": args.seed, "steps": args.steps, "parameters": params})
     say(f"exported {args.out}.onnx ({os.path.getsize(args.out + '.onnx')} bytes)")
 
 

@@ -1,0 +1,109 @@
+// Rows to numbers, one chunk at a time: gathered output rows go through the head (when it is split
+// off; else they are logits already) and the kernels reduce the chunk before the next is made.
+// A chunk is the only place logits exist.
+import { performance } from 'node:perf_hooks';
+
+import { klDivergenceSync } from '../divergence';
+import type { Logits } from '../logits';
+import { tokenLogprobsSync } from '../logprobs';
+import type { ModelRunner, RowArray } from './runner';
+
+/** Where a reduced value goes: out[index], the value of token `index` of request `request`. */
+export interface Destination {
+  out: Float32Array;
+  index: number;
+  request: number;
+}
+
+abstract class Chunked {
+  private buffer?: RowArray;
+  protected count = 0;
+  protected destinations: Destination[] = [];
+
+  constructor(
+    protected readonly runner: ModelRunner,
+    /** Items per chunk (one row each for log-probs, two for divergences). */
+    protected readonly capacity: number,
+    private readonly rowsPerItem: number,
+    protected readonly temperature: number,
+  ) {}
+
+  /** The chunk's rows, allocated when the first item comes. */
+  protected get rows(): RowArray {
+    if (!this.buffer) {
+      const size = this.capacity * this.rowsPerItem * this.runner.rowWidth;
+      this.buffer = this.runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size);
+    }
+    return this.buffer;
+  }
+
+  protected timed<T>(f: () => T): T {
+    const start = performance.now();
+    try {
+      return f();
+    } finally {
+      this.runner.stats.kernelMs += performance.now() - start;
+    }
+  }
+
+  protected abstract reduce(): Promise<void>;
+
+  async flush(): Promise<void> {
+    if (!this.count) return;
+    await this.reduce();
+    this.count = 0;
+    this.destinations = [];
+  }
+}
+
+/** Teacher-forced log-probs of (row, target) items. */
+export class LogprobChunks extends Chunked {
+  private readonly targets: Int32Array;
+
+  constructor(runner: ModelRunner, capacity: number, temperature: number, private readonly onLogits?: (logits: Logits, placed: Destination[]) => void) {
+    super(runner, capacity, 1, temperature);
+    this.targets = new Int32Array(capacity);
+  }
+
+  async add(row: RowArray, target: number, to: Destination): Promise<void> {
+    this.rows.set(row, this.count * this.runner.rowWidth);
+    this.targets[this.count] = target;
+    this.destinations.push(to);
+    if (++this.count === this.capacity) await this.flush();
+  }
+
+  protected async reduce(): Promise<void> {
+    const n = this.count;
+    const logits = await this.runner.head(this.rows, n);
+    this.onLogits?.(logits, this.destinations);
+    const { logprobs } = this.timed(() => tokenLogprobsSync(logits, this.targets.subarray(0, n), { temperature: this.temperature }));
+    this.destinations.forEach((d, i) => (d.out[d.index] = logprobs[i]));
+    this.runner.stats.rowsScored += n;
+  }
+}
+
+/** KL(P_a || P_b) of (row a, row b) items: both rows of a chunk in one head pass, a rows first. */
+export class DivergenceChunks extends Chunked {
+  constructor(runner: ModelRunner, capacity: number, temperature: number) {
+    super(runner, capacity, 2, temperature);
+  }
+
+  async add(a: RowArray, b: RowArray, to: Destination): Promise<void> {
+    const w = this.runner.rowWidth;
+    this.rows.set(a, this.count * w);
+    this.rows.set(b, (this.capacity + this.count) * w);
+    this.destinations.push(to);
+    if (++this.count === this.capacity) await this.flush();
+  }
+
+  protected async reduce(): Promise<void> {
+    const n = this.count, w = this.runner.rowWidth, V = this.runner.vocab;
+    // the b rows sit after `capacity` a rows: move them up behind the n a rows of a short chunk
+    if (n < this.capacity) this.rows.copyWithin(n * w, this.capacity * w, (this.capacity + n) * w);
+    const logits = await this.runner.head(this.rows, 2 * n);
+    const half = (h: number) => ({ ...logits, data: logits.data.subarray(h * n * V, (h + 1) * n * V), rows: n });
+    const { values } = this.timed(() => klDivergenceSync(half(0), half(1), { temperature: this.temperature }));
+    this.destinations.forEach((d, i) => (d.out[d.index] = values[i]));
+    this.runner.stats.rowsScored += 2 * n;
+  }
+}

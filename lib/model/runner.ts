@@ -1,0 +1,218 @@
+// Loads an ONNX decoder into onnxruntime (its head split off when it can be) and runs forward
+// passes: a batch of token rows, each after an optional cached prefix, returning the hidden rows
+// (or the logits rows) of every new position and, on request, the updated caches. `head` turns
+// gathered hidden rows into logits.
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { plainError } from '../errors';
+import type { Logits } from '../logits';
+import { subgraphsOf } from '../onnx/graph';
+import { decodeModel, decodeSignature, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
+import { splitHead, type HeadSplit } from './head';
+import { padPast, Scratch, wholeCache, type CacheArray, type KvCache } from './kv-cache';
+import { detectLayout, type ModelLayout } from './layout';
+import { emptyStats, type SourceStats } from './source';
+
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
+type Tensor = import('onnxruntime-node').Tensor;
+export type RowArray = Float32Array | Uint16Array;
+
+export interface PassRow {
+  /** Cached tokens before the new ones: the first `length` tokens of `cache`. */
+  past?: { cache: KvCache; length: number };
+  /** The new tokens (at positions past.length, past.length + 1, ...). */
+  ids: Int32Array;
+}
+
+export interface PassResult {
+  /** [batch, length, rowWidth]: the output row of every new position (padding included). */
+  out: RowArray;
+  length: number;
+  /** Per layer key then value, [batch, kvHeads, pastWidth + length, headDim] (when asked for). */
+  presents?: CacheArray[];
+}
+
+export interface RunnerOptions {
+  executionProviders: string[];
+  threads?: number;
+  /** Split the vocabulary projection off ('auto': when the vocabulary has at least splitVocab ids). */
+  splitHead: boolean | 'auto';
+}
+
+/** Below this many ids a model's own logits rows cost little: 'auto' keeps the graph whole. */
+export const splitVocab = 4096;
+
+function modelError(what: string, why: string) {
+  return plainError('ERR_INFOGAIN_MODEL', `${what} ${why}`);
+}
+
+/** Every initializer of a graph and its subgraphs stored in a separate file (ONNX external data). */
+function externalFiles(graph: Graph, out = new Set<string>()): Set<string> {
+  for (const t of graph.initializer ?? [])
+    if (t.dataLocation === 1) {
+      const location = t.externalData?.find((e) => e.key === 'location')?.value;
+      if (location) out.add(location);
+    }
+  for (const n of graph.node ?? []) for (const g of subgraphsOf(n)) externalFiles(g, out);
+  return out;
+}
+
+export class ModelRunner {
+  readonly stats: SourceStats = emptyStats();
+  /** Memory for padded pasts, free again when a pass settles; a pass while another runs allocates its own. */
+  private readonly scratch = new Scratch();
+  private passing = false;
+  private constructor(
+    private readonly ort: Ort,
+    readonly layout: ModelLayout,
+    private readonly trunk: Session,
+    private readonly headSession: Session | undefined,
+    /** The trunk output read per position. */
+    private readonly outName: string,
+    /** Width and type of that output's rows. */
+    readonly rowWidth: number,
+    readonly rowType: 'float32' | 'float16' | 'bfloat16',
+    readonly vocab: number,
+  ) {}
+
+  /** Whether logits rows come from a split-off head (else the trunk's rows are logits rows). */
+  get splitHead(): boolean {
+    return this.headSession !== undefined;
+  }
+
+  static async load(model: string | Uint8Array, o: RunnerOptions): Promise<ModelRunner> {
+    const what = typeof model === 'string' ? `model ${model}` : 'the model bytes';
+    const bytes = typeof model === 'string' ? readFileSync(model) : model;
+    let signature: ModelProto;
+    try {
+      signature = decodeSignature(bytes);
+    } catch (e) {
+      throw modelError(what, `could not be loaded by onnxruntime (is it an ONNX file?): not a valid ONNX protobuf (${(e as Error).message})`);
+    }
+    if (!signature.graph) throw modelError(what, 'could not be loaded by onnxruntime (is it an ONNX file?): it holds no graph');
+    const layout = detectLayout(signature.graph);
+    const ort = require('onnxruntime-node') as Ort;
+    const sessionOptions = { executionProviders: o.executionProviders, graphOptimizationLevel: 'all' as const, ...(o.threads ? { intraOpNumThreads: o.threads } : {}) };
+
+    // 'auto' keeps a graph whole when its logits state a small vocabulary (or its head does)
+    const wanted = o.splitHead === true || (o.splitHead === 'auto' && !(layout.vocab !== undefined && layout.vocab < splitVocab));
+    const decoded = wanted ? decodeModel(bytes) : undefined;
+    const external = decoded ? externalFiles(decoded.graph!) : new Set<string>();
+    if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
+    let split: HeadSplit | undefined = decoded ? splitHead(decoded) : undefined;
+    if (split && o.splitHead === 'auto' && split.vocab < splitVocab) split = undefined;
+    if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
+      throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
+    const create = async (m: ModelProto | undefined): Promise<Session> => {
+      try {
+        if (!m) return await (typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions));
+        // external data is read from the model file's directory, named by a session config entry
+        const options = external.size ? { ...sessionOptions, extra: { session: { model_external_initializers_file_folder_path: dirname(model as string) } } } : sessionOptions;
+        return await ort.InferenceSession.create(encodeModel(m), options);
+      } catch (e) {
+        throw modelError(what, `could not be loaded by onnxruntime (is it an ONNX file?): ${(e as Error).message}`);
+      }
+    };
+    const trunk = await create(split?.trunk);
+    const head = split ? await create(split.head) : undefined;
+    if (split) return new ModelRunner(ort, layout, trunk, head, split.hidden, split.width, split.hiddenType as 'float32', split.vocab);
+    if (layout.vocab !== undefined) return new ModelRunner(ort, layout, trunk, undefined, 'logits', layout.vocab, layout.logits, layout.vocab);
+    // the model's own logits rows, of a width the graph does not state: one forward pass tells
+    const probe = await new ModelRunner(ort, layout, trunk, undefined, 'logits', 0, layout.logits, 0).pass([{ ids: Int32Array.of(0) }], false);
+    if (!(probe.out.length >= 1)) throw modelError(what, 'gives empty logits');
+    return new ModelRunner(ort, layout, trunk, undefined, 'logits', probe.out.length, layout.logits, probe.out.length);
+  }
+
+  private tensor(type: string, data: RowArray | BigInt64Array | Int32Array | Uint8Array, dims: number[]): Tensor {
+    return new this.ort.Tensor(type as 'float32', data as Float32Array, dims);
+  }
+
+  /** One forward pass. Rows shorter than the longest are right-padded (causal: padding cannot affect them). */
+  async pass(rows: PassRow[], presents: boolean): Promise<PassResult> {
+    const { layout } = this;
+    const B = rows.length;
+    const S = Math.max(...rows.map((r) => r.ids.length));
+    const P = layout.kind === 'past' ? Math.max(0, ...rows.map((r) => r.past?.length ?? 0)) : 0;
+    const ids = layout.ids === 'int64' ? new BigInt64Array(B * S) : new Int32Array(B * S);
+    const mask = layout.hasMask ? new BigInt64Array(B * (P + S)) : undefined;
+    const positions = layout.hasPositions ? new BigInt64Array(B * S) : undefined;
+    let real = 0;
+    rows.forEach((r, b) => {
+      const p = r.past?.length ?? 0;
+      real += r.ids.length;
+      for (let k = 0; k < S; k++) {
+        const id = k < r.ids.length ? r.ids[k] : 0;
+        if (ids instanceof BigInt64Array) ids[b * S + k] = BigInt(id);
+        else ids[b * S + k] = id;
+        if (positions) positions[b * S + k] = BigInt(p + k);
+      }
+      if (mask) mask.fill(1n, b * (P + S) + P - p, b * (P + S) + P + r.ids.length);
+    });
+    const feeds: Record<string, Tensor> = { input_ids: this.tensor(layout.ids, ids, [B, S]) };
+    if (mask) feeds.attention_mask = this.tensor('int64', mask, [B, P + S]);
+    if (positions) feeds.position_ids = this.tensor('int64', positions, [B, S]);
+    const fetches = [this.outName];
+    if (layout.kind === 'past') {
+      const shape = { kvHeads: layout.kvHeads, headDim: layout.headDim, type: layout.cache };
+      const only = rows[0].past;
+      const none = { cache: { arrays: [], row: 0, width: 0, length: 0 }, length: 0 };
+      const past =
+        B === 1 && only && only.length === only.cache.length && wholeCache(only.cache, shape)
+          ? only.cache.arrays
+          : P === 0
+            ? Array.from({ length: 2 * layout.layers }, () => (layout.cache === 'float16' ? new Uint16Array(0) : new Float32Array(0)))
+            : padPast(rows.map((r) => r.past ?? none), P, shape, this.passing ? undefined : this.scratch);
+      for (let l = 0; l < layout.layers; l++)
+        ['key', 'value'].forEach((kv, i) => {
+          feeds[`past_key_values.${l}.${kv}`] = this.tensor(layout.cache, past[2 * l + i], [B, layout.kvHeads, P, layout.headDim]);
+          if (presents) fetches.push(`present.${l}.${kv}`);
+        });
+      if (layout.merged) feeds.use_cache_branch = this.tensor('bool', Uint8Array.of(P > 0 ? 1 : 0), [1]);
+    }
+    const start = performance.now();
+    const owner = !this.passing;
+    this.passing = true;
+    let result: Awaited<ReturnType<Session['run']>>;
+    try {
+      result = await this.trunk.run(feeds, fetches);
+    } finally {
+      if (owner) {
+        this.passing = false;
+        this.scratch.reset();
+      }
+    }
+    this.stats.modelMs += performance.now() - start;
+    this.stats.forwardPasses++;
+    this.stats.tokensFed += real;
+    this.stats.paddingFed += B * S - real;
+    const out = result[this.outName];
+    if (!this.headSession) this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, B * S);
+    return {
+      out: out.data as RowArray,
+      length: S,
+      presents: presents ? fetches.slice(1).map((name) => result[name].data as CacheArray) : undefined,
+    };
+  }
+
+  /** Logits of n gathered rows (the rows themselves when the head is not split). */
+  async head(rows: RowArray, n: number): Promise<Logits> {
+    const dtype = this.layout.logits;
+    this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, n);
+    if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype };
+    const start = performance.now();
+    const out = await this.headSession.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });
+    const ms = performance.now() - start;
+    this.stats.modelMs += ms;
+    this.stats.headMs += ms;
+    this.stats.headPasses++;
+    return { data: out.logits.data as RowArray, rows: n, vocab: this.vocab, dtype };
+  }
+
+  async dispose(): Promise<void> {
+    await this.trunk.release();
+    await this.headSession?.release();
+  }
+}
