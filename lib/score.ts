@@ -100,7 +100,11 @@ function turnsOf(t: TokenizedRollout) {
  *  - 'sampled': log-probs of the next actions, real then masked, then of the ground truths;
  *  - 'full': the KL between real and masked next-action rows, and the ground truths' log-probs.
  */
-export function rolloutTree(t: TokenizedRollout, placeholder: Int32Array, beliefPrefix: Int32Array, mode: ScoreOptions['mode']): TreeRequest {
+export function rolloutTree(t: TokenizedRollout, placeholder: Int32Array, beliefPrefix: Int32Array, mode: 'sampled' | 'full'): TreeRequest {
+  checkTokenized(t, 'rollout');
+  for (const [value, name] of [[placeholder, 'placeholder'], [beliefPrefix, 'beliefPrefix']] as const)
+    if (typedArrayKind(value) !== 'Int32Array') throw typeError(name, `${name} must be an Int32Array of token ids, got ${describe(value)}`);
+  if (mode !== 'sampled' && mode !== 'full') throw typeError('mode', `mode must be 'sampled' or 'full', got ${describe(mode)}`);
   const turns = turnsOf(t);
   const scored = scoredSpans(turns);
   const tree: PrefixTree = { ids: t.ids, branches: [] };
@@ -141,6 +145,9 @@ const float32Max = 3.4028234663852886e38;
  * longer than the model's context, and what the source cannot take (`problem`: e.g. memory).
  */
 export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
+  checkRolloutsAndOptions(rollouts, o);
+  checkTokenizedList(tokenized, rollouts.length);
+  checkSource(source);
   const problems: RolloutProblem[] = [];
   const placeholder = source.tokenizer.encode(o.placeholder), beliefPrefix = source.tokenizer.encode(o.beliefPrefix);
   const prefix = beliefPrefix.length;
@@ -169,6 +176,9 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
 
 /** Scores tokenized rollouts with the model: InfoPO gains and, where given, IGPO beliefs. */
 export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): Promise<Scored[]> {
+  checkTokenizedList(tok);
+  checkSource(source);
+  checkOptions(o);
   if (o.mode === 'full' && !source.fullDistributions)
     throw rangeError(codes.outOfRange, 'mode', "mode 'full' needs whole next-token distributions, which this source does not give: use 'sampled'");
   const placeholder = source.tokenizer.encode(o.placeholder);
@@ -216,16 +226,39 @@ const scoreOptionKeys = keysOf<ScoreOptions>()('mode', 'temperature', 'beta', 'g
 function checkRolloutsAndOptions(rollouts: unknown, o: unknown): asserts rollouts is unknown[] {
   if (!Array.isArray(rollouts)) throw typeError('rollouts', `rollouts must be an array of rollouts, got ${describe(rollouts)}`);
   rollouts.forEach((r, i) => checkRollout(r, `rollouts[${i}]`));
+  checkOptions(o);
+}
+
+function checkOptions(o: unknown): void {
   if (o === undefined) throw typeError('options', 'options (ScoreOptions, e.g. defaultScoreOptions) are required');
   options<ScoreOptions>(o, 'options', scoreOptionKeys);
+}
+
+/** What tokenizeRollout returns: ids, turn spans in multiples of 4, an optional ground truth. */
+function checkTokenized(t: unknown, name: string): void {
+  const r = t as Partial<TokenizedRollout> | null;
+  const ok = r !== null && typeof r === 'object' && typedArrayKind(r.ids) === 'Int32Array' && typedArrayKind(r.turnSpans) === 'Int32Array' &&
+    r.turnSpans!.length > 0 && r.turnSpans!.length % 4 === 0 && (r.groundTruth === undefined || typedArrayKind(r.groundTruth) === 'Int32Array');
+  if (!ok) throw typeError(name, `${name} must be what tokenizeRollout returns ({ ids, turnSpans[, groundTruth] } as Int32Arrays), got ${describe(t)}`);
+}
+
+function checkTokenizedList(list: unknown, length?: number): void {
+  if (!Array.isArray(list)) throw typeError('tokenized', `tokenized must be an array of tokenized rollouts, got ${describe(list)}`);
+  if (length !== undefined && list.length !== length)
+    throw rangeError(codes.shape, 'tokenized', `tokenized has ${list.length} entries for ${length} rollouts`);
+  list.forEach((t, i) => checkTokenized(t, `tokenized[${i}]`));
+}
+
+function checkSource(source: unknown): void {
+  const s = source as Partial<LogprobSource> | null;
+  if (s === null || typeof s !== 'object' || typeof s.score !== 'function' || typeof s.tokenizer?.encode !== 'function')
+    throw typeError('source', `source must be a LogprobSource (e.g. an OnnxScorer), got ${describe(source)}`);
 }
 
 /** scoreChunk's arguments. */
 function checkChunkInputs(rollouts: unknown, source: unknown, o: unknown): void {
   checkRolloutsAndOptions(rollouts, o);
-  const s = source as Partial<LogprobSource> | null;
-  if (s === null || typeof s !== 'object' || typeof s.score !== 'function' || typeof s.tokenizer?.encode !== 'function')
-    throw typeError('source', `source must be a LogprobSource (e.g. an OnnxScorer), got ${describe(source)}`);
+  checkSource(source);
 }
 
 /** finishScores' arguments: rollouts, what scoreChunk made of each, and the options. */

@@ -13,7 +13,7 @@ import { ModelRunner, type RowArray } from './model/runner';
 import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
 import { requestProblem, scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
-import { integer, options as optionsOf, positiveNumber } from './validate';
+import { integer, keysOf, options as optionsOf, positiveNumber } from './validate';
 
 export interface OnnxScorerOptions {
   /** An .onnx file path or its bytes. Default: the bundled tiny byte-level model. */
@@ -66,6 +66,8 @@ function statedContext(modelPath: string): number | undefined {
   return undefined;
 }
 
+const scorerOptionKeys = keysOf<OnnxScorerOptions>()('model', 'tokenizer', 'executionProviders', 'batchSize', 'threads', 'maxMemory', 'maxLength', 'splitHead');
+
 export class OnnxScorer implements LogprobSource {
   readonly fullDistributions = true;
   private constructor(
@@ -77,7 +79,7 @@ export class OnnxScorer implements LogprobSource {
   ) {}
 
   static async create(opts?: OnnxScorerOptions): Promise<OnnxScorer> {
-    const o = optionsOf<OnnxScorerOptions>(opts);
+    const o = optionsOf<OnnxScorerOptions>(opts, 'options', scorerOptionKeys);
     const batchSize = o.batchSize === undefined ? 8 : integer(o.batchSize, 'batchSize', 1, 4096);
     const threads = o.threads === undefined ? undefined : integer(o.threads, 'threads', 1, 1024);
     const maxMemory = o.maxMemory === undefined ? defaultMaxMemory() : integer(o.maxMemory, 'maxMemory', 1 << 20);
@@ -129,7 +131,8 @@ export class OnnxScorer implements LogprobSource {
   /** Log-probs and divergences of prefix-tree requests (see lib/model/source.ts). */
   async score(requests: TreeRequest[], options?: { temperature?: number }): Promise<TreeResult[]> {
     if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
-    const temperature = options?.temperature === undefined ? 1 : positiveNumber(options.temperature, 'temperature');
+    const o = optionsOf<{ temperature?: number }>(options, 'options', ['temperature']);
+    const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
     return scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength });
   }
 

@@ -15,7 +15,7 @@ const f32 = (n, v = 0) => new Float32Array(n).fill(v);
 const logits = () => ({ data: Float32Array.from({ length: 8 }, (_, i) => i / 8), rows: 2, vocab: 4 });
 const side = () => ({ ids: Int32Array.of(0, 1), logprobs: Float32Array.of(-1, -2), k: 2 });
 const turns = () => ({ length: 4, actionStart: Int32Array.of(0), actionEnd: Int32Array.of(2), obsStart: Int32Array.of(2), obsEnd: Int32Array.of(4) });
-const fakeScorer = { encode() {}, spanLogprobs() {}, positionLogits() {} };
+const fakeSource = { tokenizer: { encode: () => new Int32Array(0) }, vocab: 4, score: async () => [] };
 
 /**
  * name: [valid arguments, index of the object argument, a misspelt key, the key it should suggest].
@@ -47,8 +47,11 @@ const rows = {
   shapleyWeights: [() => [Float64Array.of(1, 2), 2, {}], 2, 'methd', 'method'],
   questionGains: [() => [Float64Array.of(0.5, 0.5), new Uint8Array(2), {}], 2, 'firstonly', 'firstOnly'],
   createRewardPool: [() => [{}], 0, 'thread', 'threads'],
-  scoreChunk: [() => [[], fakeScorer, { ...ig.defaultScoreOptions }], 2, 'gama', 'gamma'],
+  'OnnxScorer.create': [() => [{}], 0, 'batchsize', 'batchSize'],
+  scoreChunk: [() => [[], fakeSource, { ...ig.defaultScoreOptions }], 2, 'gama', 'gamma'],
   finishScores: [() => [[], [], { ...ig.defaultScoreOptions }], 2, 'gateTemp', 'gateTemperature'],
+  checkRollouts: [() => [[], [], fakeSource, { ...ig.defaultScoreOptions }], 3, 'placeholdr', 'placeholder'],
+  scoreTokenized: [() => [[], fakeSource, { ...ig.defaultScoreOptions }], 2, 'beliefmode', 'beliefMode'],
   beliefEntropyGain: [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2) }, {}], 1, 'temprature', 'temperature'],
   'beliefEntropyGain (input)': [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2) }, {}], 0, 'step', 'steps', 'beliefEntropyGain'],
   conformalScores: [() => [{ candidateLogits: f32(2), candidates: Int32Array.of(0, 2), labels: Int32Array.of(0) }, {}], 1, 'temprature', 'temperature'],
@@ -65,7 +68,6 @@ const pending = {
   configure: [() => [{}], 0, 'thread', 'threads'],
   shapley: [() => [2, (m) => new Float64Array(m.length), { budget: 4 }], 2, 'methd', 'method'],
   ShapleyEstimator: [() => [{ players: 2, budget: 4 }], 0, 'seeds', 'seed'],
-  'OnnxScorer.create': [() => [{}], 0, 'batchsize', 'batchSize'],
 };
 
 function target(name) {
