@@ -89,13 +89,14 @@ describe('the output is replaced all at once', () => {
     const where = mkdtempSync(join(dir, 'kill-'));
     const out = join(where, 'rewards.jsonl');
     writeFileSync(out, 'old\n');
-    const child = spawn(process.execPath, [cli, 'score', many, '--out', out], { cwd: dir });
+    // one batch of every rollout: the batch running at the first signal lasts long enough for the second
+    const child = spawn(process.execPath, [cli, 'score', many, '--out', out, '--batch-size', '4096'], { cwd: dir });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    const interrupted = new Promise((resolve) => child.stderr.on('data', (d) => ((stderr += d), /interrupted/.test(stderr) && resolve())));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.ok(leftovers(where, ['rewards.jsonl']).length === 1, 'the temporary file exists while scoring');
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await interrupted;
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
     assert.equal(code, 143, stderr);
