@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { codes, plainError, rangeError, typeError } from './errors';
 import type { Logits } from './logits';
 import { tokenLogprobsSync } from './logprobs';
+import { loadOrt } from './ort';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
 import { integer, options as optionsOf, positiveNumber } from './validate';
 
@@ -85,7 +86,7 @@ export class OnnxScorer {
     const tokenizer =
       o.tokenizer === undefined ? byteTokenizer() : typeof o.tokenizer === 'string' ? loadTokenizer(o.tokenizer) : o.tokenizer;
 
-    const ort = require('onnxruntime-node') as Ort;
+    const ort = loadOrt();
     let session: import('onnxruntime-node').InferenceSession;
     try {
       const sessionOptions = { executionProviders: o.executionProviders ?? ['cpu'], graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
