@@ -1,7 +1,7 @@
 // The loader and backends(): what loads, what is reported, and the error when nothing loads.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,24 @@ test('INFOGAIN_ISA and INFOGAIN_THREADS set the starting values', () => {
   assert.equal(cpu.threads, 5);
 });
 
+test('a binary that is found but does not load is listed with the reason', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infogain-load-'));
+  try {
+    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'broken.node'), 'not an ELF file');
+    const script = `try { require('./dist/index.js').backends() } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`;
+    const out = execFileSync(process.execPath, ['-e', script], {
+      cwd: dir,
+      env: { ...process.env, INFOGAIN_NATIVE_PATH: join(dir, 'broken.node') },
+    });
+    const { code, message } = JSON.parse(out);
+    assert.equal(code, 'ERR_INFOGAIN_LOAD');
+    assert.match(message, /INFOGAIN_NATIVE_PATH: .*broken\.node \((invalid ELF header|.*too short)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('when no binary loads, one error lists every attempt and how to build', () => {
   const dir = mkdtempSync(join(tmpdir(), 'infogain-load-'));
   try {
@@ -67,8 +85,11 @@ test('when no binary loads, one error lists every attempt and how to build', () 
     assert.equal(code, 'ERR_INFOGAIN_LOAD');
     assert.match(message, /INFOGAIN_NATIVE_PATH: .*nothing-here\.node \(not found\)/);
     assert.match(message, /local build: .*build\/Release\/infogain\.node \(not found\)/);
+    assert.match(message, /local node-gyp build: .*native\/build\/Release\/infogain\.node \(not found\)/);
     assert.match(message, /prebuilt binary: .*prebuilds\/.*infogain\.node \(not found\)/);
-    assert.match(message, /cmake-js compile/);
+    assert.match(message, /glibc >= 2\.31/);
+    assert.match(message, /cmake-js compile --out build/);
+    assert.match(message, /node-gyp rebuild --directory=native/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
