@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 } 2>&1 | tee "$OUT/card.txt"
 
 # the resource report (registers, spills) of every kernel goes to build.txt
-if ! { cmake -S . -B build-gpu -DINFOGAIN_HARNESS=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 &&
+if ! { cmake -S . -B build-gpu -DINFOGAIN_HARNESS=ON -DINFOGAIN_VERBOSE=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 &&
        cmake --build build-gpu -j "$(nproc)" --target infogain_gpu_bench infogain_core_test; } > "$OUT/build.txt" 2>&1; then
   tail -30 "$OUT/build.txt"
   echo "build failed"
