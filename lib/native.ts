@@ -1,5 +1,6 @@
-// Finds and loads the compiled addon: $INFOGAIN_NATIVE_PATH, then a local build, then the
-// prebuilt binary shipped in the package. When none loads, one error lists every attempt.
+// Finds and loads the compiled addon: $INFOGAIN_NATIVE_PATH, then a local build (cmake-js, then
+// node-gyp), then the prebuilt binary shipped in the package. When none loads, one error lists
+// every attempt and how to build one.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -112,6 +113,7 @@ export function candidatePaths(): { what: string; path: string }[] {
   const list: { what: string; path: string }[] = [];
   if (process.env.INFOGAIN_NATIVE_PATH) list.push({ what: '$INFOGAIN_NATIVE_PATH', path: process.env.INFOGAIN_NATIVE_PATH });
   list.push({ what: 'local build', path: join(packageRoot, 'build', 'Release', 'infogain.node') });
+  list.push({ what: 'local node-gyp build', path: join(packageRoot, 'native', 'build', 'Release', 'infogain.node') });
   list.push({
     what: 'prebuilt binary',
     path: join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'infogain.node'),
@@ -142,10 +144,11 @@ export function native(): Binding {
       `infogain: could not load its native addon for ${process.platform}-${process.arch}, Node ${process.version}.`,
       'Tried:',
       ...tried,
-      'To build it from source (needs a C++17 compiler and cmake; CUDA is used when nvcc is found):',
+      `The prebuilt binary is for linux-x64 with glibc >= 2.31. To build one from source (needs a C++17`,
+      'compiler and cmake; CUDA is used when nvcc is found, add --CDINFOGAIN_CUDA=OFF to skip it):',
       `  cd ${packageRoot} && npm install --no-save cmake-js node-addon-api && npx cmake-js compile --out build`,
       'or, with node-gyp and no cmake (CPU only):',
-      `  cd ${packageRoot} && npm install --no-save node-addon-api && npx node-gyp rebuild`,
+      `  cd ${packageRoot} && npm install --no-save node-addon-api && npx node-gyp rebuild --directory=native`,
       'Node-API 9 is required (Node >= 20.3).',
     ].join('\n'),
   );

@@ -1,7 +1,7 @@
 // The loader and backends(): what loads, what is reported, and the error when nothing loads.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,24 +54,40 @@ test('INFOGAIN_ISA and INFOGAIN_THREADS set the starting values', () => {
   assert.equal(cpu.threads, 5);
 });
 
-test('when no binary loads, one error lists every attempt and how to build', () => {
+/** The error of loading a copy of dist/ (no local build, no prebuilt binary beside it) with
+ * $INFOGAIN_NATIVE_PATH set to `addon` (written with `contents` first, when given). */
+function loadErrorOfCopy(addon, contents) {
   const dir = mkdtempSync(join(tmpdir(), 'infogain-load-'));
   try {
     cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+    if (contents !== undefined) writeFileSync(join(dir, addon), contents);
     const script = `try { require('./dist/index.js').backends() } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`;
     const out = execFileSync(process.execPath, ['-e', script], {
       cwd: dir,
-      env: { ...process.env, INFOGAIN_NATIVE_PATH: join(dir, 'nothing-here.node') },
+      env: { ...process.env, INFOGAIN_NATIVE_PATH: join(dir, addon) },
     });
-    const { code, message } = JSON.parse(out);
-    assert.equal(code, 'ERR_INFOGAIN_LOAD');
-    assert.match(message, /INFOGAIN_NATIVE_PATH: .*nothing-here\.node \(not found\)/);
-    assert.match(message, /local build: .*build\/Release\/infogain\.node \(not found\)/);
-    assert.match(message, /prebuilt binary: .*prebuilds\/.*infogain\.node \(not found\)/);
-    assert.match(message, /cmake-js compile/);
+    return JSON.parse(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('a binary that is found but does not load is listed with the reason', () => {
+  const { code, message } = loadErrorOfCopy('broken.node', 'not an ELF file');
+  assert.equal(code, 'ERR_INFOGAIN_LOAD');
+  assert.match(message, /INFOGAIN_NATIVE_PATH: .*broken\.node \((invalid ELF header|.*too short)/);
+});
+
+test('when no binary loads, one error lists every attempt and how to build', () => {
+  const { code, message } = loadErrorOfCopy('nothing-here.node');
+  assert.equal(code, 'ERR_INFOGAIN_LOAD');
+  assert.match(message, /INFOGAIN_NATIVE_PATH: .*nothing-here\.node \(not found\)/);
+  assert.match(message, /local build: .*build\/Release\/infogain\.node \(not found\)/);
+  assert.match(message, /local node-gyp build: .*native\/build\/Release\/infogain\.node \(not found\)/);
+  assert.match(message, /prebuilt binary: .*prebuilds\/.*infogain\.node \(not found\)/);
+  assert.match(message, /glibc >= 2\.31/);
+  assert.match(message, /cmake-js compile --out build/);
+  assert.match(message, /node-gyp rebuild --directory=native/);
 });
 
 test('the addon loads and computes in a worker thread', async () => {

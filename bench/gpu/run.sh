@@ -46,7 +46,8 @@ step "card"
 } 2>&1 | tee "$OUT/card.txt"
 
 step "build"
-if ! timeout 300 bash -c 'cmake -S . -B build-gpu -DINFOGAIN_HARNESS=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 &&
+# the resource report (registers, spills) of every kernel goes to build.txt
+if ! timeout 300 bash -c 'cmake -S . -B build-gpu -DINFOGAIN_HARNESS=ON -DINFOGAIN_VERBOSE=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 &&
        cmake --build build-gpu -j "$(nproc)" --target infogain_gpu_bench infogain_cuda_host_checks infogain_core_test' \
      > "$OUT/build.txt" 2>&1; then
   tail -40 "$OUT/build.txt"

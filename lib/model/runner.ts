@@ -10,6 +10,7 @@ import { plainError } from '../errors';
 import type { Logits } from '../logits';
 import { subgraphsOf } from '../onnx/graph';
 import { decodeModel, decodeSignature, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
+import { loadOrt } from '../ort';
 import { splitHead, type HeadSplit } from './head';
 import { padPast, Scratch, wholeCache, type CacheArray, type KvCache } from './kv-cache';
 import { detectLayout, type ModelLayout } from './layout';
@@ -94,7 +95,7 @@ export class ModelRunner {
     }
     if (!signature.graph) throw modelError(what, 'could not be loaded by onnxruntime (is it an ONNX file?): it holds no graph');
     const layout = detectLayout(signature.graph);
-    const ort = require('onnxruntime-node') as Ort;
+    const ort = loadOrt();
     const sessionOptions = { executionProviders: o.executionProviders, graphOptimizationLevel: 'all' as const, ...(o.threads ? { intraOpNumThreads: o.threads } : {}) };
 
     // 'auto' keeps a graph whole when its logits state a small vocabulary (or its head does)

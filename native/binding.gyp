@@ -1,5 +1,8 @@
 # Fallback build for machines with node-gyp but no cmake: the same core and binding sources,
-# CPU only (CUDA builds go through CMakeLists.txt). `npm run build:gyp`. Output: build/Release/infogain.node
+# CPU only (CUDA builds go through CMakeLists.txt). `npm run build:gyp` (node-gyp rebuild
+# --directory=native). Output: native/build/Release/infogain.node. It lives in native/, not at the
+# package root, because npm runs `node-gyp rebuild` at install for any package with a root
+# binding.gyp (`"gypfile": false` does not stop it on a lockfile install such as `npm ci`).
 {
   "target_defaults": {
     "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno"],
@@ -15,16 +18,16 @@
           "dependencies": ["infogain_avx2", "infogain_avx512"],
           "sources": [],
         }, {
-          "sources": ["native/core/isa_fallback.cpp"],
+          "sources": ["core/isa_fallback.cpp"],
         }],
       ],
     },
     {
       "target_name": "infogain",
       "sources": [
-        "<!@(node scripts/gyp-sources.js core)",
-        "<!@(node scripts/gyp-sources.js node)",
-        "native/cuda/stub.cpp",
+        "<!@(node ../scripts/gyp-sources.js core)",
+        "<!@(node ../scripts/gyp-sources.js node)",
+        "cuda/stub.cpp",
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",
@@ -41,13 +44,13 @@
         {
           "target_name": "infogain_avx2",
           "type": "static_library",
-          "sources": ["<!@(node scripts/gyp-sources.js avx2)"],
+          "sources": ["<!@(node ../scripts/gyp-sources.js avx2)"],
           "cflags_cc": ["-mavx2", "-mfma", "-mf16c"],
         },
         {
           "target_name": "infogain_avx512",
           "type": "static_library",
-          "sources": ["<!@(node scripts/gyp-sources.js avx512)"],
+          "sources": ["<!@(node ../scripts/gyp-sources.js avx512)"],
           "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"],
         },
       ],
