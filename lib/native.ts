@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { plainError } from './errors';
+import type { NativeHeadWeight, NativeHidden } from './linearHead';
 import type { NativeLogits } from './logits';
 
 /** The binding's surface (native/node). Arguments arrive validated by lib/. */
@@ -50,6 +51,12 @@ export interface Binding {
   infoGainSync(input: object): InfoGainNative;
   beliefGain(input: object): Promise<BeliefGainNative>;
   beliefGainSync(input: object): BeliefGainNative;
+  linearLogprobs(hidden: NativeHidden, weight: NativeHeadWeight, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
+  linearLogprobsSync(hidden: NativeHidden, weight: NativeHeadWeight, targets: Int32Array, options: object): TokenLogprobsNative;
+  linearKL(p: NativeHidden, q: NativeHidden, weight: NativeHeadWeight, options: object): Promise<{ values: Float32Array }>;
+  linearKLSync(p: NativeHidden, q: NativeHidden, weight: NativeHeadWeight, options: object): { values: Float32Array };
+  /** The fused head micro-kernel's FMA pattern on every thread for about `seconds` (the benchmarks' peak). */
+  fmaPeak(seconds: number): { flops: number; wallSeconds: number; cpuSeconds: number };
   shapleyExact(values: Float64Array, options: object): Promise<{ phi: Float64Array }>;
   shapleyExactSync(values: Float64Array, options: object): { phi: Float64Array };
   /** new ShapleyEstimator(options): see lib/shapley-estimator.ts. */

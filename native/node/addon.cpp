@@ -12,6 +12,7 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerDivergence(env, exports);
   infogain::registerGains(env, exports);
   infogain::registerShapley(env, exports);
+  infogain::registerLinearHead(env, exports);
   return exports;
 }
 

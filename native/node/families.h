@@ -11,5 +11,6 @@ void registerAdvantages(Napi::Env env, Napi::Object exports);
 void registerDivergence(Napi::Env env, Napi::Object exports);
 void registerGains(Napi::Env env, Napi::Object exports);
 void registerShapley(Napi::Env env, Napi::Object exports);
+void registerLinearHead(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain
