@@ -92,10 +92,11 @@ struct HeadBlock {
   int mr, nr, align, laneFloats;
 };
 
-// A task's scratch: the packed tile [tileCols, dim], one widened weight row [dim], the bias of the
-// tile [tileCols], two logits tiles [mr, tileCols] (p and q), then 64-byte aligned per-row state.
+// A task's scratch: the packed tile [tileCols, dim], one widened row of a [dim, vocab] weight
+// [tileCols], the bias of the tile [tileCols], two logits tiles [mr, tileCols] (p and q), then
+// 64-byte aligned per-row state.
 inline int64_t headTileFloats(int64_t dim, int64_t tileCols, int mr) {
-  return tileCols * dim + dim + tileCols + 2 * int64_t(mr) * tileCols;
+  return tileCols * dim + 2 * tileCols + 2 * int64_t(mr) * tileCols;
 }
 inline int64_t headScratchFloats(int64_t dim, int64_t tileCols, int64_t rows, const HeadBlock& b) {
   return headTileFloats(dim, tileCols, b.mr) + 16 + rows * b.laneFloats;

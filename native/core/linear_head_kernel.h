@@ -78,26 +78,47 @@ struct Head {
   }
 
   // Weight columns [col, col + cols) as panels of NR columns, element (k, jj) of panel p at
-  // tile[(p * dim + k) * NR + jj]; columns past the vocabulary are zero. `line` holds dim floats.
+  // tile[(p * dim + k) * NR + jj]; columns past the vocabulary are zero. `line` holds cols floats.
   static void packTile(const HeadWeight& w, int64_t col, int64_t cols, float* tile, float* line) {
-    const int64_t dim = w.dim;
-    for (int64_t p = 0; p < cols / NR; p++) {
-      float* dst = tile + p * dim * NR;
-      if (w.transposed) {
-        // [dim, vocab]: each k gives NR consecutive columns
-        const int64_t j0 = col + p * NR, n = w.vocab - j0 < NR ? (w.vocab - j0 > 0 ? w.vocab - j0 : 0) : NR;
-        for (int64_t k = 0; k < dim; k++) {
-          widen(w.data, w.dtype, k * w.vocab + j0, n, dst + k * NR);
-          for (int64_t jj = n; jj < NR; jj++) dst[k * NR + jj] = 0.0f;
-        }
-        continue;
+    const int64_t dim = w.dim, valid = w.vocab - col < cols ? w.vocab - col : cols;
+    if (w.transposed) {
+      // [dim, vocab]: row k holds the tile's columns contiguously; one read of it per k. The rows
+      // are a whole vocabulary apart, out of the prefetchers' reach: fetch a few rows ahead by hand.
+      const char* base = static_cast<const char*>(w.data);
+      const int64_t size = dtypeSize(w.dtype), rowBytes = valid * size;
+      for (int64_t k = 0; k < dim; k++) {
+        if (k + 8 < dim)
+          for (int64_t b = 0; b < rowBytes; b += 64) __builtin_prefetch(base + ((k + 8) * w.vocab + col) * size + b);
+        widen(w.data, w.dtype, k * w.vocab + col, valid, line);
+        for (int64_t j = valid; j < cols; j++) line[j] = 0.0f;
+        for (int64_t p = 0; p < cols / NR; p++) std::memcpy(tile + (p * dim + k) * NR, line + p * NR, NR * 4);
       }
-      for (int jj = 0; jj < NR; jj++) {
-        const int64_t j = col + p * NR + jj;
-        if (j < w.vocab) widen(w.data, w.dtype, j * dim, dim, line);
-        else std::memset(line, 0, size_t(dim) * 4);
-        for (int64_t k = 0; k < dim; k++) dst[k * NR + jj] = line[k];
+      return;
+    }
+    // [vocab, dim]: W vocabulary rows x W columns of k at a time, transposed in registers
+    switch (w.dtype) {
+      case DType::Float32: return packRows(w, col, cols, tile, [](const void* p) { return V::loadF32(static_cast<const float*>(p)); });
+      case DType::Float16: return packRows(w, col, cols, tile, [](const void* p) { return V::loadF16(static_cast<const uint16_t*>(p)); });
+      default: return packRows(w, col, cols, tile, [](const void* p) { return V::loadBF16(static_cast<const uint16_t*>(p)); });
+    }
+  }
+
+  template <class Load>
+  static void packRows(const HeadWeight& w, int64_t col, int64_t cols, float* tile, Load load) {
+    const int64_t dim = w.dim, whole = dim / W * W, size = dtypeSize(w.dtype);
+    const char* base = static_cast<const char*>(w.data);
+    for (int64_t j0 = col; j0 < col + cols; j0 += W) {
+      const int64_t p = (j0 - col) / NR, jj = (j0 - col) % NR;
+      float* dst = tile + p * dim * NR + jj;
+      const int64_t valid = w.vocab - j0 < W ? (w.vocab - j0 > 0 ? w.vocab - j0 : 0) : W;
+      Vec r[W];
+      for (int64_t k0 = 0; k0 < whole; k0 += W) {
+        for (int i = 0; i < W; i++) r[i] = i < valid ? load(base + ((j0 + i) * dim + k0) * size) : V::set1(0.0f);
+        V::transpose(r);
+        for (int kk = 0; kk < W; kk++) V::store(dst + (k0 + kk) * NR, r[kk]);
       }
+      for (int64_t k = whole; k < dim; k++)
+        for (int i = 0; i < W; i++) dst[k * NR + i] = i < valid ? w.at(j0 + i, k) : 0.0f;
     }
   }
 
@@ -169,7 +190,7 @@ struct Head {
     const int64_t dim = t.dim, tc = t.tileCols;
     float* tile = t.scratch;
     float* line = tile + tc * dim;
-    float* bias = line + dim;
+    float* bias = line + tc;
     float* cp = bias + tc;
     float* cq = cp + MR * tc;
     for (int64_t col = t.colBegin; col < t.colEnd; col += tc) {

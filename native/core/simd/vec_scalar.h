@@ -45,6 +45,7 @@ struct VecScalar {
   }
 
   static float reduceMax(V v) { return v; }
+  static void transpose(V (&)[W]) {}  // a 1 x 1 block
 };
 
 }  // namespace infogain
