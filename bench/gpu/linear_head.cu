@@ -271,6 +271,7 @@ void checkLinearHead(bool device) {
       {"vocab 1", D::BFloat16, D::Float32, 5, 1, 3},
       {"dim 1", D::Float32, D::Float32, 200, 300, 1, true},
       {"several launches of rows", D::Float32, D::BFloat16, 4000, 151936, 4},
+      {"more row tiles than gridDim.y takes", D::Float32, D::Float32, 4300000, 1, 1},
       {"|logits| ~ 1e4", D::Float32, D::Float32, 40, 3000, 16, false, false, 0.0f, 300.0f, 0.3f},
   };
   for (const HeadCase& c : cases) runLogprobsCase(lp, c, seed += 10, device);

@@ -179,12 +179,14 @@ cudaError_t withTypes(const HeadDevice& h, Launch launch) {
 }
 
 dim3 gridOf(const HeadDevice& h) { return dim3(unsigned(headVocabTiles(h.vocab)), unsigned((h.rows + BM - 1) / BM)); }
+bool fitsGrid(const HeadDevice& h) { return h.rows <= kMaxGridRows * int64_t(BM); }
 
 }  // namespace
 
 cudaError_t launchHeadStats(const HeadDevice& h, const int32_t* targets, float4* work, float* targetLogit,
                             cudaStream_t stream) {
   if (h.rows == 0) return cudaSuccess;
+  if (!fitsGrid(h)) return cudaErrorInvalidValue;
   return withTypes(h, [&](auto eh, auto ew) {
     using EH = decltype(eh);
     using EW = decltype(ew);
@@ -204,6 +206,7 @@ cudaError_t launchHeadFinish(int64_t rows, int64_t vocab, float invT, const floa
 
 cudaError_t launchHeadLogits(const HeadDevice& h, float* logits, cudaStream_t stream) {
   if (h.rows == 0) return cudaSuccess;
+  if (!fitsGrid(h)) return cudaErrorInvalidValue;
   return withTypes(h, [&](auto eh, auto ew) {
     using EH = decltype(eh);
     using EW = decltype(ew);
@@ -320,8 +323,7 @@ Status linearKL(const HiddenView& pIn, const HiddenView& qIn, const HeadWeight& 
   const HiddenView& p = swap ? qIn : pIn;
   const HiddenView& q = swap ? pIn : qIn;
   const KLDirection direction = swap ? KLDirection::Forward : opt.direction;
-  int64_t chunk = kLogitsBytes / (2 * vocab * 4);
-  chunk = chunk < 1 ? 1 : chunk < rows ? chunk : rows;
+  const int64_t chunk = headLogitsChunkRows(rows, vocab, kLogitsBytes);
   const int splits = tokenLogprobsSplits(chunk, vocab, dev.info().multiprocessors);
   const size_t partials = size_t(chunk) * size_t(splits);
 

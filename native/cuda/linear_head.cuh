@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "../core/linear_head.h"
+#include "plan.h"
 
 namespace infogain {
 namespace cuda {
@@ -18,11 +19,20 @@ constexpr int kHeadTileCols = 128;   // vocabulary columns of a block's tile
 
 inline int64_t headVocabTiles(int64_t vocab) { return (vocab + kHeadTileCols - 1) / kHeadTileCols; }
 
-// Rows per launch so that the per-(row, tile) partial stats stay under `bytes` (a multiple of the
-// tile's rows, at least one tile, at most `rows`).
+// Rows per launch so that the per-(row, tile) partial stats stay under `bytes` and the grid's y
+// (row tiles) under its limit: a multiple of the tile's rows, at least one tile, at most `rows`.
 inline int64_t headChunkRows(int64_t rows, int64_t vocab, int64_t bytesPerRowTile, int64_t bytes) {
   int64_t n = bytes / (headVocabTiles(vocab) * bytesPerRowTile) / kHeadTileRows * kHeadTileRows;
   if (n < kHeadTileRows) n = kHeadTileRows;
+  if (n > kMaxGridRows * kHeadTileRows) n = kMaxGridRows * kHeadTileRows;
+  return n < rows ? n : rows;
+}
+
+// Rows of both sides' float32 logits that fit `bytes` (linearKL's chunks), within the grid's y.
+inline int64_t headLogitsChunkRows(int64_t rows, int64_t vocab, int64_t bytes) {
+  int64_t n = bytes / (2 * vocab * 4);
+  if (n < 1) n = 1;
+  if (n > kMaxGridRows * kHeadTileRows) n = kMaxGridRows * kHeadTileRows;
   return n < rows ? n : rows;
 }
 
@@ -40,6 +50,7 @@ struct HeadDevice {
   float invT;
 };
 
+// The launchers take at most kMaxGridRows * kHeadTileRows rows (cudaErrorInvalidValue otherwise).
 // Per-(row, tile) softmax stats of the head's logits, work[tile * rows + row] = (m, s, w, bad), and
 // targetLogit[row] = the target's logit (written by the block that holds it).
 cudaError_t launchHeadStats(const HeadDevice& h, const int32_t* targets, float4* work, float* targetLogit,
