@@ -1,10 +1,11 @@
 // The fused head on the GPU.
-//   linearLogprobs: per chunk of rows, statsKernel (one block per [64 rows x 128 columns] tile: the
-//                   logits in registers over the whole dim, then each row's stats over the tile's
-//                   columns merged across the 16 threads that share the row) and finishKernel (one
-//                   thread per row merges its tiles). The logits never leave the registers.
-//   linearKL:       per chunk of rows, logitsKernel writes both sides' logits (a chunk of 128 MiB
-//                   in device memory) and klDivergence's device kernels reduce them (launchKL).
+//   linearLogprobs: per chunk of rows, tileKernel (one block per [64 rows x 128 columns] tile: the
+//                   logits in registers over the whole dim) with StatsEpilogue (each row's stats over
+//                   the tile's columns, merged across the 16 threads that share the row), then
+//                   finishKernel (one thread per row merges its tiles). The logits never leave the
+//                   registers.
+//   linearKL:       per chunk of rows, tileKernel with StoreEpilogue writes both sides' logits (a
+//                   chunk of 128 MiB in device memory) and klDivergence's device kernels reduce them.
 // Not yet run on a GPU: bench/gpu checks both against float64 references and times the fused
 // log-probs against the materializing variant.
 #include <vector>
@@ -91,40 +92,71 @@ __device__ __forceinline__ float finishLogit(const HeadDevice& h, float z, int64
   return z;
 }
 
-template <class EH, class EW, bool kTransposed>
-__global__ void __launch_bounds__(kThreads) statsKernel(HeadDevice h, const int32_t* targets, float4* work,
-                                                        float* targetLogit) {
+// Epilogue of the stats kernel: each row's tile folded into softmax stats, merged across the 16
+// threads that share the row, written per (row, tile); the target's logit where this tile holds it.
+struct StatsEpilogue {
+  const int32_t* targets;
+  float4* work;
+  float* targetLogit;
+
+  __device__ void operator()(const HeadDevice& h, int64_t row0, int64_t col0, const float (&acc)[TM][TN]) const {
+    const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+      const int64_t row = row0 + ty * TM + i;
+      float x[TN];
+#pragma unroll
+      for (int j = 0; j < TN; j++) x[j] = finishLogit(h, acc[i][j], col0 + tx + 16 * j);
+      Stats st = emptyStats();
+      addValues<TN>(st, x, h.invT);
+      // the row's 16 threads are lanes 0-15 or 16-31 of one warp: xor offsets below 16 stay inside
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) {
+        Stats other;
+        other.m = __shfl_xor_sync(0xffffffffu, st.m, o);
+        other.s = __shfl_xor_sync(0xffffffffu, st.s, o);
+        other.w = __shfl_xor_sync(0xffffffffu, st.w, o);
+        other.bad = __shfl_xor_sync(0xffffffffu, st.bad, o);
+        st = mergeStats(st, other, h.invT);
+      }
+      if (row >= h.rows) continue;
+      if (tx == 0) work[int64_t(blockIdx.x) * h.rows + row] = make_float4(st.m, st.s, st.w, float(st.bad));
+      const int64_t t = targets[row] - col0;  // read once; in this thread's columns?
+      if (t >= 0 && t < BN && (t & 15) == tx) {
+#pragma unroll
+        for (int j = 0; j < TN; j++)
+          if (t == tx + 16 * j) targetLogit[row] = x[j];
+      }
+    }
+  }
+};
+
+// Epilogue of the materializing variant: the tile's logits stored to logits[rows, vocab].
+struct StoreEpilogue {
+  float* logits;
+
+  __device__ void operator()(const HeadDevice& h, int64_t row0, int64_t col0, const float (&acc)[TM][TN]) const {
+    const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+      const int64_t row = row0 + ty * TM + i;
+      if (row >= h.rows) continue;
+#pragma unroll
+      for (int j = 0; j < TN; j++) {
+        const int64_t col = col0 + tx + 16 * j;
+        if (col < h.vocab) logits[row * h.vocab + col] = finishLogit(h, acc[i][j], col);
+      }
+    }
+  }
+};
+
+// One block per tile: its logits in registers, then the epilogue.
+template <class EH, class EW, bool kTransposed, class Epilogue>
+__global__ void __launch_bounds__(kThreads) tileKernel(HeadDevice h, Epilogue epilogue) {
   const int64_t row0 = int64_t(blockIdx.y) * BM, col0 = int64_t(blockIdx.x) * BN;
   float acc[TM][TN];
   tileLogits<EH, EW, kTransposed>(h, row0, col0, acc);
-  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
-#pragma unroll
-  for (int i = 0; i < TM; i++) {
-    const int64_t row = row0 + ty * TM + i;
-    float x[TN];
-#pragma unroll
-    for (int j = 0; j < TN; j++) x[j] = finishLogit(h, acc[i][j], col0 + tx + 16 * j);
-    Stats st = emptyStats();
-    addValues<TN>(st, x, h.invT);
-    // the row's 16 threads are lanes 0-15 or 16-31 of one warp: xor offsets below 16 stay inside
-#pragma unroll
-    for (int o = 8; o > 0; o >>= 1) {
-      Stats other;
-      other.m = __shfl_xor_sync(0xffffffffu, st.m, o);
-      other.s = __shfl_xor_sync(0xffffffffu, st.s, o);
-      other.w = __shfl_xor_sync(0xffffffffu, st.w, o);
-      other.bad = __shfl_xor_sync(0xffffffffu, st.bad, o);
-      st = mergeStats(st, other, h.invT);
-    }
-    if (row >= h.rows) continue;
-    if (tx == 0) work[int64_t(blockIdx.x) * h.rows + row] = make_float4(st.m, st.s, st.w, float(st.bad));
-    const int64_t t = targets[row] - col0;  // read once; in this thread's columns?
-    if (t >= 0 && t < BN && (t & 15) == tx) {
-#pragma unroll
-      for (int j = 0; j < TN; j++)
-        if (t == tx + 16 * j) targetLogit[row] = x[j];
-    }
-  }
+  epilogue(h, row0, col0, acc);
 }
 
 __global__ void finishKernel(int64_t rows, int64_t tiles, float invT, const float4* work, const float* targetLogit,
@@ -141,24 +173,6 @@ __global__ void finishKernel(int64_t rows, int64_t tiles, float invT, const floa
   logprobs[row] = o.logprob;
   logsumexp[row] = o.logsumexp;
   if (entropy) entropy[row] = o.entropy;
-}
-
-template <class EH, class EW, bool kTransposed>
-__global__ void __launch_bounds__(kThreads) logitsKernel(HeadDevice h, float* logits) {
-  const int64_t row0 = int64_t(blockIdx.y) * BM, col0 = int64_t(blockIdx.x) * BN;
-  float acc[TM][TN];
-  tileLogits<EH, EW, kTransposed>(h, row0, col0, acc);
-  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
-#pragma unroll
-  for (int i = 0; i < TM; i++) {
-    const int64_t row = row0 + ty * TM + i;
-    if (row >= h.rows) continue;
-#pragma unroll
-    for (int j = 0; j < TN; j++) {
-      const int64_t col = col0 + tx + 16 * j;
-      if (col < h.vocab) logits[row * h.vocab + col] = finishLogit(h, acc[i][j], col);
-    }
-  }
 }
 
 // Calls launch(EH{}, EW{}, transposed-tag) with the element types of the head.
@@ -178,22 +192,26 @@ cudaError_t withTypes(const HeadDevice& h, Launch launch) {
   }
 }
 
-dim3 gridOf(const HeadDevice& h) { return dim3(unsigned(headVocabTiles(h.vocab)), unsigned((h.rows + BM - 1) / BM)); }
-bool fitsGrid(const HeadDevice& h) { return h.rows <= kMaxGridRows * int64_t(BM); }
+// The tile kernel over the whole head, instantiated for its element types and layout.
+template <class Epilogue>
+cudaError_t launchTiles(const HeadDevice& h, const Epilogue& epilogue, cudaStream_t stream) {
+  if (h.rows == 0) return cudaSuccess;
+  if (h.rows > kMaxGridRows * int64_t(BM)) return cudaErrorInvalidValue;
+  const dim3 grid(unsigned(headVocabTiles(h.vocab)), unsigned((h.rows + BM - 1) / BM));
+  return withTypes(h, [&](auto eh, auto ew) {
+    using EH = decltype(eh);
+    using EW = decltype(ew);
+    if (h.transposed) tileKernel<EH, EW, true><<<grid, kThreads, 0, stream>>>(h, epilogue);
+    else tileKernel<EH, EW, false><<<grid, kThreads, 0, stream>>>(h, epilogue);
+    return cudaGetLastError();
+  });
+}
 
 }  // namespace
 
 cudaError_t launchHeadStats(const HeadDevice& h, const int32_t* targets, float4* work, float* targetLogit,
                             cudaStream_t stream) {
-  if (h.rows == 0) return cudaSuccess;
-  if (!fitsGrid(h)) return cudaErrorInvalidValue;
-  return withTypes(h, [&](auto eh, auto ew) {
-    using EH = decltype(eh);
-    using EW = decltype(ew);
-    if (h.transposed) statsKernel<EH, EW, true><<<gridOf(h), kThreads, 0, stream>>>(h, targets, work, targetLogit);
-    else statsKernel<EH, EW, false><<<gridOf(h), kThreads, 0, stream>>>(h, targets, work, targetLogit);
-    return cudaGetLastError();
-  });
+  return launchTiles(h, StatsEpilogue{targets, work, targetLogit}, stream);
 }
 
 cudaError_t launchHeadFinish(int64_t rows, int64_t vocab, float invT, const float4* work, const float* targetLogit,
@@ -205,15 +223,7 @@ cudaError_t launchHeadFinish(int64_t rows, int64_t vocab, float invT, const floa
 }
 
 cudaError_t launchHeadLogits(const HeadDevice& h, float* logits, cudaStream_t stream) {
-  if (h.rows == 0) return cudaSuccess;
-  if (!fitsGrid(h)) return cudaErrorInvalidValue;
-  return withTypes(h, [&](auto eh, auto ew) {
-    using EH = decltype(eh);
-    using EW = decltype(ew);
-    if (h.transposed) logitsKernel<EH, EW, true><<<gridOf(h), kThreads, 0, stream>>>(h, logits);
-    else logitsKernel<EH, EW, false><<<gridOf(h), kThreads, 0, stream>>>(h, logits);
-    return cudaGetLastError();
-  });
+  return launchTiles(h, StoreEpilogue{logits}, stream);
 }
 
 namespace {
