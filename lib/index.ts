@@ -7,6 +7,8 @@ export type { ErrorCode, InfogainErrorFields } from './errors';
 export type { Logits, LogitsInput, TensorLike } from './logits';
 export { tokenLogprobs, tokenLogprobsSync } from './logprobs';
 export type { TokenLogprobsOptions, TokenLogprobsResult } from './logprobs';
+export { linearKL, linearKLSync, linearLogprobs, linearLogprobsSync } from './linearHead';
+export type { HeadWeight, HeadWeightInput, Hidden, HiddenInput, LinearHeadOptions, LinearKLOptions, LinearLogprobsOptions } from './linearHead';
 export { createRewardPool } from './pool';
 export type { CallOptions, PoolStats, RewardCalls, RewardPool, RewardPoolOptions } from './pool';
 export { poolKernels } from './kernels';

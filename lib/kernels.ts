@@ -5,6 +5,8 @@ import type * as api from './index';
 
 export const poolKernels = [
   'tokenLogprobs',
+  'linearLogprobs',
+  'linearKL',
   'groupAdvantages',
   'rlpAdvantages',
   'broadcastToTokens',

@@ -42,7 +42,7 @@ function asUint16(data: unknown): unknown {
   return data;
 }
 
-function fromTensor(t: TensorLike, name: string): Logits {
+export function fromTensor(t: TensorLike, name: string): Logits {
   if (t.location !== undefined && t.location !== 'cpu' && t.location !== 'cpu-pinned')
     throw typeError(name, `${name} is a tensor on '${t.location}'; infogain reads CPU tensors`);
   const dims = t.dims;

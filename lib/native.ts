@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { plainError } from './errors';
 import type { BeliefEntropyResult } from './beliefEntropy';
 import type { PredictionSetResult } from './conformal';
+import type { NativeHeadWeight, NativeHidden } from './linearHead';
 import type { NativeLogits } from './logits';
 import type { PhaseEntropyResult } from './phaseEntropy';
 
@@ -65,6 +66,12 @@ export interface Binding {
   predictionSetSizesSync(input: object, options: object): PredictionSetResult;
   phaseEntropyRewards(input: object, options: object): Promise<PhaseEntropyResult>;
   phaseEntropyRewardsSync(input: object, options: object): PhaseEntropyResult;
+  linearLogprobs(hidden: NativeHidden, weight: NativeHeadWeight, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
+  linearLogprobsSync(hidden: NativeHidden, weight: NativeHeadWeight, targets: Int32Array, options: object): TokenLogprobsNative;
+  linearKL(p: NativeHidden, q: NativeHidden, weight: NativeHeadWeight, options: object): Promise<{ values: Float32Array }>;
+  linearKLSync(p: NativeHidden, q: NativeHidden, weight: NativeHeadWeight, options: object): { values: Float32Array };
+  /** The fused head micro-kernel's FMA pattern on every thread for about `seconds` (the benchmarks' peak). */
+  fmaPeak(seconds: number): { flops: number; wallSeconds: number; cpuSeconds: number };
   shapleyExact(values: Float64Array, options: object): Promise<{ phi: Float64Array }>;
   shapleyExactSync(values: Float64Array, options: object): { phi: Float64Array };
   /** new ShapleyEstimator(options): see lib/shapley-estimator.ts. */

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     checkKL(device);
     phase("check shapleyExact");
     checkShapley(device);
+    phase("check linearLogprobs and linearKL");
+    checkLinearHead(device);
     if (device) {
       phase("check error statuses and zero rows");
       checkErrors();
@@ -66,6 +68,8 @@ int main(int argc, char** argv) {
     const Bandwidth bw = measureBandwidth(s);
     phase("timings");
     runTimings(s, bw, quick);
+    phase("timings of the fused head");
+    timeLinearHead(s, quick);
   }
 
   phase("summary");

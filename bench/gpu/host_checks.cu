@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "../../native/cuda/linear_head.cuh"
 #include "../../native/cuda/plan.h"
 #include "../../native/cuda/softmax_stats.cuh"
 #include "inputs.h"
@@ -132,8 +133,28 @@ static void checkStatsArithmetic() {
   CHECK(finishRow(cold, -3e38f, 1e3f).bad, "max -3e38 / T=1e-3 not flagged");
 }
 
+// The fused head's launch arithmetic (linear_head.cuh): rows per launch are whole 64-row tiles (or
+// all the rows), at least one tile, and their partial stats fit the budget whenever one tile does.
+static void checkHeadPlan() {
+  const int64_t budget = int64_t(64) << 20;
+  for (int64_t vocab : {1, 127, 128, 129, 151936, 262144, 1 << 24})
+    for (int64_t rows : {1, 63, 64, 65, 3000, 16384, 1 << 22}) {
+      const int64_t tiles = headVocabTiles(vocab), n = headChunkRows(rows, vocab, 16, budget);
+      CHECK(tiles * kHeadTileCols >= vocab && (tiles - 1) * kHeadTileCols < vocab, "tiles of vocab %ld: %ld", long(vocab), long(tiles));
+      CHECK(n >= 1 && n <= rows, "headChunkRows(%ld, %ld) = %ld", long(rows), long(vocab), long(n));
+      CHECK(n == rows || n % kHeadTileRows == 0, "headChunkRows(%ld, %ld) = %ld: not whole tiles", long(rows), long(vocab), long(n));
+      CHECK(n * tiles * 16 <= budget || n <= kHeadTileRows, "headChunkRows(%ld, %ld) = %ld: over the budget", long(rows), long(vocab), long(n));
+      CHECK((n + kHeadTileRows - 1) / kHeadTileRows <= 65535, "headChunkRows(%ld, %ld) = %ld: past gridDim.y", long(rows), long(vocab), long(n));
+      const int64_t k = headLogitsChunkRows(rows, vocab, int64_t(128) << 20);
+      CHECK(k >= 1 && k <= rows && (k + kHeadTileRows - 1) / kHeadTileRows <= 65535, "headLogitsChunkRows(%ld, %ld) = %ld", long(rows),
+            long(vocab), long(k));
+      CHECK(k * vocab * 8 <= (int64_t(128) << 20) || k == 1, "headLogitsChunkRows(%ld, %ld) = %ld: over the budget", long(rows), long(vocab), long(k));
+    }
+}
+
 int main() {
   checkPlan();
+  checkHeadPlan();
   checkStatsArithmetic();
   std::printf("%s: %d failures\n", failures ? "FAILED" : "ok", failures);
   return failures ? 1 : 0;

@@ -19,6 +19,9 @@ void checkShapley(bool device);
 void checkErrors();    // device only
 void checkFaults();    // device only; arms Device faults
 void checkContext();   // device only
+// linear_head.cu: linearLogprobs / linearKL against float64 (the CPU too), statuses; then timed
+void checkLinearHead(bool device);
+void timeLinearHead(cudaStream_t s, bool quick);
 
 // timings.cu: device-resident (CUDA events) and host-resident timings next to the bandwidth of the
 // same run, then the targets with verdicts.

@@ -42,6 +42,15 @@ function initializer(name, values) {
 }
 
 /**
+ * externalInitializer(name, dims, file): a float32 constant whose bytes lie in `file` (relative to
+ * the model file), as large weights are stored; the session must then be created from a model path.
+ */
+function externalInitializer(name, dims, file) {
+  const entry = (k, v) => msg(13, [str(1, k), str(2, v)]);
+  return msg(5, [...dims.flatMap((d) => int(1, d)), int(2, elemType.float32), str(8, name), entry('location', file), int(14, 1)]);
+}
+
+/**
  * model({ inputs: [[name, type, dims]], outputs: [[name, type, dims]], nodes: [node(...)],
  *         initializers?: [initializer(...)] }) -> Uint8Array of an ONNX ModelProto (IR 8, opset 17).
  */
@@ -50,4 +59,4 @@ function model({ inputs, outputs, nodes, initializers = [] }) {
   return Uint8Array.from([...int(1, 8), ...str(2, 'infogain-bench'), ...graph, ...msg(8, [str(1, ''), int(2, 17)])]);
 }
 
-module.exports = { initializer, model, node };
+module.exports = { externalInitializer, initializer, model, node };

@@ -7,6 +7,7 @@
 
 #include "../core/dtype.h"
 #include "../core/kl_divergence.h"
+#include "../core/linear_head.h"
 #include "../core/logprobs.h"
 #include "../core/shapley.h"
 #include "../core/status.h"
@@ -38,6 +39,11 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
 
 // Same contract as infogain::klDivergence; p and q in host memory (pageable or pinned).
 Status klDivergence(const LogitsView& p, const LogitsView& q, const KLOptions& opt, float* out);
+// Same contracts as infogain::linearLogprobs / linearKL; hidden states and the weight in host memory.
+Status linearLogprobs(const HiddenView& hidden, const HeadWeight& weight, const int32_t* targets,
+                      const LinearHeadOptions& opt, const TokenLogprobsOutput& out);
+Status linearKL(const HiddenView& p, const HiddenView& q, const HeadWeight& weight, const LinearKLOptions& opt,
+                float* out);
 // Same contract as infogain::shapleyExact; values in host memory (pageable or pinned).
 Status shapleyExact(const double* values, int64_t length, ShapleyIndex index, double* phi);
 

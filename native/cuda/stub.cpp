@@ -19,6 +19,13 @@ Status tokenLogprobs(const LogitsView&, const int32_t*, const TokenLogprobsOptio
 
 Status klDivergence(const LogitsView&, const LogitsView&, const KLOptions&, float*) { return unavailable(); }
 Status shapleyExact(const double*, int64_t, ShapleyIndex, double*) { return unavailable(); }
+Status linearLogprobs(const HiddenView&, const HeadWeight&, const int32_t*, const LinearHeadOptions&,
+                      const TokenLogprobsOutput&) {
+  return unavailable();
+}
+Status linearKL(const HiddenView&, const HiddenView&, const HeadWeight&, const LinearKLOptions&, float*) {
+  return unavailable();
+}
 
 }  // namespace cuda
 }  // namespace infogain

@@ -15,6 +15,7 @@ static Napi::Object InitInfogain(Napi::Env env, Napi::Object exports) {
   infogain::registerBeliefEntropy(env, exports);
   infogain::registerConformal(env, exports);
   infogain::registerPhaseEntropy(env, exports);
+  infogain::registerLinearHead(env, exports);
   return exports;
 }
 

@@ -14,5 +14,6 @@ void registerShapley(Napi::Env env, Napi::Object exports);
 void registerBeliefEntropy(Napi::Env env, Napi::Object exports);
 void registerConformal(Napi::Env env, Napi::Object exports);
 void registerPhaseEntropy(Napi::Env env, Napi::Object exports);
+void registerLinearHead(Napi::Env env, Napi::Object exports);
 
 }  // namespace infogain

@@ -89,6 +89,25 @@ struct VecAvx2 {
     for (int32_t v : lanes) sum += v;
     return sum;
   }
+  // r[i][j] <- r[j][i] for an 8 x 8 block (the fused head packs its weight tiles with it)
+  static void transpose(V (&r)[W]) {
+    V t[W];
+    for (int i = 0; i < W; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < W; i += 4) {
+      r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+      r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
+      r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+      r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    for (int i = 0; i < 4; i++) {
+      t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+      t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+    for (int i = 0; i < W; i++) r[i] = t[i];
+  }
 };
 
 }  // namespace infogain

@@ -51,6 +51,7 @@ struct VecScalar {
   static C countZero() { return 0; }
   static C countAtLeast(C acc, V a, V bound) { return acc + (a >= bound); }
   static int64_t countSum(C acc) { return acc; }
+  static void transpose(V (&)[W]) {}  // a 1 x 1 block
 };
 
 }  // namespace infogain
