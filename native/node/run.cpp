@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "call_inputs.h"
 #include "errors.h"
 
 namespace infogain {
@@ -26,6 +27,7 @@ class KernelWorker : public Napi::AsyncWorker {
         compute_(std::move(compute)),
         finish_(std::move(finish)),
         deferred_(Napi::Promise::Deferred::New(env)) {
+    if (CallInputs* inputs = CallInputs::current()) inputs_ = inputs->memory();
     result_ = Napi::Persistent(result);
     for (Napi::Value v : keep)
       if (v.IsObject()) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
@@ -50,6 +52,7 @@ class KernelWorker : public Napi::AsyncWorker {
  private:
   Compute compute_;
   Finish finish_;
+  std::shared_ptr<CallInputs::Memory> inputs_;  // what the call reads (copies, shared views) until it settles
   Status status_;
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference result_;
@@ -78,9 +81,15 @@ Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish fin
 }
 
 void exportKernel(Napi::Env env, Napi::Object exports, const char* name, KernelEntry entry) {
-  exports.Set(name, Napi::Function::New(env, [entry](const Napi::CallbackInfo& info) { return entry(info, true); }, name));
+  auto form = [entry](bool async) {
+    return [entry, async](const Napi::CallbackInfo& info) {
+      CallInputs inputs(async);  // every typed array the entry unpacks is made safe to read for the call
+      return entry(info, async);
+    };
+  };
+  exports.Set(name, Napi::Function::New(env, form(true), name));
   std::string sync = std::string(name) + "Sync";
-  exports.Set(sync, Napi::Function::New(env, [entry](const Napi::CallbackInfo& info) { return entry(info, false); }, sync));
+  exports.Set(sync, Napi::Function::New(env, form(false), sync));
 }
 
 }  // namespace infogain

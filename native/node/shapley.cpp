@@ -11,6 +11,7 @@
 #include "../cuda/cuda.h"
 #include "args.h"
 #include "backend.h"
+#include "call_inputs.h"
 #include "errors.h"
 #include "families.h"
 #include "run.h"
@@ -120,6 +121,7 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
 
   Napi::Value Observe(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    CallInputs inputs(false);  // masks in a SharedArrayBuffer: checked and used as one copy
     size_t nm = 0, nv = 0;
     const uint32_t* masks = typedOfKind<uint32_t>(env, info[0], "masks", napi_uint32_array, "Uint32Array", &nm);
     const double* values = typedOfKind<double>(env, info[1], "values", napi_float64_array, "Float64Array", &nv);
