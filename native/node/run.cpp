@@ -4,14 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "../core/cpu.h"
 #include "call_inputs.h"
 #include "errors.h"
 
 namespace infogain {
 namespace {
 
-Status guarded(const Compute& compute) {
+// Runs compute under the CPU settings captured when the call was made (configure() may change the
+// process-wide ones meanwhile).
+Status guarded(const Compute& compute, const CpuSettings& settings) {
   try {
+    UseCpuSettings use(settings);
     return compute();
   } catch (const std::bad_alloc&) {
     return runtimeError(codes::kOutOfMemory, "out of memory while computing");
@@ -26,6 +30,7 @@ class KernelWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "infogain"),
         compute_(std::move(compute)),
         finish_(std::move(finish)),
+        settings_(cpuSettings()),
         deferred_(Napi::Promise::Deferred::New(env)) {
     if (CallInputs* inputs = CallInputs::current()) inputs_ = inputs->memory();
     result_ = Napi::Persistent(result);
@@ -34,7 +39,7 @@ class KernelWorker : public Napi::AsyncWorker {
   }
   Napi::Promise promise() { return deferred_.Promise(); }
 
-  void Execute() override { status_ = guarded(compute_); }
+  void Execute() override { status_ = guarded(compute_, settings_); }
   void OnOK() override {
     if (!status_.ok()) {
       deferred_.Reject(makeError(Env(), status_).Value());
@@ -52,6 +57,7 @@ class KernelWorker : public Napi::AsyncWorker {
  private:
   Compute compute_;
   Finish finish_;
+  const CpuSettings settings_;
   std::shared_ptr<CallInputs::Memory> inputs_;  // what the call reads (copies, shared views) until it settles
   Status status_;
   Napi::Promise::Deferred deferred_;
@@ -69,7 +75,7 @@ Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object r
 Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish finish, Napi::Object result,
                           std::initializer_list<Napi::Value> keepAlive) {
   if (!async) {
-    Status st = guarded(compute);
+    Status st = guarded(compute, cpuSettings());
     if (!st.ok()) throwStatus(env, st);
     if (finish) finish(env, result);
     return result;
