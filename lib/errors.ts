@@ -10,6 +10,7 @@ export const codes = {
   cuda: 'ERR_INFOGAIN_CUDA',
   cudaUnavailable: 'ERR_INFOGAIN_CUDA_UNAVAILABLE',
   outOfMemory: 'ERR_INFOGAIN_OUT_OF_MEMORY',
+  disposed: 'ERR_INFOGAIN_DISPOSED',  // a ShapleyEstimator used after dispose()
   load: 'ERR_INFOGAIN_LOAD',
   // the reward pool (lib/pool.ts)
   queueFull: 'ERR_INFOGAIN_QUEUE_FULL',
