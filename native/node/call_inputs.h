@@ -26,8 +26,11 @@ struct TypedView;
 
 class CallInputs {
  public:
+  struct FreeBytes {
+    void operator()(void* p) const;
+  };
   struct Memory {
-    std::vector<std::unique_ptr<uint8_t[]>> copies;
+    std::vector<std::unique_ptr<uint8_t, FreeBytes>> copies;
     std::vector<Napi::ObjectReference> sharedViews;  // keep their SharedArrayBuffers alive
   };
 
