@@ -40,6 +40,10 @@ describe('async calls own their inputs until they settle (finding 10)', () => {
     });
   }
 
+  test('sync calls of the binding: an input shrunk by a getter while the arguments are read is a TypeError', () => {
+    assert.equal(child('getterDetach()').match(/^ok /gm)?.length, 3);
+  });
+
   test('the pool: inputs shrunk right after the call (it copies or moves them when the call is made)', () => {
     assert.match(child('poolResizeAfterCall()', { threadpool: 4 }), /ok pool transfer=true/);
   });

@@ -49,6 +49,7 @@ void* CallInputs::place(Napi::Env env, Napi::Value typedArray, const TypedView& 
   const bool copy = view.shared ? !holdsFloatData(view.type) : async_;
   if (!copy) {
     if (view.shared && async_) memory_->sharedViews.push_back(Napi::Persistent(typedArray.As<Napi::Object>()));
+    if (!view.shared) inPlace_.push_back({typedArray, view.data, view.length, name});
     return view.data;
   }
   std::unique_ptr<uint8_t, FreeBytes> bytes(allocateCopy(view.byteLength));
@@ -58,6 +59,19 @@ void* CallInputs::place(Napi::Env env, Napi::Value typedArray, const TypedView& 
   std::memcpy(bytes.get(), view.data, view.byteLength);
   memory_->copies.push_back(std::move(bytes));
   return memory_->copies.back().get();
+}
+
+void CallInputs::checkUnchanged(Napi::Env env) const {
+  for (const InPlace& v : inPlace_) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_typedarray_info(env, v.view, &type, &length, &data, &buffer, &offset) != napi_ok || data != v.data ||
+        length != v.length)
+      throwType(env, v.name.c_str(), v.name + " was detached or resized while the call's arguments were read");
+  }
 }
 
 }  // namespace infogain

@@ -10,6 +10,10 @@
 //   is checked and used. Float data (Float32Array, Float64Array, the Uint16Array bits of 16-bit
 //   logits) is read in place: a concurrent write gives wrong numbers, never an access out of bounds.
 //
+// - A sync call reads its non-shared inputs in place: no other thread can reach them, but JS can
+//   still run while the arguments are unpacked (a getter on an input object, for a direct caller of
+//   the binding) and detach one already unpacked; checkUnchanged() rejects that before the kernel runs.
+//
 // A CallInputs opened on an entry point's stack (exportKernel does it) applies these rules to every
 // typed array typedArg() unpacks on this thread while it is open. What it copied, and the shared
 // views it reads in place, are its memory(), which an async call holds until it settles.
@@ -18,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace infogain {
@@ -47,8 +52,19 @@ class CallInputs {
 
   std::shared_ptr<Memory> memory() const { return memory_; }
 
+  // Throws a TypeError when a view read in place was detached or resized after it was unpacked.
+  void checkUnchanged(Napi::Env env) const;
+
  private:
+  struct InPlace {
+    napi_value view;  // valid while the entry point's callback runs
+    const void* data;
+    size_t length;
+    std::string name;
+  };
+
   bool async_;
+  std::vector<InPlace> inPlace_;
   std::shared_ptr<Memory> memory_;
   CallInputs* previous_;
 };

@@ -75,6 +75,7 @@ Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object r
 Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish finish, Napi::Object result,
                           std::initializer_list<Napi::Value> keepAlive) {
   if (!async) {
+    if (const CallInputs* inputs = CallInputs::current()) inputs->checkUnchanged(env);
     Status st = guarded(compute, cpuSettings());
     if (!st.ok()) throwStatus(env, st);
     if (finish) finish(env, result);

@@ -198,3 +198,24 @@ export async function hammer(millisecondsPerKernel) {
   }
   console.log(`calls: ${outcome.ok} returned, ${outcome.typedError} typed errors`);
 }
+
+/**
+ * Direct calls of the binding (no TypeScript layer in between) whose options object has a getter
+ * that shrinks an input the binding already unpacked: a TypeError, never a read of unmapped memory.
+ */
+export async function getterDetach() {
+  const { native } = await import('../../dist/native.js');
+  const b = native();
+  const logits = () => ({ data: resizable(Float32Array, Array.from({ length: 64 }, (_, i) => i % 5)), rows: 8, vocab: 8, dtype: 0 });
+  const shrinking = (view, rest = {}) => ({ ...rest, get temperature() { view.buffer.resize(0); return 1; } });
+  const calls = {
+    tokenLogprobsSync: () => { const l = logits(); return [l, new Int32Array(8), shrinking(l.data), 'logits']; },
+    klDivergenceSync: () => { const p = logits(); return [p, logits(), shrinking(p.data), 'p']; },
+    logRatioSync: () => { const a = resizable(Float32Array, [-1, -2]); return [a, Float32Array.of(-1, -1), { get estimator() { a.buffer.resize(0); return 0; } }, 'logpA']; },
+  };
+  for (const [name, make] of Object.entries(calls)) {
+    const [x, y, options, argument] = make();
+    assert.throws(() => b[name](x, y, options), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && e.argument === argument);
+    console.log(`ok ${name}`);
+  }
+}
