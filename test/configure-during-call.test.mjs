@@ -1,4 +1,4 @@
-// configure() while calls run (test/RELIABILITY.md, finding 13): a call runs under the instruction
+// configure() while calls run (test/RELIABILITY.md, finding 13.11): a call runs under the instruction
 // set and thread count in force when it was made, so one result never mixes two of them. The
 // SIMD kernels round differently per ISA (about 5e-7), so a mixed result differs from both pure ones.
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ function pureResults(sync, args) {
   return out;
 }
 
-describe('a call keeps the ISA and thread count it started with (finding 13)', { skip }, () => {
+describe('a call keeps the ISA and thread count it started with (finding 13.11)', { skip }, () => {
   for (const [name, [async, sync, args]] of Object.entries(kernels)) {
     test(`${name}: async, configure() toggled on the main thread while it runs`, async () => {
       const pure = pureResults(sync, args);

@@ -1,5 +1,5 @@
 // What a caller does to a call's inputs while the call runs must never crash the process
-// (test/RELIABILITY.md, findings 10 and 11; native/node/call_inputs.h has the rules):
+// (test/RELIABILITY.md, findings 13.1 and 13.2; native/node/call_inputs.h has the rules):
 // - async calls: input buffers detached (resized to 0, moved by structuredClone, postMessage or
 //   ArrayBuffer.prototype.transfer, then freed) before the call reads them;
 // - SharedArrayBuffer inputs: integer inputs overwritten with hostile values right after an async
@@ -25,7 +25,7 @@ function child(call, { flags = [], threadpool = 1, timeout = 120_000 } = {}) {
   return r.stdout;
 }
 
-describe('async calls own their inputs until they settle (finding 10)', () => {
+describe('async calls own their inputs until they settle (finding 13.1)', () => {
   test('every async kernel: input buffers resized to 0 right after the call', () => {
     const out = child('resizeAfterCall()');
     assert.equal(out.match(/^ok /gm)?.length, 19, out);
@@ -49,7 +49,7 @@ describe('async calls own their inputs until they settle (finding 10)', () => {
   });
 });
 
-describe('SharedArrayBuffer inputs written during a call never corrupt memory (finding 11)', () => {
+describe('SharedArrayBuffer inputs written during a call never corrupt memory (finding 13.2)', () => {
   test('every async kernel: integer inputs overwritten with hostile values right after the call give the untouched result', () => {
     const out = child('overwriteAfterCall()');
     assert.equal(out.match(/^ok pattern/gm)?.length, 3, out);

@@ -99,7 +99,7 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
  private:
   // The estimator's memory (it grows with the coalitions asked for) is reported to V8 as external
   // memory, so that dropped estimators are collected before they fill the machine: V8 cannot see
-  // native allocations otherwise (test/RELIABILITY.md, finding 12).
+  // native allocations otherwise (test/RELIABILITY.md, finding 13.6).
   void account(Napi::Env env) {
     const int64_t now = estimator_ ? estimator_->memoryBytes() : 0;
     if (now != reported_) Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_);
