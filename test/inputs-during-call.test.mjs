@@ -55,7 +55,7 @@ describe('SharedArrayBuffer inputs written during a call never corrupt memory (f
     assert.equal(out.match(/^ok pattern/gm)?.length, 3, out);
   });
 
-  test('every kernel and ShapleyEstimator.observe, sync and async, while a worker rewrites the inputs', () => {
+  test('every kernel (sync, async, the pool) and ShapleyEstimator.observe, while a worker rewrites the inputs', () => {
     const out = child('hammer(150)', { threadpool: 4 });
     assert.equal(out.match(/^ok /gm)?.length, 20, out);
   });

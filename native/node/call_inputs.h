@@ -9,7 +9,6 @@
 //   indices or sizes, so those are copied when the call is made, sync or async, and only the copy
 //   is checked and used. Float data (Float32Array, Float64Array, the Uint16Array bits of 16-bit
 //   logits) is read in place: a concurrent write gives wrong numbers, never an access out of bounds.
-//
 // - A sync call reads its non-shared inputs in place: no other thread can reach them, but JS can
 //   still run while the arguments are unpacked (a getter on an input object, for a direct caller of
 //   the binding) and detach one already unpacked; checkUnchanged() rejects that before the kernel runs.

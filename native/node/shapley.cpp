@@ -117,6 +117,7 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
       throwStatus(env, runtimeError(codes::kDisposed, "this ShapleyEstimator was disposed; create a new one"));
     return *estimator_;
   }
+
   // An int option; past INT32_MAX a RangeError (int() would wrap 2^32 + 3 to 3).
   static int intProp(Napi::Env env, Napi::Object o, const char* key) {
     const int64_t v = integerProp(env, o, key);

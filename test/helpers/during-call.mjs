@@ -157,7 +157,10 @@ for (let round = 0; Atomics.load(stop, 0) === 0; round++) {
 }
 `;
 
-/** Every kernel, sync and async, and ShapleyEstimator.observe, while a worker rewrites their shared inputs. */
+/**
+ * Every kernel, sync, async and through the pool (whose workers read shared inputs in place), and
+ * ShapleyEstimator.observe, while a worker rewrites their shared inputs.
+ */
 export async function hammer(millisecondsPerKernel) {
   const inputs = kernelInputs(shared, 64);
   const stop = new Int32Array(new SharedArrayBuffer(4));
@@ -165,13 +168,14 @@ export async function hammer(millisecondsPerKernel) {
   const prepared = names.map((k) => [k, inputs[k]()]);
   const integer = prepared.flatMap(([, p]) => p.integer), float = prepared.flatMap(([, p]) => p.float);
   const worker = new Worker(writer, { eval: true, execArgv: [], workerData: { stop, integer, float } });
+  const pool = ig.createRewardPool({ threads: 2 });
   const outcome = { ok: 0, typedError: 0 };
   const settle = async (call) => {
     try {
       await call();
       outcome.ok++;
     } catch (e) {
-      assert.ok(typeof e.code === 'string' && e.code.startsWith('ERR_'), `an untyped error: ${e.stack}`);
+      assert.ok(typeof e.code === 'string' && e.code.startsWith('ERR_') && e.code !== ig.codes.worker, `not a typed input error: ${e.stack}`);
       outcome.typedError++;
     }
   };
@@ -187,7 +191,7 @@ export async function hammer(millisecondsPerKernel) {
           continue;
         }
         await settle(() => ig[`${k}Sync`](...p.args));
-        await Promise.all([settle(() => ig[k](...p.args)), settle(() => ig[k](...p.args))]);
+        await Promise.all([settle(() => ig[k](...p.args)), settle(() => ig[k](...p.args)), settle(() => pool[k](...p.args))]);
       }
       assert.ok(outcome.ok > returned, `${k}: no call returned a result`);  // the writer lets some through
       console.log(`ok ${k}`);
@@ -195,6 +199,7 @@ export async function hammer(millisecondsPerKernel) {
   } finally {
     Atomics.store(stop, 0, 1);
     await new Promise((resolve) => worker.once('exit', resolve));
+    await pool.close();
   }
   console.log(`calls: ${outcome.ok} returned, ${outcome.typedError} typed errors`);
 }
