@@ -7,6 +7,7 @@ const { fmt, machine, table } = require('./lib/harness.js');
 
 const vocab = 151936;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+const largeRows = Number(process.env.BENCH_LARGE_ROWS ?? 1792);  // 1.01 GiB of float32 logits
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -17,7 +18,7 @@ function shared(view) {
 }
 
 /** Per variant: median call-to-result time, and median time the call held the calling thread. */
-async function interleaved(variants) {
+async function interleaved(variants, rounds) {
   const total = new Map(), held = new Map();
   for (const v of variants) total.set(v.name, []), held.set(v.name, []);
   for (let r = 0; r < rounds; r++) {
@@ -33,7 +34,7 @@ async function interleaved(variants) {
   return variants.map((v) => ({ name: v.name, total: median(total.get(v.name)), held: median(held.get(v.name)), bytes: v.bytes }));
 }
 
-async function logprobs(rows) {
+async function logprobs(rows, rounds) {
   const data = new Float32Array(rows * vocab);
   for (let i = 0; i < data.length; i++) data[i] = 4 * Math.sin(i * 0.618) + (i % 13) * 0.1;
   const targets = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % vocab);
@@ -44,7 +45,7 @@ async function logprobs(rows) {
     { name: 'sync, ArrayBuffer', run: () => ig.tokenLogprobsSync(plain, targets, opts) },
     { name: 'async, ArrayBuffer (copied)', run: () => ig.tokenLogprobs(plain, targets, opts), bytes },
     { name: 'async, SharedArrayBuffer (targets copied)', run: () => ig.tokenLogprobs(sab, sabTargets, opts), bytes: targets.byteLength },
-  ]);
+  ], rounds);
   const base = results[0].total;
   return results.map((r) => ({
     input: `[${rows}, ${vocab}] f32, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
@@ -56,7 +57,7 @@ async function logprobs(rows) {
   }));
 }
 
-async function groups(n) {
+async function groups(n, rounds) {
   const scores = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
   const ids = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 8) * 3);
   const sabIds = shared(ids);
@@ -64,7 +65,7 @@ async function groups(n) {
     { name: 'sync, ids in an ArrayBuffer', run: () => ig.groupAdvantagesSync(scores, { groups: ids }) },
     { name: 'sync, ids in a SharedArrayBuffer (copied)', run: () => ig.groupAdvantagesSync(scores, { groups: sabIds }), bytes: ids.byteLength },
     { name: 'async, ArrayBuffer (scores and ids copied)', run: () => ig.groupAdvantages(scores, { groups: ids }), bytes: 2 * ids.byteLength },
-  ]);
+  ], rounds);
   const base = results[0].total;
   return results.map((r) => ({
     input: `groupAdvantages, ${n} scores in groups of 8`,
@@ -77,10 +78,10 @@ async function groups(n) {
 }
 
 async function main() {
-  console.log(`\n## Inputs of a call (copies made when it is made), ${rounds} interleaved rounds, medians\n${machine()}\n`);
+  console.log(`\n## Inputs of a call (copies made when it is made), ${rounds} interleaved rounds (5 above 512 MiB), medians\n${machine()}\n`);
   const rows = [];
-  for (const r of [8, 64, 256]) rows.push(...(await logprobs(r)));
-  rows.push(...(await groups(1 << 20)));
+  for (const r of [8, 64, 256, largeRows]) rows.push(...(await logprobs(r, r * vocab * 4 > 2 ** 29 ? 5 : rounds)));
+  rows.push(...(await groups(1 << 20, rounds)));
   console.log(table(rows));
 }
 

@@ -28,16 +28,17 @@ static bool holdsFloatData(napi_typedarray_type type) {
   return type == napi_float32_array || type == napi_float64_array || type == napi_uint16_array;
 }
 
-// Memory for a copy of `bytes`. A large copy is the first touch of fresh pages, and faulting them
-// in 4 KiB at a time cost more than the copy itself (148 MiB: 270 ms against 21-34 ms into warm
-// memory, bench/RESULTS.md); 2 MiB pages, where Linux gives them on request, cut that to about 40.
+// Memory for a copy of `bytes`. Below 32 MiB malloc reuses freed heap memory (glibc raises its mmap
+// threshold up to there). A larger copy lands on fresh pages, and faulting them in 4 KiB at a time
+// cost more than the copy (148 MiB, alloc + copy + free: 140 ms with malloc, 26 ms with 2 MiB
+// pages, bench/RESULTS.md); Linux gives 2 MiB pages on request where transparent huge pages are on.
 static uint8_t* allocateCopy(size_t bytes) {
-  constexpr size_t kHugePage = size_t(2) << 20;
-  if (bytes < 2 * kHugePage) return static_cast<uint8_t*>(std::malloc(bytes));
+  constexpr size_t kHugePage = size_t(2) << 20, kLarge = size_t(32) << 20;
+  if (bytes < kLarge) return static_cast<uint8_t*>(std::malloc(bytes));
   const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   void* p = std::aligned_alloc(kHugePage, rounded);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (p) madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without transparent huge pages it does nothing
+  if (p) madvise(p, rounded, MADV_HUGEPAGE);  // a hint: where transparent huge pages are off it does nothing
 #endif
   return static_cast<uint8_t*>(p);
 }
