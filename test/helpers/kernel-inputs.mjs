@@ -4,6 +4,8 @@
 // Every typed array of a call is listed in `integer` (ids, offsets, spans, targets, masks: native
 // code uses their values as indices) or `float` (data), so a test can attack either kind.
 
+import { poolKernels } from '../../dist/index.js';
+
 const repeat = (values, times) => Array.from({ length: values.length * times }, (_, i) => values[i % values.length]);
 const range = (n, f) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -53,6 +55,8 @@ export function kernelInputs(make, scale = 1) {
     shapleyExact: () => [f64([0, 1, 2, 4])],
   };
   const each = {};
+  for (const name of poolKernels)
+    if (!calls[name]) throw new Error(`test/helpers/kernel-inputs.mjs has no inputs for the kernel '${name}': add them`);
   for (const [name, call] of Object.entries(calls))
     each[name] = () => {
       integer.length = 0;
