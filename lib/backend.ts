@@ -18,6 +18,10 @@ export interface ConfigureOptions {
   threads?: number;
 }
 
+/**
+ * Sets the CPU knobs process-wide (every thread), for the calls made after it: a call already
+ * made, async or running on another thread, keeps the settings it was made under.
+ */
 export function configure(opts: ConfigureOptions): BackendsInfo {
   const o = options<ConfigureOptions>(opts);
   const isa = o.isa === undefined ? undefined : oneOf(o.isa, 'isa', ['avx512', 'avx2', 'scalar'] as const);

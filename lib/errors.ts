@@ -11,6 +11,7 @@ export const codes = {
   cuda: 'ERR_INFOGAIN_CUDA',
   cudaUnavailable: 'ERR_INFOGAIN_CUDA_UNAVAILABLE',
   outOfMemory: 'ERR_INFOGAIN_OUT_OF_MEMORY',
+  disposed: 'ERR_INFOGAIN_DISPOSED',  // a ShapleyEstimator used after dispose()
   load: 'ERR_INFOGAIN_LOAD',
   /** An options (or input) object holds a key the function does not know: a typo is never a silent default. */
   unknownOption: 'ERR_INFOGAIN_UNKNOWN_OPTION',

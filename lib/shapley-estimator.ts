@@ -78,7 +78,11 @@ interface NativeEstimator {
   pending(): number;
   done(): boolean;
   method(): string;
+  dispose(): void;
 }
+
+// Node defines Symbol.dispose (from 20.4) as Symbol.for('nodejs.dispose'); on 20.3 that stands in for it.
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
 
 function nonNegative(value: unknown, name: string): number {
   const v = finiteNumber(value, name);
@@ -117,7 +121,9 @@ function nativeOptions(opts: unknown) {
 
 /**
  * A budgeted Monte Carlo Shapley estimator. Each distinct coalition is asked for once and cached;
- * the plan is deterministic for a seed, whatever the batch sizes.
+ * the plan is deterministic for a seed, whatever the batch sizes. Its native memory (tens of bytes
+ * per coalition asked for) is reported to V8, which frees it when the estimator is collected;
+ * dispose() (or `using`) frees it at once. A disposed estimator throws ERR_INFOGAIN_DISPOSED.
  */
 export class ShapleyEstimator {
   readonly players: number;
@@ -166,6 +172,16 @@ export class ShapleyEstimator {
   estimate(): ShapleyEstimate {
     return this.#native.estimate();
   }
+
+  /** Frees the native memory now; every later call but dispose() throws ERR_INFOGAIN_DISPOSED. */
+  dispose(): void {
+    this.#native.dispose();
+  }
+
+  /** dispose(), for `using estimator = new ShapleyEstimator(...)`. */
+  [disposeSymbol](): void {
+    this.dispose();
+  }
 }
 
 export interface ShapleyOptions extends Omit<ShapleyEstimatorOptions, 'players'> {
@@ -202,12 +218,16 @@ export async function shapley(players: number, valueFn: ValueFunction, opts: Sha
   const batchSize = o.batchSize === undefined ? 256 : integer(o.batchSize, 'batchSize', 1, 2 ** 31);
   const { batchSize: _batchSize, ...rest } = o;
   const estimator = new ShapleyEstimator({ ...(rest as ShapleyEstimatorOptions), players });
-  const watchTolerance = (o.tolerance ?? 0) > 0;
-  for (;;) {
-    const masks = estimator.nextBatch(batchSize);
-    if (masks.length === 0) break;
-    estimator.observe(masks, asValues(await valueFn(masks), masks.length));
-    if (watchTolerance && estimator.estimate().converged) break;
+  try {
+    const watchTolerance = (o.tolerance ?? 0) > 0;
+    for (;;) {
+      const masks = estimator.nextBatch(batchSize);
+      if (masks.length === 0) break;
+      estimator.observe(masks, asValues(await valueFn(masks), masks.length));
+      if (watchTolerance && estimator.estimate().converged) break;
+    }
+    return estimator.estimate();
+  } finally {
+    estimator.dispose();
   }
-  return estimator.estimate();
 }

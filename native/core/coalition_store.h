@@ -44,6 +44,9 @@ class CoalitionStore {
   int64_t observedCount() const { return observedCount_; }
   uint32_t maskAt(int64_t slot) const { return masks_[size_t(slot)]; }
   double valueAt(int64_t slot) const { return values_[size_t(slot)]; }
+  int64_t memoryBytes() const {
+    return int64_t(sizeof(*this)) + index_.memoryBytes() + heapBytes(masks_) + heapBytes(values_) + heapBytes(observed_);
+  }
 
  private:
   KeyIndex index_;

@@ -46,8 +46,9 @@ Isa detectedIsa() {
 // INFOGAIN_ISA and INFOGAIN_THREADS set the starting values; configure() changes them later.
 static std::atomic<int> g_isa{-1};
 static std::atomic<int> g_threads{0};
+static thread_local const CpuSettings* t_settings = nullptr;  // set by UseCpuSettings
 
-Isa activeIsa() {
+static Isa processIsa() {
   int v = g_isa.load(std::memory_order_relaxed);
   if (v >= 0) return Isa(v);
   Isa isa = detectedIsa();
@@ -67,7 +68,7 @@ Status setActiveIsa(Isa isa) {
   return Status::Ok();
 }
 
-int threadCount() {
+static int processThreads() {
   int v = g_threads.load(std::memory_order_relaxed);
   if (v > 0) return v;
   int n = int(std::thread::hardware_concurrency());
@@ -79,6 +80,15 @@ int threadCount() {
   g_threads.store(n);
   return n;
 }
+
+Isa activeIsa() { return t_settings ? t_settings->isa : processIsa(); }
+int threadCount() { return t_settings ? t_settings->threads : processThreads(); }
+CpuSettings cpuSettings() { return t_settings ? *t_settings : CpuSettings{processIsa(), processThreads()}; }
+
+UseCpuSettings::UseCpuSettings(const CpuSettings& settings) : settings_(settings), previous_(t_settings) {
+  t_settings = &settings_;
+}
+UseCpuSettings::~UseCpuSettings() { t_settings = previous_; }
 
 Status setThreadCount(int threads) {
   if (threads < 1 || threads > 1024)

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "heap_bytes.h"
+
 namespace infogain {
 
 class KeyIndex {
@@ -28,6 +30,7 @@ class KeyIndex {
   }
 
   size_t size() const { return size_; }
+  int64_t memoryBytes() const { return heapBytes(keys_) + heapBytes(slots_); }
 
  private:
   size_t home(uint64_t key) const { return size_t((key * 0x9E3779B97F4A7C15ull) >> shift_); }

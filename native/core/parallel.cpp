@@ -16,6 +16,7 @@ namespace {
 struct Job {
   const std::function<void(int64_t)>* fn;
   int64_t tasks;
+  CpuSettings settings;  // the caller's: its helpers run fn under them too
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> done{0};
   std::mutex m;
@@ -44,6 +45,7 @@ class Pool {
     auto job = std::make_shared<Job>();
     job->fn = &fn;
     job->tasks = tasks;
+    job->settings = cpuSettings();
     {
       std::lock_guard<std::mutex> lock(m_);
       while (int(threads_.size()) < helpers) {
@@ -72,6 +74,7 @@ class Pool {
         });
         job = queue_.front();
       }
+      UseCpuSettings use(job->settings);
       job->work();
     }
   }

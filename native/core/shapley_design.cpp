@@ -63,6 +63,7 @@ class ExactDesign : public Design {
   }
   void reject() override { next_ = uint64_t(1) << n_; }
   void estimate(const CoalitionStore& store, DesignEstimate* out) const override { uniformSplit(store, n_, out); }
+  int64_t memoryBytes() const override { return int64_t(sizeof(*this)); }
 
  private:
   int n_;

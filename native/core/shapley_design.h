@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "coalition_store.h"
+#include "heap_bytes.h"
 #include "shapley_estimator.h"
 
 namespace infogain {
@@ -35,6 +36,8 @@ class Design {
   virtual void estimate(const CoalitionStore& store, DesignEstimate* out) const = 0;
   // Calls an uncached implementation makes before its first unit.
   virtual int64_t initialCalls() const { return 2; }
+  // Bytes of memory it holds, itself included (reported to the JS engine by the binding).
+  virtual int64_t memoryBytes() const = 0;
 };
 
 std::unique_ptr<Design> makePermutationDesign(const EstimatorOptions& opt, ShapleyMethod method);

@@ -28,6 +28,10 @@ const char* methodName(ShapleyMethod m) {
   return "?";
 }
 
+int64_t ShapleyEstimator::memoryBytes() const {
+  return int64_t(sizeof(*this)) + heapBytes(queue_) + store_->memoryBytes() + design_->memoryBytes();
+}
+
 ShapleyMethod chooseMethod(int players, int64_t budget) {
   if (players <= kMaxExactPlayers && budget >= (int64_t(1) << players)) return ShapleyMethod::Exact;
   // Below 5n the pairs are too few for the regression to be safe: it was 1.5-40x worse than

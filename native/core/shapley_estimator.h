@@ -80,6 +80,7 @@ class ShapleyEstimator {
 
   int64_t pending() const;  // handed out, not observed
   bool done() const;        // the plan is finished (nothing more will be asked)
+  int64_t memoryBytes() const;  // bytes of memory it holds now, itself included
   ShapleyMethod method() const { return method_; }
 
  private:

@@ -71,6 +71,10 @@ class PairedDesign : public Design {
   }
 
   void estimate(const CoalitionStore& store, DesignEstimate* out) const override;
+  int64_t memoryBytes() const override {
+    return int64_t(sizeof(*this)) + heapBytes(populations_) + heapBytes(groups_) + schedule_->memoryBytes() +
+           heapBytes(lists_) + heapBytes(listNext_) + heapBytes(units_);
+  }
 
  private:
   // Fills populations_ (pairs per stratum h = 1..n/2) and returns each stratum's share of the units.

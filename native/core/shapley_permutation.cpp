@@ -58,6 +58,7 @@ class PermutationDesign : public Design {
 
   // v(empty) and v(N) are paid once per unit by an uncached sampler, not up front
   int64_t initialCalls() const override { return 0; }
+  int64_t memoryBytes() const override { return int64_t(sizeof(*this)) + heapBytes(orders_) + heapBytes(block_); }
 
   void estimate(const CoalitionStore& store, DesignEstimate* out) const override {
     const int64_t units = int64_t(orders_.size()) / (perUnit_ * n_);

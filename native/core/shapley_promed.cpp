@@ -61,6 +61,10 @@ class PromedDesign : public Design {
     stopped_ = true;
   }
 
+  int64_t memoryBytes() const override {
+    return int64_t(sizeof(*this)) + heapBytes(order_) + heapBytes(phi_) + heapBytes(phiBefore_) + heapBytes(samples_);
+  }
+
   void estimate(const CoalitionStore&, DesignEstimate* out) const override {
     out->phi = phi_;
     out->standardError.assign(static_cast<size_t>(n_), INFINITY);

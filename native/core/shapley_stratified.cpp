@@ -75,6 +75,14 @@ class StratifiedDesign : public Design {
     done_ = true;
   }
 
+  int64_t memoryBytes() const override {
+    int64_t bytes = int64_t(sizeof(*this)) + heapBytes(weights_) + heapBytes(populations_) + heapBytes(groups_) +
+                    heapBytes(schedules_) + heapBytes(lists_) + heapBytes(listNext_) + heapBytes(units_) +
+                    taken_.memoryBytes();
+    for (const auto& s : schedules_) bytes += s->memoryBytes();
+    return bytes;
+  }
+
   void estimate(const CoalitionStore& store, DesignEstimate* out) const override {
     out->phi.assign(static_cast<size_t>(n_), 0.0);
     out->standardError.assign(static_cast<size_t>(n_), INFINITY);

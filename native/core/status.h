@@ -39,6 +39,7 @@ constexpr const char* kNonFinite = "ERR_INFOGAIN_NONFINITE";  // NaN / +inf data
 constexpr const char* kCuda = "ERR_INFOGAIN_CUDA";          // a CUDA call failed
 constexpr const char* kCudaUnavailable = "ERR_INFOGAIN_CUDA_UNAVAILABLE";
 constexpr const char* kOutOfMemory = "ERR_INFOGAIN_OUT_OF_MEMORY";
+constexpr const char* kDisposed = "ERR_INFOGAIN_DISPOSED";  // a ShapleyEstimator used after dispose()
 }  // namespace codes
 
 }  // namespace infogain

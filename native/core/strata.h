@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "heap_bytes.h"
 #include "xoshiro.h"
 
 namespace infogain {
@@ -25,6 +26,13 @@ struct Group {
 
 // populations[h]: units in stratum h; weights[h] >= 0: its share of the sampled units.
 // forceFirst: enumerate stratum 0 first whenever the units cover it (extremes-first designs).
+// Heap bytes of a group list (ShapleyEstimator::memoryBytes).
+inline int64_t heapBytes(const std::vector<Group>& groups) {
+  int64_t bytes = int64_t(groups.capacity() * sizeof(Group));
+  for (const Group& g : groups) bytes += heapBytes(g.strata) + heapBytes(g.selectProb);
+  return bytes;
+}
+
 std::vector<Group> allocateUnits(const std::vector<double>& populations, const std::vector<double>& weights,
                                  int64_t units, int minUnitsPerGroup, bool forceFirst);
 
@@ -40,6 +48,7 @@ class GroupSchedule {
   int next();                 // a group index, or -1 when every group is used up
   void undo(int group);       // the unit given to `group` was not taken
   int64_t taken(int group) const { return taken_[size_t(group)]; }
+  int64_t memoryBytes() const { return int64_t(sizeof(*this)) + heapBytes(taken_); }
 
  private:
   const std::vector<Group>& groups_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "call_inputs.h"
 #include "errors.h"
 
 namespace infogain {
@@ -23,6 +24,11 @@ TypedView typedArg(Napi::Env env, Napi::Value v, const char* name) {
     default: break;
   }
   view.byteLength = view.length * elementSize;
+  bool isArrayBuffer = true;  // false: a SharedArrayBuffer (Node-API 9 has no direct test for it)
+  if (napi_is_arraybuffer(env, buffer, &isArrayBuffer) != napi_ok)
+    throwType(env, name, std::string(name) + ": cannot read the typed array's buffer");
+  view.shared = !isArrayBuffer;
+  if (CallInputs* call = CallInputs::current()) view.data = call->place(env, v, view, name);
   return view;
 }
 

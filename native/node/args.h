@@ -15,8 +15,11 @@ struct TypedView {
   size_t length = 0;      // elements
   size_t byteLength = 0;
   napi_typedarray_type type = napi_uint8_array;
+  bool shared = false;    // over a SharedArrayBuffer
 };
 
+// Inside an open CallInputs (call_inputs.h), `data` is where the kernel must read: the caller's
+// memory or a copy the call owns.
 TypedView typedArg(Napi::Env env, Napi::Value v, const char* name);
 
 // Float32Array / Int32Array of exactly `length` elements (length < 0: any).

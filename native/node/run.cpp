@@ -4,13 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "../core/cpu.h"
+#include "call_inputs.h"
 #include "errors.h"
 
 namespace infogain {
 namespace {
 
-Status guarded(const Compute& compute) {
+// Runs compute under the CPU settings captured when the call was made (configure() may change the
+// process-wide ones meanwhile).
+Status guarded(const Compute& compute, const CpuSettings& settings) {
   try {
+    UseCpuSettings use(settings);
     return compute();
   } catch (const std::bad_alloc&) {
     return runtimeError(codes::kOutOfMemory, "out of memory while computing");
@@ -25,14 +30,16 @@ class KernelWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "infogain"),
         compute_(std::move(compute)),
         finish_(std::move(finish)),
+        settings_(cpuSettings()),
         deferred_(Napi::Promise::Deferred::New(env)) {
+    if (CallInputs* inputs = CallInputs::current()) inputs_ = inputs->memory();
     result_ = Napi::Persistent(result);
     for (Napi::Value v : keep)
       if (v.IsObject()) keep_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
   Napi::Promise promise() { return deferred_.Promise(); }
 
-  void Execute() override { status_ = guarded(compute_); }
+  void Execute() override { status_ = guarded(compute_, settings_); }
   void OnOK() override {
     if (!status_.ok()) {
       deferred_.Reject(makeError(Env(), status_).Value());
@@ -50,6 +57,8 @@ class KernelWorker : public Napi::AsyncWorker {
  private:
   Compute compute_;
   Finish finish_;
+  const CpuSettings settings_;
+  std::shared_ptr<CallInputs::Memory> inputs_;  // what the call reads (copies, shared views) until it settles
   Status status_;
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference result_;
@@ -66,7 +75,8 @@ Napi::Value runKernel(Napi::Env env, bool async, Compute compute, Napi::Object r
 Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish finish, Napi::Object result,
                           std::initializer_list<Napi::Value> keepAlive) {
   if (!async) {
-    Status st = guarded(compute);
+    if (const CallInputs* inputs = CallInputs::current()) inputs->checkUnchanged(env);
+    Status st = guarded(compute, cpuSettings());
     if (!st.ok()) throwStatus(env, st);
     if (finish) finish(env, result);
     return result;
@@ -78,9 +88,15 @@ Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish fin
 }
 
 void exportKernel(Napi::Env env, Napi::Object exports, const char* name, KernelEntry entry) {
-  exports.Set(name, Napi::Function::New(env, [entry](const Napi::CallbackInfo& info) { return entry(info, true); }, name));
+  auto form = [entry](bool async) {
+    return [entry, async](const Napi::CallbackInfo& info) {
+      CallInputs inputs(async);  // every typed array the entry unpacks is made safe to read for the call
+      return entry(info, async);
+    };
+  };
+  exports.Set(name, Napi::Function::New(env, form(true), name));
   std::string sync = std::string(name) + "Sync";
-  exports.Set(sync, Napi::Function::New(env, [entry](const Napi::CallbackInfo& info) { return entry(info, false); }, sync));
+  exports.Set(sync, Napi::Function::New(env, form(false), sync));
 }
 
 }  // namespace infogain

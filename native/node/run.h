@@ -1,5 +1,6 @@
 // One kernel call, run either on the calling thread (the ...Sync exports) or on the libuv pool
-// behind a Promise. Inputs and the prepared result stay referenced until the call settles.
+// behind a Promise. The call reads its inputs as call_inputs.h says and runs under the CPU settings
+// in force when it was made; inputs and the prepared result stay referenced until it settles.
 #pragma once
 #include <napi.h>
 

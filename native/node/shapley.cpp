@@ -11,6 +11,7 @@
 #include "../cuda/cuda.h"
 #include "args.h"
 #include "backend.h"
+#include "call_inputs.h"
 #include "errors.h"
 #include "families.h"
 #include "run.h"
@@ -67,7 +68,8 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     return DefineClass(env, "ShapleyEstimator",
                        {InstanceMethod("nextBatch", &EstimatorWrap::NextBatch), InstanceMethod("observe", &EstimatorWrap::Observe),
                         InstanceMethod("estimate", &EstimatorWrap::Estimate), InstanceMethod("pending", &EstimatorWrap::Pending),
-                        InstanceMethod("done", &EstimatorWrap::Done), InstanceMethod("method", &EstimatorWrap::Method)});
+                        InstanceMethod("done", &EstimatorWrap::Done), InstanceMethod("method", &EstimatorWrap::Method),
+                        InstanceMethod("dispose", &EstimatorWrap::Dispose)});
   }
 
   explicit EstimatorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EstimatorWrap>(info) {
@@ -88,9 +90,34 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     opt.truncation = numberProp(o, "truncation", 1e-2);
     Status st = ShapleyEstimator::create(opt, &estimator_);
     if (!st.ok()) throwStatus(env, st);
+    account(env);
   }
 
+  // Garbage collection: give back what was reported.
+  void Finalize(Napi::Env env) override { release(env); }
+
  private:
+  // The estimator's memory (it grows with the coalitions asked for) is reported to V8 as external
+  // memory, so that dropped estimators are collected before they fill the machine: V8 cannot see
+  // native allocations otherwise (test/RELIABILITY.md, finding 13.6).
+  void account(Napi::Env env) {
+    const int64_t now = estimator_ ? estimator_->memoryBytes() : 0;
+    if (now != reported_) Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_);
+    reported_ = now;
+  }
+
+  void release(Napi::Env env) {
+    estimator_.reset();
+    account(env);
+  }
+
+  // The estimator, or ERR_INFOGAIN_DISPOSED once dispose() freed it.
+  ShapleyEstimator& live(Napi::Env env) {
+    if (!estimator_)
+      throwStatus(env, runtimeError(codes::kDisposed, "this ShapleyEstimator was disposed; create a new one"));
+    return *estimator_;
+  }
+
   // An int option; past INT32_MAX a RangeError (int() would wrap 2^32 + 3 to 3).
   static int intProp(Napi::Env env, Napi::Object o, const char* key) {
     const int64_t v = integerProp(env, o, key);
@@ -111,7 +138,8 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     const double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
     if (!(max >= 0) || max != std::floor(max)) throwRange(env, codes::kRange, "max", -1, "max must be an integer >= 0");
     std::vector<uint32_t> masks;
-    Status st = estimator_->nextBatch(max > 1e15 ? int64_t(1e15) : int64_t(max), &masks);
+    Status st = live(env).nextBatch(max > 1e15 ? int64_t(1e15) : int64_t(max), &masks);
+    account(env);
     if (!st.ok()) throwStatus(env, st);
     Napi::Uint32Array out = Napi::Uint32Array::New(env, masks.size());
     for (size_t k = 0; k < masks.size(); k++) out[k] = masks[k];
@@ -120,13 +148,15 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
 
   Napi::Value Observe(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    CallInputs inputs(false);  // masks in a SharedArrayBuffer: checked and used as one copy
     size_t nm = 0, nv = 0;
     const uint32_t* masks = typedOfKind<uint32_t>(env, info[0], "masks", napi_uint32_array, "Uint32Array", &nm);
     const double* values = typedOfKind<double>(env, info[1], "values", napi_float64_array, "Float64Array", &nv);
     if (nm != nv)
       throwRange(env, codes::kShape, "values", -1,
                  "values has " + std::to_string(nv) + " elements, masks has " + std::to_string(nm));
-    Status st = estimator_->observe(masks, values, int64_t(nm));
+    Status st = live(env).observe(masks, values, int64_t(nm));
+    account(env);
     if (!st.ok()) throwStatus(env, st);
     return env.Undefined();
   }
@@ -134,7 +164,7 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
   Napi::Value Estimate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     ShapleyEstimate e;
-    Status st = estimator_->estimate(&e);
+    Status st = live(env).estimate(&e);
     if (!st.ok()) throwStatus(env, st);
     Napi::Float64Array phi = Napi::Float64Array::New(env, e.phi.size());
     Napi::Float64Array stderr_ = Napi::Float64Array::New(env, e.standardError.size());
@@ -155,14 +185,20 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
   }
 
   Napi::Value Pending(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), double(estimator_->pending()));
+    return Napi::Number::New(info.Env(), double(live(info.Env()).pending()));
   }
-  Napi::Value Done(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), estimator_->done()); }
+  Napi::Value Done(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), live(info.Env()).done()); }
   Napi::Value Method(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), methodName(estimator_->method()));
+    return Napi::String::New(info.Env(), methodName(live(info.Env()).method()));
+  }
+  // Frees the estimator now; any later use is ERR_INFOGAIN_DISPOSED. Calling it again does nothing.
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    release(info.Env());
+    return info.Env().Undefined();
   }
 
   std::unique_ptr<ShapleyEstimator> estimator_;
+  int64_t reported_ = 0;  // bytes reported to V8 as external memory
 };
 
 }  // namespace

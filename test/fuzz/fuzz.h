@@ -8,11 +8,13 @@
 #pragma once
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "../../native/core/cpu.h"
@@ -270,6 +272,125 @@ class Source {
 
  private:
   FuzzedDataProvider in_;
+};
+
+// ---- Race mode: float data that changes while a kernel runs ----
+// Another thread may write a SharedArrayBuffer input while a call reads it. The binding copies the
+// integer inputs (ids, offsets, spans, targets, masks) when a call is made and checks only the
+// copy (native/node/call_inputs.h), so what a kernel can see change under it is float data: that
+// may give wrong numbers or an error, never an access out of bounds, undefined behaviour or a hang.
+// In race mode (FUZZ_RACE=1 in the environment: every input) a second thread rewrites the
+// registered float inputs, element by element, with edge values (NaN, +-inf, +-max, 0, negatives,
+// subnormals) and their own values, for as long as the kernel runs; afterwards the inputs get their
+// values back. A harness then checks only what still holds: a well-formed Status, no sanitizer
+// report, no timeout, inputs unchanged by the kernel.
+inline bool raceMode() {
+  static const bool on = std::getenv("FUZZ_RACE") && std::getenv("FUZZ_RACE")[0] == '1';
+  return on;
+}
+
+// The writer thread: one for the process, started by the first race. It polls between races (a
+// sleeping thread takes milliseconds to wake on a busy machine, longer than most kernels run).
+class RaceWriter {
+ public:
+  struct Region {
+    void* data;
+    size_t count;
+    int width;  // element bytes: 4 (float32), 8 (float64), 2 (16-bit float bits)
+  };
+
+  static RaceWriter& get() {
+    static RaceWriter* writer = new RaceWriter();  // never destroyed: its thread runs until exit
+    return *writer;
+  }
+
+  // Returns once the writes into `regions` are under way.
+  void start(const std::vector<Region>* regions) {
+    regions_ = regions;
+    go_.store(true, std::memory_order_release);
+    while (!writing_.load(std::memory_order_acquire)) std::this_thread::yield();
+  }
+
+  // Returns once no write is under way (the regions may then be freed).
+  void stop() {
+    go_.store(false, std::memory_order_release);
+    while (writing_.load(std::memory_order_acquire)) std::this_thread::yield();
+  }
+
+ private:
+  RaceWriter() { std::thread([this] { loop(); }).detach(); }
+
+  void loop() {
+    for (;;) {
+      while (!go_.load(std::memory_order_acquire)) std::this_thread::yield();
+      writing_.store(true, std::memory_order_release);
+      for (uint32_t round = 0; go_.load(std::memory_order_acquire); round++)
+        for (const Region& r : *regions_) write(r, round);
+      writing_.store(false, std::memory_order_release);
+    }
+  }
+
+  // One element of r per round, spread over the region, every value class in turn.
+  static void write(const Region& r, uint32_t round) {
+    static const uint32_t k32[] = {0x7fc00000u, 0x7f800000u, 0xff800000u, 0x7f7fffffu, 0xff7fffffu,
+                                   0x00000000u, 0xbf800000u, 0x00000001u, 0xf149f2cau, 0x3f800000u};
+    static const uint64_t k64[] = {0x7ff8000000000000ull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+                                   0x7fefffffffffffffull, 0xffefffffffffffffull, 0ull, 0xbff0000000000000ull,
+                                   1ull, 0xfe37e43c8800759cull, 0x3ff0000000000000ull};
+    static const uint16_t k16[] = {0x7e00, 0x7c00, 0xfc00, 0x7bff, 0xfbff, 0x7fc0, 0x7f80, 0xff80, 0x7f7f, 0x8001};
+    if (r.count == 0) return;
+    const size_t i = size_t((uint64_t(round) * 2654435761u) % r.count);
+    const uint32_t v = (round / 7 + uint32_t(i)) % 10;
+    char* at = static_cast<char*>(r.data) + i * size_t(r.width);
+    if (r.width == 4) __atomic_store_n(reinterpret_cast<uint32_t*>(at), k32[v], __ATOMIC_RELAXED);
+    if (r.width == 8) __atomic_store_n(reinterpret_cast<uint64_t*>(at), k64[v], __ATOMIC_RELAXED);
+    if (r.width == 2) __atomic_store_n(reinterpret_cast<uint16_t*>(at), k16[v], __ATOMIC_RELAXED);
+  }
+
+  const std::vector<Region>* regions_ = nullptr;
+  std::atomic<bool> go_{false}, writing_{false};
+};
+
+class Race {
+ public:
+  explicit Race(bool on = raceMode()) : on_(on) {}
+  bool on() const { return on_; }
+
+  template <class T>
+  void add(Input<T>& in) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8, "float32 or float64 data");
+    add(in.data(), in.size(), int(sizeof(T)));
+  }
+  // Logits as their bytes: float32 or 16-bit float elements.
+  void addLogits(Input<uint8_t>& in, infogain::DType t) {
+    const int width = infogain::dtypeSize(t);
+    add(in.data(), in.size() / size_t(width), width);
+  }
+
+  // kernel(), with the registered inputs rewritten while it runs in race mode.
+  template <class Kernel>
+  auto run(const Kernel& kernel) -> decltype(kernel()) {
+    if (!on_ || regions_.empty()) return kernel();
+    RaceWriter& writer = RaceWriter::get();
+    writer.start(&regions_);
+    auto result = kernel();
+    writer.stop();
+    for (size_t k = 0; k < regions_.size(); k++)
+      std::memcpy(regions_[k].data, originals_[k].data(), originals_[k].size());
+    return result;
+  }
+
+ private:
+  void add(void* data, size_t count, int width) {
+    if (count == 0) return;
+    regions_.push_back({data, count, width});
+    const char* bytes = static_cast<const char*>(data);
+    originals_.emplace_back(bytes, bytes + count * size_t(width));
+  }
+
+  bool on_;
+  std::vector<RaceWriter::Region> regions_;
+  std::vector<std::vector<char>> originals_;
 };
 
 // The CPU instruction set of this run: every level the machine has, so each SIMD path is fuzzed.

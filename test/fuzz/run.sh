@@ -4,6 +4,8 @@
 #   test/fuzz/run.sh SECONDS [harness...]      default: every harness in test/fuzz/harness/
 #   FUZZ_RUNS=10000000 test/fuzz/run.sh 1200   also stop a harness after that many executions
 #   FUZZ_BUILD_ONLY=1 test/fuzz/run.sh 0       build, run nothing
+#   FUZZ_RACE=1 test/fuzz/run.sh 300           race mode: float inputs rewritten by a second thread
+#                                              while each kernel runs (fuzz.h); logs and crashes get -race
 # Inputs it finds go to build-fuzz/corpus/<harness>/ (the committed seeds in test/fuzz/corpus/<harness>/
 # are read, never written); a crashing input is saved as build-fuzz/crash-<harness>-*; logs in
 # build-fuzz/logs/. Prints one line per harness: executions, seconds, exec/s. Exits 1 on any crash.
@@ -66,16 +68,18 @@ for h in "${harnesses[@]}"; do
   [ -d "test/fuzz/corpus/$h" ] && seeds=("test/fuzz/corpus/$h")
   runs=()
   [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
-  log=$out/logs/$h.log
+  tag=$h
+  [ "${FUZZ_RACE:-0}" = 1 ] && tag=$h-race
+  log=$out/logs/$tag.log
   if ! nice -n 10 "$out/bin/$h" "$corpus" "${seeds[@]}" -max_total_time="$seconds" "${runs[@]}" -max_len=2048 \
-      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crash-$h-" >"$log" 2>&1; then
-    echo "$h: CRASH or sanitizer report, see $log"
+      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crash-$tag-" >"$log" 2>&1; then
+    echo "$tag: CRASH or sanitizer report, see $log"
     grep -m5 -E 'ERROR|runtime error|fuzz check failed|SUMMARY' "$log" || true
     status=1
     continue
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   time=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
-  echo "$h: ${execs:-?} executions in ${time:-?} s ($(( ${execs:-0} / (${time:-1} > 0 ? ${time:-1} : 1) )) exec/s), 0 crashes"
+  echo "$tag: ${execs:-?} executions in ${time:-?} s ($(( ${execs:-0} / (${time:-1} > 0 ? ${time:-1} : 1) )) exec/s), 0 crashes"
 done
 exit $status

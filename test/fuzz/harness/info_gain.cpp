@@ -1,6 +1,7 @@
 // infoGain (native/node/gains.cpp): turns (four span arrays of one length) over a sequence,
 // optional rollout offsets, and per scored token either sampled log-probs of both contexts or
-// two logits matrices (full-vocabulary KL), as the binding unpacks them.
+// two logits matrices (full-vocabulary KL), as the binding unpacks them; in race mode (fuzz.h)
+// those change while the divergences are computed.
 #include "../../../native/core/info_gain.h"
 #include "../../../native/core/kl_divergence.h"
 #include "../../../native/core/log_ratio.h"
@@ -54,9 +55,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       src.fill(real, [&] { return src.logprob(); });
       src.fill(masked, [&] { return src.logprob(); });
       real.seal(), masked.seal();
-      st = checkLogprobPairs(real.data(), masked.data(), scored, "logpReal", "logpMasked");
-      fuzz::checkStatus(st);
-      if (st.ok()) st = logRatio(real.data(), masked.data(), scored, LogRatioOptions{}, divergence.data());
+      fuzz::Race race;
+      race.add(real);
+      race.add(masked);
+      st = race.run([&] {  // what the binding's compute step does
+        Status s = checkLogprobPairs(real.data(), masked.data(), scored, "logpReal", "logpMasked");
+        fuzz::checkStatus(s);
+        return s.ok() ? logRatio(real.data(), masked.data(), scored, LogRatioOptions{}, divergence.data()) : s;
+      });
       fuzz::checkStatus(st);
       FUZZ_CHECK(real.unchanged() && masked.unchanged());
     } else {
@@ -70,10 +76,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       kl.pName = "real";
       kl.qName = "masked";
       kl.temperature = float(src.number());
+      fuzz::Race race;
+      race.addLogits(real, rt);
+      race.addLogits(masked, mt);
       const LogitsView rv{real.data(), scored, vocab, rt}, mv{masked.data(), maskedRows, vocab, mt};
       st = checkKLDivergence(rv, mv, kl);
       fuzz::checkStatus(st);
-      if (st.ok()) st = klDivergence(rv, mv, kl, divergence.data());
+      if (st.ok()) st = race.run([&] { return klDivergence(rv, mv, kl, divergence.data()); });
       fuzz::checkStatus(st);
       FUZZ_CHECK(real.unchanged() && masked.unchanged());
     }

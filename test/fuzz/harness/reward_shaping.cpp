@@ -1,5 +1,6 @@
 // empgAdvantages, sarRewards, parRewards, clipDeltaRewards and insightScores
-// (native/node/reward_shaping.cpp), with the lengths the binding enforces and any values.
+// (native/node/reward_shaping.cpp), with the lengths the binding enforces and any values; in race
+// mode (fuzz.h) the float inputs change while the kernel runs.
 #include "../../../native/core/reward_shaping.h"
 #include "../fuzz.h"
 
@@ -29,10 +30,13 @@ void empg(fuzz::Source& src) {
   opt.kf = src.option(opt.kf);
   opt.zeta = src.option(opt.zeta);
   opt.final = FinalNormalization(src.range<int>(0, 2));
+  fuzz::Race race;
+  race.add(entropy);
+  race.add(advantage);
   fuzz::FloatOut out(steps), scale(steps), bonus(steps);
-  Status st = empgAdvantages(in, opt, out.data(), scale.data(), bonus.data());
+  Status st = race.run([&] { return empgAdvantages(in, opt, out.data(), scale.data(), bonus.data()); });
   fuzz::checkStatus(st);
-  if (st.ok()) FUZZ_CHECK(out.written() && scale.written() && bonus.written());
+  if (st.ok() && !race.on()) FUZZ_CHECK(out.written() && scale.written() && bonus.written());
   FUZZ_CHECK(entropy.unchanged() && advantage.unchanged() && offsets.unchanged() && tokens.unchanged());
 }
 
@@ -47,10 +51,13 @@ void sar(fuzz::Source& src) {
   opt.useDenominator = src.byte() < 200;
   opt.useComparison = src.byte() < 200;
   opt.clipValue = src.option(opt.clipValue);
+  fuzz::Race race;
+  race.add(conditioned);
+  race.add(unconditioned);
   fuzz::FloatOut out(n);
-  Status st = sarRewards(conditioned.data(), unconditioned.data(), n, opt, out.data());
+  Status st = race.run([&] { return sarRewards(conditioned.data(), unconditioned.data(), n, opt, out.data()); });
   fuzz::checkStatus(st);
-  if (st.ok()) FUZZ_CHECK(out.written());
+  if (st.ok() && !race.on()) FUZZ_CHECK(out.written());
   FUZZ_CHECK(conditioned.unchanged() && unconditioned.unchanged());
 }
 
@@ -70,10 +77,13 @@ void par(fuzz::Source& src) {
   opt.maxReferences = integerOption(src, opt.maxReferences);
   opt.lengthThreshold = src.option(opt.lengthThreshold);
   opt.lengthPenalty = src.option(opt.lengthPenalty);
+  fuzz::Race race;
+  race.add(rewards);
+  race.add(references);
   fuzz::FloatOut out(n);
-  Status st = parRewards(in, opt, out.data());
+  Status st = race.run([&] { return parRewards(in, opt, out.data()); });
   fuzz::checkStatus(st);
-  if (st.ok()) FUZZ_CHECK(out.written());
+  if (st.ok() && !race.on()) FUZZ_CHECK(out.written());
   FUZZ_CHECK(rewards.unchanged() && references.unchanged() && offsets.unchanged() && lengths.unchanged());
 }
 
@@ -88,10 +98,12 @@ void clipDelta(fuzz::Source& src) {
   opt.mode = ProcessRewardMode(src.range<int>(0, 2));
   opt.eta = src.option(opt.eta);
   opt.lastStep = DeltaLastStep(src.range<int>(0, 1));
+  fuzz::Race race;
+  race.add(rewards);
   fuzz::FloatOut out(steps);
-  Status st = clipDeltaRewards(rewards.data(), steps, offsets.data(), trajectories, opt, out.data());
+  Status st = race.run([&] { return clipDeltaRewards(rewards.data(), steps, offsets.data(), trajectories, opt, out.data()); });
   fuzz::checkStatus(st);
-  if (st.ok()) FUZZ_CHECK(out.written());
+  if (st.ok() && !race.on()) FUZZ_CHECK(out.written());
   FUZZ_CHECK(rewards.unchanged() && offsets.unchanged());
 }
 
@@ -105,11 +117,15 @@ void insight(fuzz::Source& src) {
   alpha.seal(), beta.seal(), weights.seal();
   InsightOptions opt;
   opt.rollouts = integerOption(src, src.range<int64_t>(1, 16));
+  const float* w = src.flag() ? weights.data() : nullptr;
+  fuzz::Race race;
+  race.add(alpha);
+  race.add(beta);
+  race.add(weights);
   fuzz::FloatOut scores(n), mi(n), mean(n);
-  Status st = insightScores(alpha.data(), beta.data(), src.flag() ? weights.data() : nullptr, n, opt, scores.data(),
-                            mi.data(), mean.data());
+  Status st = race.run([&] { return insightScores(alpha.data(), beta.data(), w, n, opt, scores.data(), mi.data(), mean.data()); });
   fuzz::checkStatus(st);
-  if (st.ok()) FUZZ_CHECK(scores.written() && mi.written() && mean.written());
+  if (st.ok() && !race.on()) FUZZ_CHECK(scores.written() && mi.written() && mean.written());
   FUZZ_CHECK(alpha.unchanged() && beta.unchanged() && weights.unchanged());
 }
 

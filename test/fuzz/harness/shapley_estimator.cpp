@@ -1,6 +1,7 @@
 // ShapleyEstimator (native/node/shapley.cpp): options as the binding passes them (each an integer
 // or a double, range-checked by the core), then a fuzzed sequence of nextBatch / observe / estimate
-// calls, observing handed-out masks in any order, twice, or masks never handed out.
+// calls, observing handed-out masks in any order, twice, or masks never handed out; in race mode
+// (fuzz.h) the observed values change during observe.
 #include <memory>
 #include <vector>
 
@@ -79,8 +80,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                              : src.number();
       }
       masks.seal(), values.seal();
+      fuzz::Race race;
+      race.add(values);
       const int64_t pendingBefore = e->pending();
-      st = e->observe(masks.data(), values.data(), count);
+      st = race.run([&] { return e->observe(masks.data(), values.data(), count); });
       fuzz::checkStatus(st);
       FUZZ_CHECK(e->pending() == (st.ok() ? pendingBefore - count : pendingBefore));  // all or nothing
       FUZZ_CHECK(masks.unchanged() && values.unchanged());
@@ -88,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       checkEstimate(*e, opt.players);
     }
     FUZZ_CHECK(e->pending() >= 0);
+    FUZZ_CHECK(e->memoryBytes() >= int64_t(sizeof(ShapleyEstimator)));
   }
   // and the rest of the plan, observed with the game's values
   for (int round = 0; round < 4 && !e->done(); round++) {

@@ -1,5 +1,6 @@
 // tokenLogprobs (native/node/logprobs.cpp): logits of any dtype and shape the binding lets through
-// (data length == rows * vocab, targets length == rows), any temperature and ignoreIndex.
+// (data length == rows * vocab, targets length == rows), any temperature and ignoreIndex; in race
+// mode (fuzz.h) the logits change while the kernel runs.
 #include "../../../native/core/logprobs.h"
 #include "../fuzz.h"
 
@@ -20,6 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.hasIgnoreIndex = src.flag();
   if (opt.hasIgnoreIndex) opt.ignoreIndex = src.flag() ? -100 : src.index(vocab);
   const bool wantEntropy = src.flag();
+  fuzz::Race race;
+  race.addLogits(logits, dtype);
   logits.seal();
   targets.seal();
 
@@ -34,10 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(st.ok() || !mustSucceed);
   fuzz::FloatOut logprobs(rows), lse(rows), entropy(rows);
   if (st.ok()) {
-    st = tokenLogprobs(view, targets.data(), opt, {logprobs.data(), lse.data(), wantEntropy ? entropy.data() : nullptr});
+    st = race.run([&] {
+      return tokenLogprobs(view, targets.data(), opt, {logprobs.data(), lse.data(), wantEntropy ? entropy.data() : nullptr});
+    });
     fuzz::checkStatus(st);
-    FUZZ_CHECK(st.ok() || !mustSucceed);
-    if (st.ok()) {
+    FUZZ_CHECK(st.ok() || !mustSucceed || race.on());
+    if (st.ok() && !race.on()) {
       FUZZ_CHECK(logprobs.written() && lse.written() && logprobs.noNaN() && lse.noNaN());
       if (wantEntropy) FUZZ_CHECK(entropy.written() && entropy.noNaN());
 #ifdef FUZZ_DEBUG
