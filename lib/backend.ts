@@ -1,6 +1,6 @@
 // What this process can compute with, the CPU knobs, and the per-call `backend` option.
 import { native, type BackendsInfo } from './native';
-import { integer, oneOf, options } from './validate';
+import { integer, keysOf, oneOf, options } from './validate';
 
 export type { BackendsInfo } from './native';
 export type BackendOption = 'auto' | 'cpu' | 'cuda';
@@ -22,8 +22,10 @@ export interface ConfigureOptions {
  * Sets the CPU knobs process-wide (every thread), for the calls made after it: a call already
  * made, async or running on another thread, keeps the settings it was made under.
  */
+const configureKeys = keysOf<ConfigureOptions>()('isa', 'threads');
+
 export function configure(opts: ConfigureOptions): BackendsInfo {
-  const o = options<ConfigureOptions>(opts);
+  const o = options<ConfigureOptions>(opts, 'options', configureKeys);
   const isa = o.isa === undefined ? undefined : oneOf(o.isa, 'isa', ['avx512', 'avx2', 'scalar'] as const);
   const threads = o.threads === undefined ? undefined : integer(o.threads, 'threads', 1, 1024);
   return native().configure(isa, threads);

@@ -3,7 +3,7 @@
 // estimate() returns phi with standard errors. shapley() drives it with an async value function.
 import { codes, describe, rangeError, typeError } from './errors';
 import { native } from './native';
-import { boolean, finiteNumber, integer, oneOf, options, typedArray } from './validate';
+import { boolean, finiteNumber, integer, keysOf, oneOf, options, typedArray } from './validate';
 
 export const shapleyMethods = [
   'auto',
@@ -90,8 +90,12 @@ function nonNegative(value: unknown, name: string): number {
   return v;
 }
 
+const estimatorKeys = keysOf<ShapleyEstimatorOptions>()('players', 'budget', 'method', 'seed', 'tolerance', 'cache', 'sizes', 'promed');
+const promedKeys = keysOf<PromedReferenceOptions>()('maxPermutations', 'minPermutations', 'tolerance', 'truncation');
+const shapleyKeys = keysOf<ShapleyOptions>()('budget', 'method', 'seed', 'tolerance', 'cache', 'sizes', 'promed', 'batchSize');
+
 function nativeOptions(opts: unknown) {
-  const o = options<ShapleyEstimatorOptions>(opts);
+  const o = options<ShapleyEstimatorOptions>(opts, 'options', estimatorKeys);
   const players = integer(o.players, 'players', 1, 32);
   const budget = integer(o.budget, 'budget', 2, 2 ** 25);
   const method = o.method === undefined ? 'auto' : oneOf(o.method, 'method', shapleyMethods);
@@ -99,7 +103,7 @@ function nativeOptions(opts: unknown) {
   const tolerance = o.tolerance === undefined ? 0 : nonNegative(o.tolerance, 'tolerance');
   const cache = o.cache === undefined ? true : boolean(o.cache, 'cache');
   const sizes = o.sizes === undefined ? 0 : 1 + sizeDistributions.indexOf(oneOf(o.sizes, 'sizes', sizeDistributions));
-  const p = options<PromedReferenceOptions>(o.promed, 'promed');
+  const p = options<PromedReferenceOptions>(o.promed, 'promed', promedKeys);
   const maxPermutations = p.maxPermutations === undefined ? 50 : integer(p.maxPermutations, 'promed.maxPermutations', 1, 2 ** 31 - 1);
   const minPermutations = p.minPermutations === undefined ? 3 : integer(p.minPermutations, 'promed.minPermutations', 1, 2 ** 31 - 1);
   const promedTolerance = p.tolerance === undefined ? 1e-2 : nonNegative(p.tolerance, 'promed.tolerance');
@@ -214,7 +218,7 @@ function asValues(out: unknown, length: number): Float64Array {
  */
 export async function shapley(players: number, valueFn: ValueFunction, opts: ShapleyOptions): Promise<ShapleyEstimate> {
   if (typeof valueFn !== 'function') throw typeError('valueFn', `valueFn must be a function, got ${describe(valueFn)}`);
-  const o = options<ShapleyOptions>(opts);
+  const o = options<ShapleyOptions>(opts, 'options', shapleyKeys);
   const batchSize = o.batchSize === undefined ? 256 : integer(o.batchSize, 'batchSize', 1, 2 ** 31);
   const { batchSize: _batchSize, ...rest } = o;
   const estimator = new ShapleyEstimator({ ...(rest as ShapleyEstimatorOptions), players });

@@ -47,6 +47,9 @@ const rows = {
   shapleyWeights: [() => [Float64Array.of(1, 2), 2, {}], 2, 'methd', 'method'],
   questionGains: [() => [Float64Array.of(0.5, 0.5), new Uint8Array(2), {}], 2, 'firstonly', 'firstOnly'],
   createRewardPool: [() => [{}], 0, 'thread', 'threads'],
+  configure: [() => [{}], 0, 'thread', 'threads'],
+  shapley: [() => [2, (m) => new Float64Array(m.length), { budget: 4 }], 2, 'methd', 'method'],
+  ShapleyEstimator: [() => [{ players: 2, budget: 4 }], 0, 'seeds', 'seed'],
   linearLogprobs: [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, new Int32Array(2), {}], 3, 'softcapp', 'softcap'],
   linearKL: [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, {}], 3, 'directon', 'direction'],
   'OnnxScorer.create': [() => [{}], 0, 'batchsize', 'batchSize'],
@@ -64,14 +67,6 @@ const rows = {
   phaseEntropyRewards: [() => [{ entropies: f32(2), offsets: Int32Array.of(0, 2), delimiters: Int32Array.of(1, 1), correctness: f32(1) }, { alpha: 0.1 }], 1, 'alpah', 'alpha'],
   'phaseEntropyRewards (input)': [() => [{ entropies: f32(2), offsets: Int32Array.of(0, 2), delimiters: Int32Array.of(1, 1), correctness: f32(1) }, { alpha: 0.1 }], 0, 'delimeters', 'delimiters', 'phaseEntropyRewards'],
 };
-// owned by another change of this issue (lib/backend.ts, lib/shapley-estimator.ts, lib/scorer.ts):
-// listed so that the completeness check knows them, run as todo until they check their keys
-const pending = {
-  configure: [() => [{}], 0, 'thread', 'threads'],
-  shapley: [() => [2, (m) => new Float64Array(m.length), { budget: 4 }], 2, 'methd', 'method'],
-  ShapleyEstimator: [() => [{ players: 2, budget: 4 }], 0, 'seeds', 'seed'],
-};
-
 function target(name) {
   if (name === 'ShapleyEstimator') return (...a) => new ig.ShapleyEstimator(...a);
   if (name === 'OnnxScorer.create') return (...a) => ig.OnnxScorer.create(...a);
@@ -109,7 +104,12 @@ async function check(label, [build, at, typo, suggestion, fnName]) {
 
 describe('unknown option keys: ERR_INFOGAIN_UNKNOWN_OPTION with the nearest valid key', () => {
   for (const [label, row] of Object.entries(rows)) test(label, () => check(label, row));
-  for (const [label, row] of Object.entries(pending)) test(label, { todo: 'its file belongs to another change of issue 13 / 14' }, () => check(label, row));
+  test("ShapleyEstimator's promed sub-options", () => {
+    assert.throws(
+      () => new ig.ShapleyEstimator({ players: 2, budget: 4, method: 'promed-reference', promed: { maxPermutation: 5 } }),
+      (e) => e.code === codes.unknownOption && e.suggestion === 'maxPermutations',
+    );
+  });
 
   test('the pool: a call option given to a method points at pool.with()', async () => {
     const pool = ig.createRewardPool({ threads: 1 });
@@ -140,7 +140,7 @@ test('every exported function with an options or input parameter has a row (from
       if (/: (\w+Options|\w+Input|Grouping|TokenLayout|TopkSide|Turns)\b/.test(m[2])) declared.add(m[1].replace(/Sync$/, ''));
     for (const m of text.matchAll(/(?:constructor|static create)\(\w+\??: (\w+Options)\)/g)) declared.add(m[1]);
   }
-  const covered = new Set([...Object.keys(rows), ...Object.keys(pending)].map((k) => k.replace(/ \(.*\)$/, '')));
+  const covered = new Set(Object.keys(rows).map((k) => k.replace(/ \(.*\)$/, '')));
   const exported = new Set(Object.keys(ig));
   const missing = [...declared].filter((name) => exported.has(name) && !covered.has(name));
   assert.deepEqual(missing, [], 'functions taking options with no row in test/unknown-options.test.mjs');

@@ -53,6 +53,14 @@ export function kernelInputs(make, scale = 1) {
     }],
     beliefGain: () => [{ logprobs: f32(repeat([-1, -2, -3, -4], n)), spans: pairs(2 * n, 2), rollouts: offsets(n, 2) }],
     shapleyExact: () => [f64([0, 1, 2, 4])],
+    // 2n beliefs of 3 candidates; 2n steps of one attribute each; n rollouts of 2 steps
+    beliefEntropyGain: () => [{ candidateLogits: f32(range(6 * n, (i) => (i % 5) / 2)), candidates: offsets(2 * n, 3), steps: offsets(2 * n, 1), rollouts: offsets(n, 2) }, { temperature: 1 }],
+    conformalScores: () => [{ candidateLogits: f32(range(6 * n, (i) => (i % 5) / 2)), candidates: offsets(2 * n, 3), labels: i32(range(2 * n, (i) => i % 3)) }],
+    conformalQuantile: () => [f64(range(4 * n, (i) => (i % 7) / 7)), 0.2, { groups: i32([0, 2 * n, 4 * n]) }],
+    predictionSetSizes: () => [{ candidateLogits: f32(range(6 * n, (i) => (i % 5) / 2)), candidates: offsets(2 * n, 3), labels: i32(range(2 * n, (i) => i % 3)), steps: offsets(2 * n, 1), rollouts: offsets(n, 2) }, { qhat: 0.6 }],
+    phaseEntropyRewards: () => [{ entropies: f32(range(6 * n, (i) => i % 4)), offsets: offsets(2 * n, 3), tokens: i32(range(6 * n, (i) => i % 5)), delimiter: i32([2]), correctness: f32(repeat([1, 0], n)) }, { alpha: 0.1 }],
+    linearLogprobs: () => [{ data: f32(range(2 * n * 3, (i) => ((i * 5) % 7) / 4)), rows: 2 * n, dim: 3 }, { data: f32(range(8 * 3, (i) => ((i * 3) % 5) / 4)), vocab: 8, dim: 3 }, i32(range(2 * n, (i) => (i * 3) % 8)), { entropy: true }],
+    linearKL: () => [{ data: f32(range(2 * n * 3, (i) => ((i * 5) % 7) / 4)), rows: 2 * n, dim: 3 }, { data: f32(range(2 * n * 3, (i) => ((i * 2) % 7) / 4)), rows: 2 * n, dim: 3 }, { data: f32(range(8 * 3, (i) => ((i * 3) % 5) / 4)), vocab: 8, dim: 3 }],
   };
   const each = {};
   for (const name of poolKernels)
