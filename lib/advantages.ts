@@ -7,7 +7,10 @@ import { boolean, keysOf, options, typedArray } from './validate';
 export type AdvantageEstimator = 'grpo' | 'drgrpo' | 'rloo' | 'reinforce++-baseline' | 'passk';
 const estimators: readonly AdvantageEstimator[] = ['grpo', 'drgrpo', 'rloo', 'reinforce++-baseline', 'passk'];
 
-export interface GroupAdvantagesOptions extends Grouping {
+/** The grouping (`groups` or `groupSize`) and the estimator's settings. */
+export type GroupAdvantagesOptions = Grouping & GroupAdvantagesSettings;
+
+export interface GroupAdvantagesSettings {
   /** Default 'grpo'. */
   estimator?: AdvantageEstimator;
   /** The group standard deviation: 'unbiased' (N - 1, torch.std, default) or 'population' (N). */

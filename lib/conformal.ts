@@ -8,18 +8,17 @@ import { type LogitsInput, type NativeLogits, normalizeLogits } from './logits';
 import { native } from './native';
 import { keysOf, options, positiveNumber, typedArray } from './validate';
 
-/** The candidates of each row: a few answers (ragged logits), or the whole vocabulary (a logits matrix, one row each). */
-export type CandidateRows = CandidateGroups | { logits: LogitsInput };
+/**
+ * The candidates of each row, one of two forms: a few answers (ragged `candidateLogits` with
+ * `candidates`), or the whole vocabulary (`logits`, a matrix of float32 / float16 / bfloat16 or a
+ * CPU Tensor, one row each: every token is a candidate).
+ */
+export type CandidateRows = (CandidateGroups & { logits?: never }) | { logits: LogitsInput; candidateLogits?: never; candidates?: never };
 
-export interface ConformalScoresInput {
-  /** Ragged candidates ... */
-  candidateLogits?: Float32Array;
-  candidates?: Int32Array;
-  /** ... or a logits matrix (float32 / float16 / bfloat16, or a CPU Tensor): every token is a candidate. */
-  logits?: LogitsInput;
+export type ConformalScoresInput = CandidateRows & {
   /** [rows] the true answer of each row: an index into its candidates (ragged) or a token id (logits). */
   labels: Int32Array;
-}
+};
 
 export interface TemperatureOptions {
   /** p(y | x) = softmax(logits / temperature) over the row's candidates. Default 1. */
@@ -37,25 +36,36 @@ export interface ConformalQuantileOptions {
   method?: 'conformal' | 'empirical';
 }
 
-export interface PredictionSetInput extends Omit<ConformalScoresInput, 'labels'> {
+export type PredictionSetInput = CandidateRows & {
   /** [rows] the true answers, when known: gives `covered`, and the 'fano' uncertainty needs them. */
   labels?: Int32Array;
   /** [steps + 1] offsets into the rows: the rows (samples) of each step. Default: one row per step. */
   steps?: Int32Array;
   /** [rollouts + 1] offsets into the steps. Default: one rollout. */
   rollouts?: Int32Array;
-}
+};
 
-export interface PredictionSetOptions extends TemperatureOptions {
+/**
+ * Per step: `uncertainty` 'size' (default), the mean set size over its rows; or 'fano', the C-IP
+ * code's upper bound on H(Y | X) in bits, which needs `alpha` (and the input's labels).
+ */
+export type PredictionSetOptions = PredictionSetSettings &
+  (
+    | {
+        uncertainty?: 'size';
+        /** The miscoverage qhat was calibrated at, in (0, 1). */
+        alpha?: number;
+      }
+    | {
+        uncertainty: 'fano';
+        /** The miscoverage qhat was calibrated at, in (0, 1): required by 'fano'. */
+        alpha: number;
+      }
+  );
+
+export interface PredictionSetSettings extends TemperatureOptions {
   /** The threshold from conformalQuantile: one for every row, or a Float64Array with one per row. Required. */
   qhat: number | Float64Array;
-  /**
-   * Per step: 'size' (default), the mean set size over its rows; 'fano', the C-IP code's upper
-   * bound on H(Y | X) in bits (needs labels and alpha).
-   */
-  uncertainty?: 'size' | 'fano';
-  /** The miscoverage qhat was calibrated at, in (0, 1): required by 'fano'. */
-  alpha?: number;
 }
 
 export interface PredictionSetResult {

@@ -2,18 +2,68 @@
 // travel as Uint16Array bits (Node 20 has no Float16Array, and no JS runtime has bfloat16).
 
 import { describe, typeError, typedArrayKind } from './errors';
-import { isDetached, oneOf, typedArray } from './validate';
+import { bufferOf, isDetached, oneOf, typedArray } from './validate';
 
 export type DType = 'float32' | 'float16' | 'bfloat16';
 export const dtypes: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 
+/** Float16Array where the TypeScript lib declares it (lib esnext.float16), else nothing. */
+type Float16 = typeof globalThis extends { Float16Array: { prototype: infer T } } ? T : never;
+
+/**
+ * The typed array that holds each dtype: a Float32Array, or for the 16-bit dtypes a Uint16Array
+ * of raw bits (float16 also a Float16Array, on runtimes that have one).
+ */
+export interface DTypeData {
+  float32: Float32Array;
+  float16: Uint16Array | Float16;
+  bfloat16: Uint16Array;
+}
+
+/**
+ * `Shape` with `data` and its `dtype`, tied so that a mismatch is a type error: 'float32' (the
+ * default) with a Float32Array, 'float16' or 'bfloat16' with a Uint16Array of raw bits.
+ */
+export type DTyped<Shape> =
+  | (Shape & { data: DTypeData['float32']; dtype?: 'float32' })
+  | (Shape & { data: DTypeData['float16']; dtype: 'float16' })
+  | (Shape & { data: DTypeData['bfloat16']; dtype: 'bfloat16' });
+
 /** The code native/core/dtype.h uses for each dtype. */
 export const dtypeCode: Record<DType, number> = { float32: 0, float16: 1, bfloat16: 2 };
+
+/**
+ * `data` as the binding reads it for `dtype`, or a TypeError naming `name`: its kind must be the
+ * dtype's (a Float16Array, for 'float16' only, is read as its bits) and its buffer not detached.
+ */
+export function dtypeData(data: unknown, dtype: DType, name: string): Float32Array | Uint16Array {
+  const want = dtype === 'float32' ? Float32Array : Uint16Array;
+  const kind = typedArrayKind(data);
+  const float16Array = dtype === 'float16' && kind === 'Float16Array';
+  if (kind !== want.name && !float16Array)
+    throw typeError(name, `${name} must be a ${want.name}${dtype === 'float16' ? ' (or a Float16Array)' : ''} for dtype '${dtype}', got ${describe(data)}`);
+  const view = data as ArrayBufferView;
+  if (isDetached(view)) throw typeError(name, `${name} is backed by a detached ArrayBuffer`);
+  return float16Array ? new Uint16Array(bufferOf(view), view.byteOffset, view.byteLength / 2) : (data as Float32Array | Uint16Array);
+}
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** Numbers to convert: an array of numbers or a typed array of numbers (not BigInt). */
+export type Numbers =
+  | readonly number[]
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Uint16Array
+  | Uint32Array
+  | Float16;
+
 function numbers(values: unknown): ArrayLike<number> {
   const kind = typedArrayKind(values);
   if (kind ? kind.startsWith('Big') : !Array.isArray(values))
@@ -23,7 +73,7 @@ function numbers(values: unknown): ArrayLike<number> {
 }
 
 /** float32 -> bfloat16 bits, rounding to nearest even; NaN stays NaN. */
-export function toBFloat16(values: ArrayLike<number>): Uint16Array {
+export function toBFloat16(values: Numbers): Uint16Array {
   numbers(values);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -44,7 +94,7 @@ export function fromBFloat16(bits: Uint16Array): Float32Array {
 }
 
 /** float32 -> IEEE binary16 bits, rounding to nearest even, with subnormals, inf and NaN. */
-export function toFloat16(values: ArrayLike<number>): Uint16Array {
+export function toFloat16(values: Numbers): Uint16Array {
   numbers(values);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -100,9 +150,11 @@ export function fromFloat16(bits: Uint16Array): Float32Array {
 }
 
 /** Widens a logits matrix's data to float32, whatever its dtype. */
-export function toFloat32(data: Float32Array | Uint16Array, dtype: DType): Float32Array {
-  oneOf(dtype, 'dtype', dtypes);
-  typedArray(data, 'data', dtype === 'float32' ? Float32Array : Uint16Array);
-  if (dtype === 'float32') return data as Float32Array;
-  return dtype === 'float16' ? fromFloat16(data as Uint16Array) : fromBFloat16(data as Uint16Array);
+export function toFloat32(data: Float32Array, dtype: 'float32'): Float32Array;
+export function toFloat32(data: DTypeData['float16'], dtype: 'float16'): Float32Array;
+export function toFloat32(data: Uint16Array, dtype: 'bfloat16'): Float32Array;
+export function toFloat32(data: unknown, dtype: DType): Float32Array {
+  const d = dtypeData(data, oneOf(dtype, 'dtype', dtypes), 'data');
+  if (dtype === 'float32') return d as Float32Array;
+  return dtype === 'float16' ? fromFloat16(d as Uint16Array) : fromBFloat16(d as Uint16Array);
 }

@@ -6,22 +6,32 @@ import { codes, rangeError, typeError } from './errors';
 import { finiteNumber, integer, knownKeys, oneOf, typedArray } from './validate';
 import { offsetList } from './spans';
 
-/** Group membership: an id per sample (any non-negative integers, any order, ragged), or fixed-size consecutive groups. */
-export interface Grouping {
-  /** Group id of each sample (Int32Array, >= 0). */
-  groups?: Int32Array;
-  /** Consecutive groups of this many samples (when `groups` is not given). */
-  groupSize?: number;
-}
+/**
+ * Group membership, one of two forms: `groups`, an id per sample (any non-negative integers, any
+ * order, ragged), or `groupSize`, fixed-size consecutive groups.
+ */
+export type Grouping =
+  | {
+      /** Group id of each sample (Int32Array, >= 0). */
+      groups: Int32Array;
+      groupSize?: never;
+    }
+  | {
+      /** Consecutive groups of this many samples. */
+      groupSize: number;
+      groups?: never;
+    };
 
 /**
- * Where each sequence's tokens live in a flat token array.
+ * Where each sequence's tokens live in a flat token array, one of two forms:
  * - padded: `{ columns, mask? }`, row-major [rows, columns] (verl's response tensors);
  * - packed: `{ offsets, mask? }`, sequence r = tokens [offsets[r], offsets[r + 1]), offsets[0] = 0.
  * `mask` (Uint8Array of 0 / 1, one per token) marks the valid tokens (the response or loss mask);
  * without it every token is valid. Masked tokens are never read and get 0 in every output.
  */
-export type TokenLayout = { columns: number; mask?: Uint8Array } | { offsets: Int32Array; mask?: Uint8Array };
+export type TokenLayout =
+  | { columns: number; offsets?: never; mask?: Uint8Array }
+  | { offsets: Int32Array; columns?: never; mask?: Uint8Array };
 
 /** Statistics of each group, aligned with `ids` (the distinct group ids, ascending). */
 export interface GroupStatistics {
@@ -43,7 +53,7 @@ const maxTokens = 2 ** 31 - 1;
 /** Validates a grouping for n samples; returns what the binding takes. */
 export function grouping(value: unknown, n: number, name = 'options'): { groups?: Int32Array; groupSize?: number } {
   if (value === null || typeof value !== 'object') throw typeError(name, `${name} must be an object with groups or groupSize`);
-  const g = value as Grouping;
+  const g = value as { groups?: unknown; groupSize?: unknown };
   if (g.groups !== undefined && g.groupSize !== undefined)
     throw rangeError(codes.outOfRange, 'groupSize', 'give either groups or groupSize, not both');
   if (g.groups !== undefined) return { groups: typedArray<Int32Array>(g.groups, 'groups', Int32Array, n) };

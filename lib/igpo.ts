@@ -3,7 +3,10 @@ import { type Grouping, type TokenLayout, choice, field, grouping, inputObject, 
 import { native } from './native';
 import { boolean, finiteNumber, keysOf, options, typedArray } from './validate';
 
-export interface IgpoInput extends Grouping {
+/** The rollouts' arrays and their grouping (`groups` or `groupSize`). */
+export type IgpoInput = IgpoArrays & Grouping;
+
+export interface IgpoArrays {
   /** Final reward of each rollout (F1, or -2 for a broken format), earned at its last valid token. */
   outcome: Float32Array;
   /** Information gain of every non-final turn, rollout after rollout. */

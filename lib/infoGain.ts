@@ -21,19 +21,36 @@ export interface Turns {
   rollouts?: Int32Array;
 }
 
-export interface InfoGainInput extends Turns {
-  /** 'sampled' (default; InfoPO's code): log-ratios of the sampled tokens. 'full': full-vocabulary KL. */
-  mode?: 'sampled' | 'full';
-  /** 'sampled': [scored tokens] log p(token) under the real context and under the masked one. */
-  logpReal?: Float32Array;
-  logpMasked?: Float32Array;
-  /** 'full': [scored tokens, vocab] logits predicting each scored token, real and masked context. */
-  real?: LogitsInput;
-  masked?: LogitsInput;
-  /** 'full': logits are divided by it. Default 1 (InfoPO scores raw logits). */
+/** The turns and the scored tokens under the real and the masked context, in one of two modes. */
+export type InfoGainInput = Turns & (SampledScores | FullScores);
+
+/** mode 'sampled' (the default; InfoPO's code): log-ratios of the sampled tokens. */
+export interface SampledScores {
+  mode?: 'sampled';
+  /** [scored tokens] log p(token) under the real context and under the masked one. */
+  logpReal: Float32Array;
+  logpMasked: Float32Array;
+  real?: never;
+  masked?: never;
+  temperature?: never;
+  backend?: never;
+}
+
+/** mode 'full': the full-vocabulary KL. */
+export interface FullScores {
+  mode: 'full';
+  /** [scored tokens, vocab] logits predicting each scored token, real and masked context. */
+  real: LogitsInput;
+  masked: LogitsInput;
+  /** Logits are divided by it. Default 1 (InfoPO scores raw logits). */
   temperature?: number;
   backend?: BackendOption;
+  logpReal?: never;
+  logpMasked?: never;
 }
+
+const sampledKeys = ['logpReal', 'logpMasked'] as const;
+const fullKeys = ['real', 'masked', 'temperature', 'backend'] as const;
 
 export interface InfoGainResult {
   /** [turns] IG_t = mean over action t+1's tokens of the per-token divergence; 0 where hasGain is 0. */
@@ -92,8 +109,11 @@ function scoredOf(t: ReturnType<typeof turnsOf>): Int32Array {
 
 function prepare(value: unknown) {
   const t = turnsOf(value);
-  const input = value as InfoGainInput;
+  const input = value as { [K in keyof SampledScores | keyof FullScores]?: unknown };
   const mode = input.mode === undefined ? 'sampled' : oneOf(input.mode, 'mode', ['sampled', 'full'] as const);
+  for (const key of mode === 'sampled' ? fullKeys : sampledKeys)
+    if (input[key] !== undefined)
+      throw rangeError(codes.outOfRange, key, `${key} belongs to mode '${mode === 'sampled' ? 'full' : 'sampled'}', not to this input's mode '${mode}'`);
   const spans = scoredOf(t);
   let scored = 0;
   for (let k = 0; k < spans.length; k += 2) scored += spans[k + 1] - spans[k];

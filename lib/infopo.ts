@@ -4,7 +4,10 @@ import { type Grouping, type TokenLayout, field, grouping, inputObject, nonNegat
 import { native } from './native';
 import { boolean, finiteNumber, keysOf, options, positiveNumber, typedArray } from './validate';
 
-export interface InfopoInput extends Grouping {
+/** The rollouts' arrays and their grouping (`groups` or `groupSize`). */
+export type InfopoInput = InfopoArrays & Grouping;
+
+export interface InfopoArrays {
   /** Outcome score S_b of each rollout (the sum of its turn rewards). */
   scores: Float32Array;
   /** Intrinsic reward of each token of the layout (IG_t / len on the tokens of action t). */

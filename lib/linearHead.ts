@@ -2,36 +2,30 @@
 // states and the head weight, logits = hidden · weightᵀ (+ bias, softcap), never materialized.
 import { backendCode, type BackendOption } from './backend';
 import { type Direction, directionCodes, directions } from './divergence';
-import { type DType, dtypeCode, dtypes } from './dtype';
+import { type DTyped, dtypeCode, dtypeData, dtypes } from './dtype';
 import { codes, describe, rangeError, typeError } from './errors';
 import { fromTensor, isTensorLike, type TensorLike } from './logits';
 import type { TokenLogprobsResult } from './logprobs';
 import { native } from './native';
-import { boolean, finiteNumber, int32InRange, integer, isDetached, keysOf, oneOf, options, positiveNumber, typedArray } from './validate';
+import { boolean, finiteNumber, int32InRange, integer, keysOf, oneOf, options, positiveNumber, typedArray } from './validate';
 
-/** Hidden states, row-major [rows, dim]. 16-bit data is a Uint16Array of raw bits. */
-export interface Hidden {
-  data: Float32Array | Uint16Array;
-  rows: number;
-  dim: number;
-  /** Default 'float32'. */
-  dtype?: DType;
-}
+/**
+ * Hidden states [rows, dim], row-major: `dtype` 'float32' (the default) with a Float32Array,
+ * 'float16' or 'bfloat16' with a Uint16Array of raw bits.
+ */
+export type Hidden = DTyped<{ rows: number; dim: number }>;
 
 /**
  * The head weight: [vocab, dim] row-major (a Linear's weight, a tied embedding table), or with
  * `transposed: true` [dim, vocab] row-major (the B operand of an ONNX MatMul, as exported models
- * hold their lm_head).
+ * hold their lm_head). `dtype` and `data` as for Hidden.
  */
-export interface HeadWeight {
-  data: Float32Array | Uint16Array;
+export type HeadWeight = DTyped<{
   vocab: number;
   dim: number;
-  /** Default 'float32'. */
-  dtype?: DType;
   /** data is [dim, vocab]. Default false. */
   transposed?: boolean;
-}
+}>;
 
 /** A Hidden, or a CPU onnxruntime Tensor whose last dimension is dim (the rows are the rest). */
 export type HiddenInput = Hidden | TensorLike;
@@ -85,21 +79,16 @@ function matrix(value: unknown, name: string, rowsKey: 'rows' | 'vocab') {
     const t = fromTensor(value, name);
     if (rowsKey === 'vocab' && value.dims.length !== 2)
       throw rangeError(codes.shape, name, `${name} must be a 2-D Tensor [vocab, dim], got dims [${value.dims.join(', ')}]`);
-    return { data: t.data, rows: t.rows, cols: t.vocab, dtype: t.dtype ?? 'float32', o: {} as Record<string, unknown> };
+    return { ...t, data: dtypeData(t.data, t.dtype, `${name}.data`), o: {} as Record<string, unknown> };
   }
   const o = value as Record<string, unknown>;
   const dtype = o.dtype === undefined ? 'float32' : oneOf(o.dtype, `${name}.dtype`, dtypes);
   const rows = integer(o[rowsKey], `${name}.${rowsKey}`, rowsKey === 'vocab' ? 1 : 0, 2 ** 31 - 1);
   const cols = integer(o.dim, `${name}.dim`, 1, 2 ** 31 - 1);
-  const data = o.data;
-  const want = dtype === 'float32' ? Float32Array : Uint16Array;
-  if (!(data instanceof want))
-    throw typeError(`${name}.data`, `${name}.data must be a ${want.name} for dtype '${dtype}', got ${describe(data)}`);
-  return { data, rows, cols, dtype, o };
+  return { data: dtypeData(o.data, dtype, `${name}.data`), rows, cols, dtype, o };
 }
 
 function checkData(m: { data: Float32Array | Uint16Array; rows: number; cols: number }, name: string, rowsKey: string) {
-  if (isDetached(m.data)) throw typeError(`${name}.data`, `${name}.data is backed by a detached ArrayBuffer`);
   if (m.data.length !== m.rows * m.cols)
     throw rangeError(codes.shape, `${name}.data`, `${name}.data has ${m.data.length} elements, expected ${rowsKey} * dim = ${m.rows} * ${m.cols} = ${m.rows * m.cols}`);
 }

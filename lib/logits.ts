@@ -1,24 +1,29 @@
 // The logits input convention shared by every kernel: { data, rows, vocab, dtype }, row-major,
 // or an onnxruntime-common Tensor whose last dimension is the vocabulary.
-import { type DType, dtypeCode, dtypes } from './dtype';
-import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
-import { integer, isDetached, oneOf } from './validate';
+import { type DType, type DTypeData, type DTyped, dtypeCode, dtypeData, dtypes } from './dtype';
+import { codes, describe, rangeError, typeError } from './errors';
+import { integer, oneOf } from './validate';
 
-export interface Logits {
-  data: Float32Array | Uint16Array;
-  rows: number;
-  vocab: number;
-  /** Default 'float32'. 16-bit data is a Uint16Array of raw bits (see toBFloat16 / toFloat16). */
-  dtype?: DType;
-}
+/**
+ * A logits matrix [rows, vocab], row-major: `dtype` 'float32' (the default) with a Float32Array,
+ * 'float16' or 'bfloat16' with a Uint16Array of raw bits (see toBFloat16 / toFloat16).
+ */
+export type Logits = DTyped<{ rows: number; vocab: number }>;
 
-/** The parts of an onnxruntime-common Tensor that infogain reads. */
-export interface TensorLike {
+/** A CPU tensor of one float dtype: an onnxruntime-common Tensor ('float32', 'float16') or any object of this shape. */
+export interface FloatTensor<D extends DType> {
   readonly dims: readonly number[];
-  readonly type: string;
-  readonly data: unknown;
+  readonly type: D;
+  readonly data: DTypeData[D];
   readonly location?: string;
 }
+
+/**
+ * The tensors infogain reads: float32, float16 or bfloat16 ones on the CPU. An onnxruntime
+ * `Tensor` of any other element type is a type error; one whose element type is known only at
+ * run time (what session.run returns) is narrowed first, e.g. `as TypedTensor<'float32'>`.
+ */
+export type TensorLike = FloatTensor<'float32'> | FloatTensor<'float16'> | FloatTensor<'bfloat16'>;
 
 export type LogitsInput = Logits | TensorLike;
 
@@ -30,42 +35,44 @@ export interface NativeLogits {
   dtype: number;
 }
 
-export function isTensorLike(x: object): x is TensorLike {
-  return Array.isArray((x as TensorLike).dims) && typeof (x as TensorLike).type === 'string';
+/** Any object that looks like a tensor; what it holds is checked by fromTensor. */
+interface AnyTensor {
+  readonly dims: readonly unknown[];
+  readonly type: string;
+  readonly data: unknown;
+  readonly location?: unknown;
 }
 
-function asUint16(data: unknown): unknown {
-  if (typedArrayKind(data) === 'Float16Array') {
-    const v = data as ArrayBufferView;
-    return new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
-  }
-  return data;
+export function isTensorLike(x: object): x is AnyTensor {
+  return Array.isArray((x as AnyTensor).dims) && typeof (x as AnyTensor).type === 'string';
 }
 
-export function fromTensor(t: TensorLike, name: string): Logits {
+/** A CPU tensor as { data, rows, cols, dtype }: rows is the product of every dimension but the last, cols the last; data unchecked. */
+export function fromTensor(t: AnyTensor, name: string): { data: unknown; rows: number; cols: number; dtype: DType } {
   if (t.location !== undefined && t.location !== 'cpu' && t.location !== 'cpu-pinned')
     throw typeError(name, `${name} is a tensor on '${t.location}'; infogain reads CPU tensors`);
   const dims = t.dims;
   if (dims.length < 1) throw rangeError(codes.shape, name, `${name} must have at least one dimension`);
-  dims.forEach((d, i) => integer(d, `${name}.dims[${i}]`));
-  const vocab = dims[dims.length - 1];
-  const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
-  const dtype = oneOf(t.type, `${name}.type`, dtypes);
-  return { data: asUint16(t.data) as Float32Array | Uint16Array, rows, vocab, dtype };
+  const sizes = dims.map((d, i) => integer(d, `${name}.dims[${i}]`));
+  const cols = sizes[sizes.length - 1];
+  const rows = sizes.slice(0, -1).reduce((a, b) => a * b, 1);
+  return { data: t.data, rows, cols, dtype: oneOf(t.type, `${name}.type`, dtypes) };
 }
 
 export function normalizeLogits(value: unknown, name: string): NativeLogits {
   if (value === null || typeof value !== 'object')
     throw typeError(name, `${name} must be a logits object { data, rows, vocab, dtype } or a Tensor, got ${describe(value)}`);
-  const l = isTensorLike(value) ? fromTensor(value, name) : (value as Logits);
+  let l: { data?: unknown; rows?: unknown; vocab?: unknown; dtype?: unknown };
+  if (isTensorLike(value)) {
+    const t = fromTensor(value, name);
+    l = { data: t.data, rows: t.rows, vocab: t.cols, dtype: t.dtype };
+  } else {
+    l = value;
+  }
   const dtype = l.dtype === undefined ? 'float32' : oneOf(l.dtype, `${name}.dtype`, dtypes);
   const rows = integer(l.rows, `${name}.rows`);
   const vocab = integer(l.vocab, `${name}.vocab`, 1, 2 ** 31 - 1);
-  const data = asUint16(l.data) as Float32Array | Uint16Array;
-  const want = dtype === 'float32' ? Float32Array : Uint16Array;
-  if (typedArrayKind(data) !== want.name)
-    throw typeError(`${name}.data`, `${name}.data must be a ${want.name} for dtype '${dtype}', got ${describe(data)}`);
-  if (isDetached(data)) throw typeError(`${name}.data`, `${name}.data is backed by a detached ArrayBuffer`);
+  const data = dtypeData(l.data, dtype, `${name}.data`);
   if (data.length !== rows * vocab)
     throw rangeError(codes.shape, `${name}.data`, `${name}.data has ${data.length} elements, expected rows * vocab = ${rows} * ${vocab} = ${rows * vocab}`);
   return { data, rows, vocab, dtype: dtypeCode[dtype] };

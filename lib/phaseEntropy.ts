@@ -6,21 +6,33 @@ import { field, inputObject } from './grouping';
 import { native } from './native';
 import { finiteNumber, keysOf, options, typedArray } from './validate';
 
-export interface PhaseEntropyInput {
+/** The responses, and where each thinking phase ends: `delimiters`, or `tokens` with `delimiter`. */
+export type PhaseEntropyInput = PhaseEntropyArrays &
+  (
+    | {
+        /**
+         * [2 * responses] absolute [start, end) of each response's delimiter tokens, inside the
+         * response (thinking = before start, answer = from end; an empty span is a boundary
+         * without delimiter tokens).
+         */
+        delimiters: Int32Array;
+        tokens?: never;
+        delimiter?: never;
+      }
+    | {
+        /** [tokens] the token ids, searched for the first occurrence of `delimiter` in each response. */
+        tokens: Int32Array;
+        /** The delimiter's token ids (e.g. the ids of `</think>`), at least one. A response without it is all thinking. */
+        delimiter: Int32Array;
+        delimiters?: never;
+      }
+  );
+
+export interface PhaseEntropyArrays {
   /** Per-token entropies (nats) of the responses, packed (tokenLogprobs with `entropy: true`). */
   entropies: Float32Array;
   /** [responses + 1]: response r is tokens [offsets[r], offsets[r + 1]). */
   offsets: Int32Array;
-  /**
-   * Where each thinking phase ends, given: [2 * responses] absolute [start, end) of each
-   * response's delimiter tokens, inside the response (thinking = before start, answer = from end;
-   * an empty span is a boundary without delimiter tokens). Or leave it out and give tokens + delimiter.
-   */
-  delimiters?: Int32Array;
-  /** [tokens] the token ids, searched for the first occurrence of `delimiter` in each response. */
-  tokens?: Int32Array;
-  /** The delimiter's token ids (e.g. the ids of `</think>`), at least one. A response without it is all thinking. */
-  delimiter?: Int32Array;
   /** [responses] the outcome reward (e.g. 1 correct, 0 not). */
   correctness: Float32Array;
 }

@@ -176,7 +176,7 @@ export class OnnxScorer implements LogprobSource {
       maxLength: this.maxLength,
       onLogits: (l, placed) => placed.forEach((d, i) => data.set(l.data.subarray(i * V, (i + 1) * V), (offsets[d.request] + d.index) * V)),
     });
-    return { data, rows, vocab: V, dtype };
+    return { data, rows, vocab: V, dtype } as Logits;
   }
 
   /** Teacher-forced log p(ids[j] | ids[< j]) for every j in the spans, one array per sequence. */

@@ -78,13 +78,25 @@ export function empgAdvantagesSync(input: EmpgInput, options?: EmpgOptions): Emp
 
 // ---- SAR ------------------------------------------------------------------------------------
 
-export interface SarOptions {
+/** `useComparison: false` (-QA + 5) needs `useDenominator: false`. */
+export type SarOptions = SarSettings &
+  (
+    | {
+        /** Default true. */
+        useComparison?: true;
+        /** (A - QA) / A, floored at -1 (default true); false: A - QA. */
+        useDenominator?: boolean;
+      }
+    | {
+        /** -QA + 5. */
+        useComparison: false;
+        useDenominator: false;
+      }
+  );
+
+export interface SarSettings {
   /** Use log-perplexities (cross-entropies) instead of perplexities. Default false. */
   useLog?: boolean;
-  /** (A - QA) / A, floored at -1 (default true); false: A - QA. */
-  useDenominator?: boolean;
-  /** false: -QA + 5 (needs useDenominator false). Default true. */
-  useComparison?: boolean;
   /** Above 1: both terms are capped at it first. Default -1 (off). */
   clipValue?: number;
 }
@@ -175,11 +187,13 @@ export function parRewardsSync(input: ParInput, options?: ParOptions): Float32Ar
 
 // ---- Clip / Delta ---------------------------------------------------------------------------
 
-export interface ClipDeltaOptions {
-  /** 'clip': min(r - eta, 0); 'delta': r_k - r_(k+1); 'clip-delta' (default): delta of the clipped rewards. */
-  mode?: 'clip' | 'delta' | 'clip-delta';
-  /** The clip threshold (required for 'clip' and 'clip-delta'). */
-  eta?: number;
+/**
+ * `mode` 'clip': min(r - eta, 0); 'delta': r_k - r_(k+1); 'clip-delta' (the default): delta of the
+ * clipped rewards. The clip modes need `eta`, the clip threshold.
+ */
+export type ClipDeltaOptions = ClipDeltaSettings & ({ mode?: 'clip' | 'clip-delta'; eta: number } | { mode: 'delta'; eta?: number });
+
+export interface ClipDeltaSettings {
   /** [unverified in the reference] Delta's last step: 'zero' (default, the paper's figure) or 'keep' (its own value). */
   lastStep?: 'zero' | 'keep';
 }
@@ -206,12 +220,12 @@ function prepareClipDelta(rewards: unknown, stepOffsets: unknown, opts: unknown)
  * Clip / Delta refinement of process-reward-model step scores (Gao et al.), per trajectory:
  * steps of trajectory i are rewards[stepOffsets[i] .. stepOffsets[i + 1]).
  */
-export async function clipDeltaRewards(rewards: Float32Array, stepOffsets: Int32Array, options?: ClipDeltaOptions): Promise<Float32Array> {
+export async function clipDeltaRewards(rewards: Float32Array, stepOffsets: Int32Array, options: ClipDeltaOptions): Promise<Float32Array> {
   return ((await native().clipDeltaRewards(...prepareClipDelta(rewards, stepOffsets, options))) as { rewards: Float32Array }).rewards;
 }
 
 /** clipDeltaRewards on the calling thread. */
-export function clipDeltaRewardsSync(rewards: Float32Array, stepOffsets: Int32Array, options?: ClipDeltaOptions): Float32Array {
+export function clipDeltaRewardsSync(rewards: Float32Array, stepOffsets: Int32Array, options: ClipDeltaOptions): Float32Array {
   return (native().clipDeltaRewardsSync(...prepareClipDelta(rewards, stepOffsets, options)) as { rewards: Float32Array }).rewards;
 }
 

@@ -67,7 +67,10 @@ export function reinforcePPSync(tokenRewards: Float32Array, layout: TokenLayout,
   return native().reinforcePPSync(...prepareReinforce(tokenRewards, layout, options)) as ReinforcePPResult;
 }
 
-export interface PromedInput extends Grouping {
+/** The token rewards, their layout and the rollouts' grouping (`groups` or `groupSize`). */
+export type PromedInput = PromedArrays & Grouping;
+
+export interface PromedArrays {
   /** Token-level rewards (alpha SIG_k + beta SIG_k [correct] on question tokens, gamma [correct] on answer tokens, ...). */
   rewards: Float32Array;
   layout: TokenLayout;

@@ -21,6 +21,11 @@ const turns = (over = {}) => ({
   logpMasked: f32(-1.5, -2),
   ...over,
 });
+/** The same turns in mode 'full', without the sampled mode's log-probs. */
+const fullTurns = (over = {}) => {
+  const { logpReal: _, logpMasked: __, ...t } = turns();
+  return { ...t, mode: 'full', ...over };
+};
 const belief = (over = {}) => ({ logprobs: f32(-1, -2, -3, -4), spans: i32(0, 2, 2, 4), ...over });
 
 // [what, function name, args, Class, code, argument, index]
@@ -82,10 +87,15 @@ const cases = [
   ['infoGain: logpReal of the wrong length', 'infoGain', () => [turns({ logpReal: f32(-1) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'logpReal'],
   ['infoGain: NaN log-prob', 'infoGain', () => [turns({ logpMasked: f32(-1, NaN) })], RangeError, 'ERR_INFOGAIN_NONFINITE', 'logpMasked', 1],
   ['infoGain: unknown mode', 'infoGain', () => [turns({ mode: 'dense' })], RangeError, 'ERR_OUT_OF_RANGE', 'mode'],
-  ['infoGain: full, wrong row count', 'infoGain', () => [turns({ mode: 'full', real: logits(3), masked: logits(3) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'real'],
-  ['infoGain: full, vocab differs', 'infoGain', () => [turns({ mode: 'full', real: logits(2, 4), masked: logits(2, 5) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'masked'],
-  ['infoGain: full, NaN logits', 'infoGain', () => { const m = logits(2); m.data[6] = NaN; return [turns({ mode: 'full', real: logits(2), masked: m })]; }, RangeError, 'ERR_INFOGAIN_NONFINITE', 'masked', 1],
-  ['infoGain: full, temperature 0', 'infoGain', () => [turns({ mode: 'full', real: logits(2), masked: logits(2), temperature: 0 })], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
+  ['infoGain: full, wrong row count', 'infoGain', () => [fullTurns({ real: logits(3), masked: logits(3) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'real'],
+  ['infoGain: full, vocab differs', 'infoGain', () => [fullTurns({ real: logits(2, 4), masked: logits(2, 5) })], RangeError, 'ERR_INFOGAIN_SHAPE', 'masked'],
+  ['infoGain: full, NaN logits', 'infoGain', () => { const m = logits(2); m.data[6] = NaN; return [fullTurns({ real: logits(2), masked: m })]; }, RangeError, 'ERR_INFOGAIN_NONFINITE', 'masked', 1],
+  ['infoGain: full, temperature 0', 'infoGain', () => [fullTurns({ real: logits(2), masked: logits(2), temperature: 0 })], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
+  // each mode takes its own inputs: another mode's is an error, not silently ignored
+  ['infoGain: sampled, with a temperature', 'infoGain', () => [turns({ temperature: 2 })], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
+  ['infoGain: sampled, with real logits', 'infoGain', () => [turns({ mode: 'sampled', real: logits(2) })], RangeError, 'ERR_OUT_OF_RANGE', 'real'],
+  ['infoGain: full, with log-probs', 'infoGain', () => [turns({ mode: 'full', real: logits(2), masked: logits(2) })], RangeError, 'ERR_OUT_OF_RANGE', 'logpReal'],
+  ['infoGain: full, without logits', 'infoGain', () => [fullTurns()], TypeError, 'ERR_INVALID_ARG_TYPE', 'real'],
 
   ['beliefGain: input not an object', 'beliefGain', () => [null], TypeError, 'ERR_INVALID_ARG_TYPE', 'input'],
   ['beliefGain: logprobs Float64Array', 'beliefGain', () => [belief({ logprobs: new Float64Array(4) })], TypeError, 'ERR_INVALID_ARG_TYPE', 'logprobs'],

@@ -27,6 +27,9 @@ const cases = [
   ['hidden.dim missing', lp(hidden(3, 4, { dim: undefined }), weight(), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'hidden.dim'],
   ['hidden.data too short', lp(hidden(3, 4, { data: new Float32Array(11) }), weight(), targets()), RangeError, 'ERR_INFOGAIN_SHAPE', 'hidden.data'],
   ['hidden.data a Float32Array for bfloat16', lp(hidden(3, 4, { dtype: 'bfloat16' }), weight(), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'hidden.data'],
+  // (a Proxy failed `instanceof` nowhere and then threw an untyped TypeError reading its buffer)
+  ['hidden.data a Proxy around a Float32Array', lp(hidden(3, 4, { data: new Proxy(new Float32Array(12), {}) }), weight(), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'hidden.data'],
+  ['hidden a float32 Tensor holding an Int32Array', lp({ dims: [3, 4], type: 'float32', data: new Int32Array(12) }, weight(), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'hidden.data'],
   ['hidden.dtype unknown', lp(hidden(3, 4, { dtype: 'int8' }), weight(), targets()), RangeError, 'ERR_OUT_OF_RANGE', 'hidden.dtype'],
   ['hidden a GPU tensor', lp({ dims: [3, 4], type: 'float32', data: new Float32Array(12), location: 'gpu-buffer' }, weight(), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'hidden'],
   ['weight not an object', lp(hidden(), null, targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'weight'],
@@ -34,6 +37,7 @@ const cases = [
   ['weight.dim differs from hidden.dim', lp(hidden(), weight(6, 5), targets()), RangeError, 'ERR_INFOGAIN_SHAPE', 'weight.dim'],
   ['weight.data too long', lp(hidden(), weight(6, 4, { data: new Float32Array(25) }), targets()), RangeError, 'ERR_INFOGAIN_SHAPE', 'weight.data'],
   ['weight.data a Uint16Array for float32', lp(hidden(), weight(6, 4, { data: new Uint16Array(24) }), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'weight.data'],
+  ['weight a bfloat16 Tensor holding a Float32Array', lp(hidden(), { dims: [6, 4], type: 'bfloat16', data: new Float32Array(24) }, targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'weight.data'],
   ['weight.transposed not a boolean', lp(hidden(), weight(6, 4, { transposed: 1 }), targets()), TypeError, 'ERR_INVALID_ARG_TYPE', 'weight.transposed'],
   ['weight a 3-D tensor', lp(hidden(), { dims: [1, 6, 4], type: 'float32', data: new Float32Array(24) }, targets()), RangeError, 'ERR_INFOGAIN_SHAPE', 'weight'],
   ['targets a plain array', lp(hidden(), weight(), [0, 1, 2]), TypeError, 'ERR_INVALID_ARG_TYPE', 'targets'],

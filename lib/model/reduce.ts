@@ -101,7 +101,7 @@ export class DivergenceChunks extends Chunked {
     // the b rows sit after `capacity` a rows: move them up behind the n a rows of a short chunk
     if (n < this.capacity) this.rows.copyWithin(n * w, this.capacity * w, (this.capacity + n) * w);
     const logits = await this.runner.head(this.rows, 2 * n);
-    const half = (h: number) => ({ ...logits, data: logits.data.subarray(h * n * V, (h + 1) * n * V), rows: n });
+    const half = (h: number) => ({ ...logits, data: logits.data.subarray(h * n * V, (h + 1) * n * V), rows: n }) as Logits;
     const { values } = this.timed(() => klDivergenceSync(half(0), half(1), { temperature: this.temperature }));
     this.destinations.forEach((d, i) => (d.out[d.index] = values[i]));
     this.runner.stats.rowsScored += 2 * n;

@@ -202,14 +202,14 @@ export class ModelRunner {
   async head(rows: RowArray, n: number): Promise<Logits> {
     const dtype = this.layout.logits;
     this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, n);
-    if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype };
+    if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype } as Logits;
     const start = performance.now();
     const out = await this.headSession.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });
     const ms = performance.now() - start;
     this.stats.modelMs += ms;
     this.stats.headMs += ms;
     this.stats.headPasses++;
-    return { data: out.logits.data as RowArray, rows: n, vocab: this.vocab, dtype };
+    return { data: out.logits.data as RowArray, rows: n, vocab: this.vocab, dtype } as Logits;
   }
 
   async dispose(): Promise<void> {
