@@ -154,7 +154,8 @@ function prepareKL(hiddenP: unknown, hiddenQ: unknown, weight: unknown, opts: un
  * row r, log softmax(logits[r] / temperature)[targets[r]], logsumexp and (entropy: true) the
  * entropy, float32 accumulation, off the main thread. A row whose logits hold NaN or +Infinity, or
  * no finite entry, rejects with a RangeError (ERR_INFOGAIN_NONFINITE) naming the hidden row or the
- * weight row at fault. Do not write to the inputs until it settles.
+ * weight row at fault. The inputs are copied when the call is made unless they live in a
+ * SharedArrayBuffer (README's contract).
  */
 export async function linearLogprobs(
   hidden: HiddenInput,

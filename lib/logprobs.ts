@@ -38,7 +38,8 @@ function prepare(logits: unknown, targets: unknown, opts: unknown) {
 /**
  * Log-probability of each row's target under softmax(logits / temperature), computed off the
  * main thread. A row holding NaN or +Infinity, or only -Infinity, rejects with a RangeError
- * (code ERR_INFOGAIN_NONFINITE) naming the row. Do not write to the inputs until it settles.
+ * (code ERR_INFOGAIN_NONFINITE) naming the row. The inputs are copied when the call is made
+ * unless they live in a SharedArrayBuffer (README's contract).
  */
 export async function tokenLogprobs(
   logits: LogitsInput,
