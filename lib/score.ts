@@ -23,7 +23,7 @@ import { infopoAdvantagesSync } from './infopo';
 import { maskFeedback } from './maskFeedback';
 import type { LogprobSource, PrefixTree, TreeSpan, TreeRequest } from './model/source';
 import { attributeBranches, attributesLengthProblem, attributeTexts, candidateRows, type TokenizedAttributes } from './rewards/attributes';
-import { calibratedProblem, type CipScore, cipScore, type ConformalCalibration } from './rewards/cip';
+import { type CalibrationCoverage, calibratedProblem, calibrationCoverage, calibrationProblem, type CipScore, cipScore, type ConformalCalibration } from './rewards/cip';
 import { nousScore, type NousScore } from './rewards/nous';
 import { actionSpans, type Phases, type PearOptions, type PearScore, pearScores, splitPhases } from './rewards/pear';
 import { checkRollout, type GroupId, type Rollout, tokenizeRollout, type TokenizedRollout } from './rollouts';
@@ -55,8 +55,11 @@ export interface ScoreOptions {
   beliefMode: 'prob' | 'logprob';
   /** Which rewards to compute. Default defaultRewards. 'nous' and 'cip' need every rollout's `attributes`. */
   rewards?: readonly Reward[];
-  /** C-IP's thresholds (rewards/cip.ts: calibrate), required with 'cip'. */
-  conformal?: ConformalCalibration;
+  /**
+   * C-IP's thresholds (rewards/cip.ts: calibrate), required with 'cip'. checkRollouts needs only
+   * what the calibration rollouts cover (calibrationCoverage), known before they are scored.
+   */
+  conformal?: ConformalCalibration | CalibrationCoverage;
   /** PEAR's weights and delimiter, required with 'pear'. */
   pear?: PearOptions;
 }
@@ -231,7 +234,7 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
       const bad = text.findIndex((id) => id >= source.vocab);
       if (bad >= 0) return fail(`"${name}"[${bad}] = ${text[bad]} is outside the model's vocabulary [0, ${source.vocab})`);
     }
-    if (attributeRewards.length && r.attributes === undefined) return fail(`the reward${attributeRewards.length > 1 ? 's' : ''} ${attributeRewards.join(' and ')} need "attributes" and a "question"`);
+    if (attributeRewards.length && r.attributes === undefined) return fail(`${attributeRewards.length > 1 ? 'the rewards nous and cip need' : `the reward ${attributeRewards[0]} needs`} "attributes" and a "question"`);
     const t = tokenized[index];
     if (!t) return;
     const steps = t.turnSpans.length / 4, lastAction = t.turnSpans[4 * (steps - 1)];
@@ -250,6 +253,22 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
   return problems;
 }
 
+/**
+ * checkRollouts for C-IP calibration rollouts (calibrationScores): everything the attribute
+ * branches need, and the truth of every attribute.
+ */
+export function checkCalibrationRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
+  const problems: RolloutProblem[] = [];
+  tokenized.forEach((t, index) => {
+    const problem = t ? calibrationProblem(t.attributes) : undefined;
+    if (problem) problems.push({ index, reason: problem });
+  });
+  const failed = new Set(problems.map((p) => p.index));
+  for (const p of checkRollouts(rollouts, tokenized, source, { ...o, rewards: ['nous'] })) if (!failed.has(p.index)) problems.push(p), failed.add(p.index);
+  for (const [index, reason] of calibrationCoverage(tokenized).problems) if (!failed.has(index)) problems.push({ index, reason });
+  return problems.sort((a, b) => a.index - b.index);
+}
+
 const slice = (values: Float32Array, [start, end]: [number, number]) => values.subarray(start, end);
 
 /** Scores tokenized rollouts with the model: the rewards of `o.rewards` (default InfoPO gains and, where given, IGPO beliefs). */
@@ -263,6 +282,9 @@ export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSou
   if (rewards.has('pear') && !source.fullDistributions)
     throw rangeError(codes.outOfRange, 'rewards', "'pear' needs the entropies of whole next-token distributions, which this source does not give");
   const attributes = rewards.has('nous') || rewards.has('cip');
+  const conformal = o.conformal as ConformalCalibration;
+  if (rewards.has('cip') && !(typeof conformal.alpha === 'number' && [...conformal.attributes.values()].every((a) => a.qhat instanceof Float64Array)))
+    throw typeError('options.conformal', 'options.conformal holds no thresholds: give what calibrate() returns');
   tok.forEach((t, i) => {
     if (!attributes) return;
     if (!t.attributes) throw typeError(`tokenized[${i}]`, `tokenized[${i}] has no attributes, which the rewards nous and cip need`);
@@ -297,7 +319,7 @@ export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSou
     if (attributes) {
       const rows = candidateRows(t.attributes!, turns.actionStart.length, slice(logprobs, sections.attributes));
       if (rewards.has('nous')) out.nous = nousScore(t.attributes!, rows);
-      if (rewards.has('cip')) out.cip = cipScore(t.attributes!, rows, o.conformal!);
+      if (rewards.has('cip')) out.cip = cipScore(t.attributes!, rows, conformal);
     }
     return out;
   });
@@ -348,7 +370,7 @@ function checkOptions(o: unknown): void {
   const rewards = rewardSet(opts.rewards ?? defaultRewards, 'options.rewards');
   if (rewards.has('cip')) {
     const c = opts.conformal as Partial<ConformalCalibration> | undefined;
-    if (c === null || typeof c !== 'object' || typeof c.alpha !== 'number' || !(c.attributes instanceof Map))
+    if (c === null || typeof c !== 'object' || !(c.attributes instanceof Map))
       throw typeError('options.conformal', "the reward 'cip' needs options.conformal, the thresholds from calibrate()");
   }
   if (rewards.has('pear')) {

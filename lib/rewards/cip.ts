@@ -4,8 +4,11 @@
 // its qhat, the step's uncertainty (the mean set size over its attributes) and its reduction turn
 // to turn. The math is conformalScores / conformalQuantile / predictionSetSizes' (docs/uncertainty.md).
 import { conformalQuantileSync, conformalScoresSync, predictionSetSizesSync } from '../conformal';
-import { codes, rangeError, typeError } from '../errors';
-import type { CandidateRows, TokenizedAttributes } from './attributes';
+import { codes, describe, rangeError, typeError } from '../errors';
+import type { LogprobSource, TreeRequest } from '../model/source';
+import type { TokenizedRollout } from '../rollouts';
+import { options as optionsOf, positiveNumber } from '../validate';
+import { attributeBranches, type CandidateRows, candidateRows, type TokenizedAttributes } from './attributes';
 
 /** One attribute's calibration: its candidate count, and per step qhat and the rows that set it. */
 export interface AttributeCalibration {
@@ -16,10 +19,15 @@ export interface AttributeCalibration {
   rows: Int32Array;
 }
 
-export interface ConformalCalibration {
+export interface ConformalCalibration extends CalibrationCoverage {
   /** The miscoverage the thresholds were computed at. */
   alpha: number;
   attributes: Map<string, AttributeCalibration>;
+}
+
+/** What calibration rollouts cover, known before scoring them: per attribute its candidate count and rows per step. */
+export interface CalibrationCoverage {
+  attributes: Map<string, { candidates: number; rows: Int32Array }>;
 }
 
 /** One labelled calibration row: its nonconformity score 1 - p(truth | x). */
@@ -40,9 +48,12 @@ export function calibrationRows(a: TokenizedAttributes, rows: CandidateRows): Ca
 
 /** The thresholds of every (attribute, step) from the rows of all calibration rollouts. */
 export function calibrate(rows: CalibrationRow[], alpha: number): ConformalCalibration {
-  if (!Array.isArray(rows)) throw typeError('rows', 'rows must be the array of calibration rows');
+  if (!Array.isArray(rows)) throw typeError('rows', `rows must be the array calibrationScores returns, got ${describe(rows)}`);
   const byAttribute = new Map<string, CalibrationRow[]>();
-  for (const row of rows) {
+  for (const [i, row] of rows.entries()) {
+    const ok = row !== null && typeof row === 'object' && typeof row.attribute === 'string' && Number.isSafeInteger(row.step) && row.step >= 0 &&
+      Number.isSafeInteger(row.candidates) && row.candidates >= 2 && typeof row.score === 'number';
+    if (!ok) throw typeError(`rows[${i}]`, `rows[${i}] is not a calibration row ({ attribute, step, candidates, score }), got ${describe(row)}`);
     const list = byAttribute.get(row.attribute) ?? [];
     if (list.length && list[0].candidates !== row.candidates)
       throw rangeError(codes.shape, 'rows', `attribute "${row.attribute}" has ${list[0].candidates} candidates in one calibration rollout and ${row.candidates} in another`);
@@ -62,6 +73,27 @@ export function calibrate(rows: CalibrationRow[], alpha: number): ConformalCalib
   return { alpha, attributes };
 }
 
+/** The step starts of a tokenized rollout: the start of every action. */
+const actionStarts = (t: TokenizedRollout) => Int32Array.from({ length: t.turnSpans.length / 4 }, (_, s) => t.turnSpans[4 * s]);
+
+/**
+ * The calibration rows of tokenized calibration rollouts, scored with the model: only the
+ * attribute branches are asked for. Every rollout needs the truth of every attribute.
+ */
+export async function calibrationScores(tok: TokenizedRollout[], source: LogprobSource, options?: { temperature?: number }): Promise<CalibrationRow[]> {
+  if (!Array.isArray(tok)) throw typeError('tokenized', `tokenized must be an array of tokenized rollouts, got ${describe(tok)}`);
+  const o = optionsOf<{ temperature?: number }>(options, 'options', ['temperature']);
+  const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
+  const requests = tok.map((t, i): TreeRequest => {
+    const problem = calibrationProblem(t?.attributes);
+    if (problem) throw typeError(`tokenized[${i}]`, `tokenized[${i}]: ${problem}`);
+    const tree = { ids: t.ids, branches: [] };
+    return { tree, logprobs: attributeBranches(t.attributes!, actionStarts(t), tree) };
+  });
+  const results = await source.score(requests, { temperature });
+  return tok.flatMap((t, i) => calibrationRows(t.attributes!, candidateRows(t.attributes!, t.turnSpans.length / 4, results[i].logprobs)));
+}
+
 /** Why a calibration rollout cannot calibrate (a missing truth), or undefined. */
 export function calibrationProblem(a: TokenizedAttributes | undefined): string | undefined {
   if (!a) return 'a calibration rollout needs "attributes", "question" and "truth"';
@@ -69,8 +101,32 @@ export function calibrationProblem(a: TokenizedAttributes | undefined): string |
   return missing === undefined ? undefined : `a calibration rollout needs the "truth" of every attribute; "${missing}" has none`;
 }
 
+/**
+ * What tokenized calibration rollouts (each with every attribute's truth) cover, and why any of them
+ * disagrees with the first on an attribute's candidate count: [index, reason] pairs.
+ */
+export function calibrationCoverage(tok: (TokenizedRollout | undefined)[]): { coverage: CalibrationCoverage; problems: [number, string][] } {
+  const counts = new Map<string, { candidates: number; rows: number[] }>(), problems: [number, string][] = [];
+  tok.forEach((t, index) => {
+    if (!t?.attributes) return;
+    const a = t.attributes, steps = t.turnSpans.length / 4;
+    const bad = a.names.findIndex((name, k) => counts.has(name) && counts.get(name)!.candidates !== a.candidates[k].length);
+    if (bad >= 0) {
+      const name = a.names[bad];
+      return problems.push([index, `attribute "${name}" has ${a.candidates[bad].length} candidates; in the first calibration rollout with it, ${counts.get(name)!.candidates}`]);
+    }
+    a.names.forEach((name, k) => {
+      const c = counts.get(name) ?? { candidates: a.candidates[k].length, rows: [] };
+      for (let s = 0; s < steps; s++) c.rows[s] = (c.rows[s] ?? 0) + 1;
+      counts.set(name, c);
+    });
+  });
+  const attributes = new Map([...counts].map(([name, c]) => [name, { candidates: c.candidates, rows: Int32Array.from(c.rows) }]));
+  return { coverage: { attributes }, problems };
+}
+
 /** Why a rollout cannot be scored with `c` (an attribute or a step it has no thresholds for), or undefined. */
-export function calibratedProblem(a: TokenizedAttributes, steps: number, c: ConformalCalibration): string | undefined {
+export function calibratedProblem(a: TokenizedAttributes, steps: number, c: CalibrationCoverage): string | undefined {
   for (const [k, name] of a.names.entries()) {
     const cal = c.attributes.get(name);
     if (!cal) return `attribute "${name}" is not in the calibration rollouts`;
@@ -108,4 +164,24 @@ export function cipScore(a: TokenizedAttributes, rows: CandidateRows, c: Conform
   };
   if (r.covered) out.covered = perStep((i) => r.covered![i] === 1);
   return out;
+}
+
+/** The thresholds as a table: per attribute and step, qhat and (in brackets) the rows that set it. */
+export function calibrationTable(c: ConformalCalibration): string {
+  const steps = [...c.attributes.values()].reduce((n, a) => Math.max(n, a.qhat.length), 0);
+  const head = ['attribute', 'candidates', ...Array.from({ length: steps }, (_, s) => `step ${s}`)];
+  const lines = [`| ${head.join(' | ')} |`, `|${' --- |'.repeat(head.length)}`];
+  for (const [name, a] of c.attributes)
+    lines.push(`| ${name} | ${a.candidates} | ${Array.from({ length: steps }, (_, s) => (s < a.qhat.length ? `${a.qhat[s].toFixed(4)} (${a.rows[s]})` : '-')).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** The thresholds as JSON (an infinite qhat is null). */
+export function calibrationJson(c: ConformalCalibration) {
+  return {
+    alpha: c.alpha,
+    attributes: Object.fromEntries(
+      [...c.attributes].map(([name, a]) => [name, { candidates: a.candidates, qhat: Array.from(a.qhat, (q) => (Number.isFinite(q) ? q : null)), rows: Array.from(a.rows) }]),
+    ),
+  };
 }
