@@ -13,9 +13,9 @@ import { catchInterrupts } from './interrupts';
 import { defaultMaxMemory, mib, parseMemory } from './model/memory';
 import { openOutput, sameFile } from './output';
 import { parseRollout, RolloutLineError, tokenizeRollout, type Rollout, type TokenizedRollout } from './rollouts';
-import { calibrate, calibrationCoverage, calibrationJson, calibrationScores, calibrationTable, type ConformalCalibration } from './rewards/cip';
+import { calibrate, calibrationCoverage, calibrationJson, calibrationTable, type ConformalCalibration } from './rewards/cip';
 import {
-  checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, type Reward, rewardNames, scoreTokenized,
+  calibrationScores, checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, type Reward, rewardNames, scoreTokenized,
   type RolloutProblem, type RolloutScore, type ScoreOptions, type TurnScore,
 } from './score';
 import { OnnxScorer } from './scorer';

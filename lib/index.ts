@@ -92,11 +92,12 @@ export type { TextTokenizer } from './tokenizer';
 export { parseRollout, tokenizeRollout, RolloutLineError } from './rollouts';
 export type { Rollout, Text, TokenizedRollout, Turn } from './rollouts';
 export {
-  checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, rewardNames, rolloutTree, scoreChunk, scoreTokenized,
+  calibrationScores, checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, rewardNames, rolloutTree, scoreChunk,
+  scoreTokenized,
 } from './score';
 export type { Reward, RolloutProblem, RolloutScore, ScoreOptions, TurnScore } from './score';
 export type { AttributeFields, TokenizedAttributes } from './rewards/attributes';
-export { calibrate, calibrationCoverage, calibrationScores } from './rewards/cip';
+export { calibrate, calibrationCoverage } from './rewards/cip';
 export type { AttributeCalibration, CalibrationCoverage, CalibrationRow, CipScore, ConformalCalibration } from './rewards/cip';
 export type { NousScore } from './rewards/nous';
 export type { PearOptions, PearScore } from './rewards/pear';

@@ -22,13 +22,16 @@ import { infoGainSync, scoredSpans } from './infoGain';
 import { infopoAdvantagesSync } from './infopo';
 import { maskFeedback } from './maskFeedback';
 import type { LogprobSource, PrefixTree, TreeSpan, TreeRequest } from './model/source';
-import { attributeBranches, attributesLengthProblem, attributeTexts, candidateRows, type TokenizedAttributes } from './rewards/attributes';
-import { type CalibrationCoverage, calibratedProblem, calibrationCoverage, calibrationProblem, type CipScore, cipScore, type ConformalCalibration } from './rewards/cip';
+import { attributeBranches, attributesLengthProblem, attributeTexts, candidateRows, isTokenizedAttributes } from './rewards/attributes';
+import {
+  type CalibrationCoverage, calibratedProblem, calibrationCoverage, calibrationProblem, type CalibrationRow, calibrationRows, type CipScore, cipScore,
+  type ConformalCalibration,
+} from './rewards/cip';
 import { nousScore, type NousScore } from './rewards/nous';
 import { actionSpans, type Phases, type PearOptions, type PearScore, pearScores, splitPhases } from './rewards/pear';
 import { checkRollout, type GroupId, type Rollout, tokenizeRollout, type TokenizedRollout } from './rollouts';
 import { isText } from './text';
-import { keysOf, options } from './validate';
+import { keysOf, options, positiveNumber } from './validate';
 
 /** The rewards `infogain score` can compute; any set of them comes from one pass of the model. */
 export const rewardNames = ['infopo', 'igpo', 'nous', 'cip', 'pear'] as const;
@@ -258,15 +261,39 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
  * branches need, and the truth of every attribute.
  */
 export function checkCalibrationRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
+  // the calibration rollouts need what the attribute branches need, whatever the rewards of o
+  const attributeOptions: ScoreOptions = { ...o, rewards: ['nous'] };
+  checkRolloutsAndOptions(rollouts, attributeOptions);
+  checkTokenizedList(tokenized, rollouts.length);
   const problems: RolloutProblem[] = [];
   tokenized.forEach((t, index) => {
     const problem = t ? calibrationProblem(t.attributes) : undefined;
     if (problem) problems.push({ index, reason: problem });
   });
   const failed = new Set(problems.map((p) => p.index));
-  for (const p of checkRollouts(rollouts, tokenized, source, { ...o, rewards: ['nous'] })) if (!failed.has(p.index)) problems.push(p), failed.add(p.index);
+  for (const p of checkRollouts(rollouts, tokenized, source, attributeOptions)) if (!failed.has(p.index)) problems.push(p), failed.add(p.index);
   for (const [index, reason] of calibrationCoverage(tokenized).problems) if (!failed.has(index)) problems.push({ index, reason });
   return problems.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * C-IP's calibration rows (rewards/cip.ts: calibrate) of tokenized calibration rollouts, scored
+ * with the model: only the attribute branches are asked for. Every rollout needs the truth of
+ * every attribute (checkCalibrationRollouts says which do not).
+ */
+export async function calibrationScores(tok: TokenizedRollout[], source: LogprobSource, opts?: { temperature?: number }): Promise<CalibrationRow[]> {
+  checkTokenizedList(tok);
+  checkSource(source);
+  const o = options<{ temperature?: number }>(opts, 'options', ['temperature']);
+  const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
+  const requests = tok.map((t, i): TreeRequest => {
+    const problem = calibrationProblem(t.attributes);
+    if (problem) throw typeError(`tokenized[${i}]`, `tokenized[${i}]: ${problem}`);
+    const tree: PrefixTree = { ids: t.ids, branches: [] };
+    return { tree, logprobs: attributeBranches(t.attributes!, turnsOf(t).actionStart, tree) };
+  });
+  const results = await source.score(requests, { temperature });
+  return tok.flatMap((t, i) => calibrationRows(t.attributes!, candidateRows(t.attributes!, t.turnSpans.length / 4, results[i].logprobs)));
 }
 
 const slice = (values: Float32Array, [start, end]: [number, number]) => values.subarray(start, end);
@@ -387,25 +414,16 @@ function checkTokenized(t: unknown, name: string): void {
   const r = t as Partial<TokenizedRollout> | null;
   const ok = r !== null && typeof r === 'object' && typedArrayKind(r.ids) === 'Int32Array' && typedArrayKind(r.turnSpans) === 'Int32Array' &&
     r.turnSpans!.length > 0 && r.turnSpans!.length % 4 === 0 && (r.groundTruth === undefined || typedArrayKind(r.groundTruth) === 'Int32Array') &&
-    (r.attributes === undefined || tokenizedAttributes(r.attributes));
+    (r.attributes === undefined || isTokenizedAttributes(r.attributes));
   if (!ok) throw typeError(name, `${name} must be what tokenizeRollout returns ({ ids, turnSpans[, groundTruth, attributes] } as Int32Arrays), got ${describe(t)}`);
 }
 
-/** The shape of TokenizedAttributes (the ids themselves are checked by the source's plan). */
-function tokenizedAttributes(a: unknown): boolean {
-  const x = a as Partial<TokenizedAttributes> | null;
-  if (x === null || typeof x !== 'object' || !Array.isArray(x.names) || !Array.isArray(x.questions) || !Array.isArray(x.candidates)) return false;
-  const K = x.names.length;
-  return K > 0 && x.questions.length === K && x.candidates.length === K && typedArrayKind(x.truth) === 'Int32Array' && x.truth!.length === K &&
-    x.questions.every((q) => typedArrayKind(q) === 'Int32Array' && q.length > 0) &&
-    x.candidates.every((list, k) => Array.isArray(list) && list.length > 0 && list.every((c) => typedArrayKind(c) === 'Int32Array' && c.length > 0) && x.truth![k] < list.length);
-}
-
+/** An array of what tokenizeRollout returns; `length` rollouts of which some may be missing (undefined: their tokenizing failed). */
 function checkTokenizedList(list: unknown, length?: number): void {
   if (!Array.isArray(list)) throw typeError('tokenized', `tokenized must be an array of tokenized rollouts, got ${describe(list)}`);
   if (length !== undefined && list.length !== length)
     throw rangeError(codes.shape, 'tokenized', `tokenized has ${list.length} entries for ${length} rollouts`);
-  list.forEach((t, i) => checkTokenized(t, `tokenized[${i}]`));
+  list.forEach((t, i) => (length === undefined || t !== undefined) && checkTokenized(t, `tokenized[${i}]`));
 }
 
 function checkSource(source: unknown): void {

@@ -5,6 +5,7 @@
 // softmaxes over each attribute's candidates. The log-probs come from prefix-tree branches at the
 // start of each action, like IGPO's beliefs.
 import type { LogprobSource, PrefixTree, TreeSpan } from '../model/source';
+import { typedArrayKind } from '../errors';
 import { isText, sameText, type Text } from '../text';
 
 /** The rollout fields this module reads. */
@@ -92,6 +93,16 @@ export function tokenizeAttributes(r: AttributeFields, enc: (t: Text) => Int32Ar
     candidates: names.map((n) => r.attributes![n].map(enc)),
     truth: Int32Array.from(names, (n) => (r.truth && n in r.truth ? truthIndex(r.truth[n], r.attributes![n]) : -1)),
   };
+}
+
+/** The shape of TokenizedAttributes (the ids themselves are checked by the source's plan). */
+export function isTokenizedAttributes(a: unknown): a is TokenizedAttributes {
+  const x = a as Partial<TokenizedAttributes> | null;
+  if (x === null || typeof x !== 'object' || !Array.isArray(x.names) || !Array.isArray(x.questions) || !Array.isArray(x.candidates)) return false;
+  const K = x.names.length;
+  return K > 0 && x.questions.length === K && x.candidates.length === K && typedArrayKind(x.truth) === 'Int32Array' && x.truth!.length === K &&
+    x.questions.every((q) => typedArrayKind(q) === 'Int32Array' && q.length > 0) &&
+    x.candidates.every((list, k) => Array.isArray(list) && list.length > 0 && list.every((c) => typedArrayKind(c) === 'Int32Array' && c.length > 0) && x.truth![k] < list.length);
 }
 
 /** Every Text of the attribute fields with its name in messages, for the vocabulary check. */

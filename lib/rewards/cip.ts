@@ -5,10 +5,8 @@
 // to turn. The math is conformalScores / conformalQuantile / predictionSetSizes' (docs/uncertainty.md).
 import { conformalQuantileSync, conformalScoresSync, predictionSetSizesSync } from '../conformal';
 import { codes, describe, rangeError, typeError } from '../errors';
-import type { LogprobSource, TreeRequest } from '../model/source';
 import type { TokenizedRollout } from '../rollouts';
-import { options as optionsOf, positiveNumber } from '../validate';
-import { attributeBranches, type CandidateRows, candidateRows, type TokenizedAttributes } from './attributes';
+import { type CandidateRows, isTokenizedAttributes, type TokenizedAttributes } from './attributes';
 
 /** One attribute's calibration: its candidate count, and per step qhat and the rows that set it. */
 export interface AttributeCalibration {
@@ -73,27 +71,6 @@ export function calibrate(rows: CalibrationRow[], alpha: number): ConformalCalib
   return { alpha, attributes };
 }
 
-/** The step starts of a tokenized rollout: the start of every action. */
-const actionStarts = (t: TokenizedRollout) => Int32Array.from({ length: t.turnSpans.length / 4 }, (_, s) => t.turnSpans[4 * s]);
-
-/**
- * The calibration rows of tokenized calibration rollouts, scored with the model: only the
- * attribute branches are asked for. Every rollout needs the truth of every attribute.
- */
-export async function calibrationScores(tok: TokenizedRollout[], source: LogprobSource, options?: { temperature?: number }): Promise<CalibrationRow[]> {
-  if (!Array.isArray(tok)) throw typeError('tokenized', `tokenized must be an array of tokenized rollouts, got ${describe(tok)}`);
-  const o = optionsOf<{ temperature?: number }>(options, 'options', ['temperature']);
-  const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
-  const requests = tok.map((t, i): TreeRequest => {
-    const problem = calibrationProblem(t?.attributes);
-    if (problem) throw typeError(`tokenized[${i}]`, `tokenized[${i}]: ${problem}`);
-    const tree = { ids: t.ids, branches: [] };
-    return { tree, logprobs: attributeBranches(t.attributes!, actionStarts(t), tree) };
-  });
-  const results = await source.score(requests, { temperature });
-  return tok.flatMap((t, i) => calibrationRows(t.attributes!, candidateRows(t.attributes!, t.turnSpans.length / 4, results[i].logprobs)));
-}
-
 /** Why a calibration rollout cannot calibrate (a missing truth), or undefined. */
 export function calibrationProblem(a: TokenizedAttributes | undefined): string | undefined {
   if (!a) return 'a calibration rollout needs "attributes", "question" and "truth"';
@@ -106,6 +83,11 @@ export function calibrationProblem(a: TokenizedAttributes | undefined): string |
  * disagrees with the first on an attribute's candidate count: [index, reason] pairs.
  */
 export function calibrationCoverage(tok: (TokenizedRollout | undefined)[]): { coverage: CalibrationCoverage; problems: [number, string][] } {
+  if (!Array.isArray(tok)) throw typeError('tokenized', `tokenized must be an array of tokenized rollouts, got ${describe(tok)}`);
+  tok.forEach((t, i) => {
+    if (t !== undefined && !(t !== null && typeof t === 'object' && t.turnSpans instanceof Int32Array && (t.attributes === undefined || isTokenizedAttributes(t.attributes))))
+      throw typeError(`tokenized[${i}]`, `tokenized[${i}] must be what tokenizeRollout returns, got ${describe(t)}`);
+  });
   const counts = new Map<string, { candidates: number; rows: number[] }>(), problems: [number, string][] = [];
   tok.forEach((t, index) => {
     if (!t?.attributes) return;
