@@ -306,12 +306,12 @@ async function score(args: string[]): Promise<number> {
 
   const bar = progress(calibrationRollouts.length + rollouts.length);
   const chunk = Math.max(1, batchSize);
-  let conformal: ConformalCalibration | undefined;
+  let conformal: ConformalCalibration | undefined, calibrated = 0;
   if (calibration !== undefined) {
     const rows = [];
-    for (let i = 0; i < calibrationRollouts.length && !interrupts.signal; i += chunk) {
-      rows.push(...(await calibrationScores(calibrationRollouts.slice(i, i + chunk), scorer, { temperature: o.temperature })));
-      bar.update(Math.min(i + chunk, calibrationRollouts.length));
+    for (; calibrated < calibrationRollouts.length && !interrupts.signal; calibrated = Math.min(calibrated + chunk, calibrationRollouts.length)) {
+      rows.push(...(await calibrationScores(calibrationRollouts.slice(calibrated, calibrated + chunk), scorer, { temperature: o.temperature })));
+      bar.update(Math.min(calibrated + chunk, calibrationRollouts.length));
     }
     if (!interrupts.signal) o.conformal = conformal = calibrate(rows, alpha);
   }
@@ -341,7 +341,7 @@ async function score(args: string[]): Promise<number> {
   const where = outPath === '-' ? '' : written ? `, written to ${outPath}` : `; ${outPath} was not written`;
   const asked = values.reward === undefined ? `mode ${o.mode}` : `rewards ${rewards.join(',')}${rewards.includes('infopo') ? `, mode ${o.mode}` : ''}`;
   report.write(`${records.length} of ${rollouts.length} rollouts scored (${asked})${where}\n`);
-  const run = runSummary(scorer, tokenized.slice(0, scored.length), { started, loaded, maxMemory, calibration: calibrationRollouts });
+  const run = runSummary(scorer, tokenized.slice(0, scored.length), { started, loaded, maxMemory, calibration: calibrationRollouts.slice(0, calibrated) });
   report.write(run.text + '\n');
   const extra = { ...(values.reward === undefined ? {} : { rewards }), ...(conformal ? { calibration: { rollouts: calibrationRollouts.length, ...calibrationJson(conformal) } } : {}) };
   await summaryOutput?.commit([JSON.stringify({ rollouts: rollouts.length, scored: records.length, mode: o.mode, ...extra, ...run.json }, null, 2) + '\n']);

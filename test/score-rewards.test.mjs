@@ -227,6 +227,21 @@ describe('C-IP calibration through the CLI', () => {
   });
 });
 
+test('Ctrl-C during the calibration: exit 130, nothing scored or written', async () => {
+  const out = join(dir, 'interrupted.jsonl');
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [cli, 'score', '--reward', 'cip', '--calibration', calibrationPath, '--out', out], { cwd: dir });
+  let output = '';
+  child.stderr.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  await new Promise((resolve) => setTimeout(resolve, 2000));  // the calibration takes 8 s or more at batch size 8
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130, output);
+  assert.match(output, /0 of 36 rollouts scored \(rewards cip\); .*interrupted\.jsonl was not written/);
+  assert.throws(() => readFileSync(out));
+});
+
 describe('bad input to the rewards (exit 2, nothing scored)', () => {
   const write = (name, rollouts) => {
     const path = join(dir, name);
