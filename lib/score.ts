@@ -220,10 +220,10 @@ const float32Max = 3.4028234663852886e38;
  * and what the source cannot take (`problem`: e.g. memory).
  */
 export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
-  checkRolloutsAndOptions(rollouts, o);
+  checkRolloutList(rollouts);
+  const rewards = checkOptions(o);
   checkTokenizedList(tokenized, rollouts.length);
   checkSource(source);
-  const rewards = rewardSet(o.rewards ?? defaultRewards, 'options.rewards');
   const problems: RolloutProblem[] = [];
   const placeholder = source.tokenizer.encode(o.placeholder), beliefPrefix = source.tokenizer.encode(o.beliefPrefix);
   const prefix = beliefPrefix.length;
@@ -263,7 +263,8 @@ export function checkRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[]
 export function checkCalibrationRollouts(rollouts: Rollout[], tokenized: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): RolloutProblem[] {
   // the calibration rollouts need what the attribute branches need, whatever the rewards of o
   const attributeOptions: ScoreOptions = { ...o, rewards: ['nous'] };
-  checkRolloutsAndOptions(rollouts, attributeOptions);
+  checkRolloutList(rollouts);
+  checkOptions(attributeOptions);
   checkTokenizedList(tokenized, rollouts.length);
   const problems: RolloutProblem[] = [];
   tokenized.forEach((t, index) => {
@@ -302,8 +303,7 @@ const slice = (values: Float32Array, [start, end]: [number, number]) => values.s
 export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): Promise<Scored[]> {
   checkTokenizedList(tok);
   checkSource(source);
-  checkOptions(o);
-  const rewards = rewardSet(o.rewards ?? defaultRewards, 'options.rewards');
+  const rewards = checkOptions(o);
   if (rewards.has('infopo') && o.mode === 'full' && !source.fullDistributions)
     throw rangeError(codes.outOfRange, 'mode', "mode 'full' needs whole next-token distributions, which this source does not give: use 'sampled'");
   if (rewards.has('pear') && !source.fullDistributions)
@@ -384,14 +384,14 @@ function rewardSet(value: unknown, name: string): Set<Reward> {
   return set;
 }
 
-/** An array of rollouts and the score options (typed errors). */
-function checkRolloutsAndOptions(rollouts: unknown, o: unknown): asserts rollouts is unknown[] {
+/** An array of rollouts (typed errors). */
+function checkRolloutList(rollouts: unknown): asserts rollouts is unknown[] {
   if (!Array.isArray(rollouts)) throw typeError('rollouts', `rollouts must be an array of rollouts, got ${describe(rollouts)}`);
   rollouts.forEach((r, i) => checkRollout(r, `rollouts[${i}]`));
-  checkOptions(o);
 }
 
-function checkOptions(o: unknown): void {
+/** The score options (typed errors); returns the rewards they ask for. */
+function checkOptions(o: unknown): Set<Reward> {
   if (o === undefined) throw typeError('options', 'options (ScoreOptions, e.g. defaultScoreOptions) are required');
   const opts = options<ScoreOptions>(o, 'options', scoreOptionKeys);
   const rewards = rewardSet(opts.rewards ?? defaultRewards, 'options.rewards');
@@ -407,6 +407,7 @@ function checkOptions(o: unknown): void {
     if (p.beta !== undefined && (typeof p.beta !== 'number' || !Number.isFinite(p.beta))) throw typeError('options.pear.beta', 'options.pear.beta must be a finite number');
     if (!isText(p.delimiter) || p.delimiter.length === 0) throw typeError('options.pear.delimiter', 'options.pear.delimiter must be a non-empty string or array of token ids');
   }
+  return rewards;
 }
 
 /** What tokenizeRollout returns: ids, turn spans in multiples of 4, an optional ground truth. */
@@ -434,14 +435,15 @@ function checkSource(source: unknown): void {
 
 /** scoreChunk's arguments. */
 function checkChunkInputs(rollouts: unknown, source: unknown, o: unknown): void {
-  checkRolloutsAndOptions(rollouts, o);
+  checkRolloutList(rollouts);
+  checkOptions(o);
   checkSource(source);
 }
 
 /** finishScores' arguments: rollouts, what scoreChunk made of each (with the rewards of `o`), and the options. */
 function checkFinishInputs(rollouts: unknown, scored: unknown, o: ScoreOptions): Set<Reward> {
-  checkRolloutsAndOptions(rollouts, o);
-  const rewards = rewardSet(o.rewards ?? defaultRewards, 'options.rewards');
+  checkRolloutList(rollouts);
+  const rewards = checkOptions(o);
   if (!Array.isArray(scored)) throw typeError('scored', `scored must be the array scoreChunk returned, got ${describe(scored)}`);
   if (scored.length !== rollouts.length)
     throw rangeError(codes.shape, 'scored', `scored has ${scored.length} entries for ${rollouts.length} rollouts`);
