@@ -357,6 +357,22 @@ describe('the library', () => {
     assert.deepEqual(ig.rolloutTree(t, ph, bp, 'sampled'), ig.rolloutTree(t, ph, bp, 'sampled', ['infopo', 'igpo']));
   });
 
+  test('tokenizeRollout: a question template, token-id candidates, a truth by index or by value', () => {
+    const base = { group: 1, turns: [{ action: 'a' }], reward: 0 };
+    const tok = ig.byteTokenizer(), text = (ids) => Buffer.from(ids).toString();
+    const t = ig.tokenizeRollout(ig.parseRollout(JSON.stringify({ ...base, attributes: { city: ['rome', [111, 115]], size: ['s', 'm', 'l'] }, question: 'the {attribute} is {attribute}: ', truth: { city: [111, 115], size: 2 } }), 1), tok);
+    assert.deepEqual(t.attributes.names, ['city', 'size']);
+    assert.deepEqual(t.attributes.questions.map(text), ['the city is city: ', 'the size is size: ']);
+    assert.deepEqual(t.attributes.candidates.map((list) => list.map(text)), [['rome', 'os'], ['s', 'm', 'l']]);
+    assert.deepEqual(Array.from(t.attributes.truth), [1, 2]);
+    const ids = ig.tokenizeRollout(ig.parseRollout(JSON.stringify({ ...base, attributes: { c: ['x', 'y'] }, question: [65, 66] }), 1), tok);
+    assert.deepEqual(Array.from(ids.attributes.questions[0]), [65, 66]);
+    assert.deepEqual(Array.from(ids.attributes.truth), [-1]);
+    // a string truth never equals token ids, even of the same text
+    assert.throws(() => ig.parseRollout(JSON.stringify({ ...base, attributes: { c: [[120], 'y'] }, question: 'q', truth: { c: 'x' } }), 1), /"truth.c" is none of "attributes.c"/);
+    assert.equal(ig.tokenizeRollout(ig.parseRollout(JSON.stringify(base), 1), tok).attributes, undefined);
+  });
+
   test('a source asked for entropies gives those of tokenLogprobs over the same rows', async () => {
     const scorer = await ig.OnnxScorer.create();
     try {
