@@ -3,9 +3,10 @@
 // 64, random weights from test/helpers/test-model.mjs) in every layout; and the bundled example.
 // Every case is a fresh CLI process; cases are interleaved and repeated; the table gives medians.
 //
-//   node bench/scoring.mjs [bundled] [realistic] [batching] [one-rollout] [head-sizes] [--repeat 3] [--before DIR]
+//   node bench/scoring.mjs [bundled] [realistic] [batching] [one-rollout] [head-sizes] [rewards] [--repeat 3] [--before DIR]
 //
 // Sections (default: bundled realistic): the bundled example; the realistic shape in every layout;
+// (rewards) what each --reward costs on the bundled example;
 // the realistic shape at several --batch-size; one realistic rollout next to the previous version;
 // rows per head pass. --before DIR: a build of the previous version (DIR/dist/cli.js with its
 // model/, examples/ and node_modules) run next to this one.
@@ -70,6 +71,22 @@ if (sections.has('bundled')) {
   }
   console.log('## The bundled example (`npx infogain score`): 36 rollouts, tiny byte-level model\n');
   console.log(table([...cases, ...full]) + '\n');
+}
+
+// what each reward adds to one pass: the bundled example with every --reward
+if (sections.has('rewards')) {
+  const calibration = ['--calibration', join(root, 'examples', 'calibration.jsonl')];
+  const pear = ['--pear-alpha', '0.1', '--delimiter', 'BOOK('];
+  const cases = [
+    { name: 'infopo,igpo (the default)', args: [] },
+    { name: 'nous', args: ['--reward', 'nous'] },
+    { name: 'cip (120 calibration rollouts)', args: ['--reward', 'cip', ...calibration] },
+    { name: 'pear', args: ['--reward', 'pear', ...pear] },
+    { name: 'infopo,igpo,nous,cip,pear', args: ['--reward', 'infopo,igpo,nous,cip,pear', ...calibration, ...pear] },
+    { name: 'infopo,igpo,nous,cip,pear --batch-size 64', args: ['--reward', 'infopo,igpo,nous,cip,pear', ...calibration, ...pear, '--batch-size', '64'] },
+  ].map((c) => ({ ...c, root, summary: true }));
+  console.log('## What each reward costs (`infogain score --reward ...`): the bundled example, 36 rollouts\n');
+  console.log(table(cases) + '\n');
 }
 
 let realistic;

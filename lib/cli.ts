@@ -13,7 +13,11 @@ import { catchInterrupts } from './interrupts';
 import { defaultMaxMemory, mib, parseMemory } from './model/memory';
 import { openOutput, sameFile } from './output';
 import { parseRollout, RolloutLineError, tokenizeRollout, type Rollout, type TokenizedRollout } from './rollouts';
-import { checkRollouts, defaultScoreOptions, finishScores, scoreTokenized, type RolloutProblem, type RolloutScore, type ScoreOptions } from './score';
+import { calibrate, calibrationCoverage, calibrationJson, calibrationTable, type ConformalCalibration } from './rewards/cip';
+import {
+  calibrationScores, checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, type Reward, rewardNames, scoreTokenized,
+  type RolloutProblem, type RolloutScore, type ScoreOptions, type TurnScore,
+} from './score';
 import { OnnxScorer } from './scorer';
 import { closestKey } from './validate';
 
@@ -41,7 +45,15 @@ score options (defaults in brackets):
   --max-length N          the model's context in tokens [the model's config.json, if any]
   --threads N             onnxruntime threads [onnxruntime's choice]
   --json-summary FILE     also write the run's summary (tokens fed, passes, time, memory) as JSON
-The rollout schema is in README.md; the bundled examples are examples/rollouts.jsonl.`;
+  --reward LIST           rewards to compute, comma-separated, from one pass of the model:
+                          infopo, igpo, nous, cip, pear [infopo,igpo]
+  --calibration FILE      C-IP: held-out rollouts with the truth of every attribute (required by cip)
+  --alpha A               C-IP: miscoverage of the prediction sets, in (0, 1) [0.1]
+  --pear-alpha A          PEAR: weight of the thinking-phase entropy (required by pear)
+  --pear-beta B           PEAR: weight of the answer-phase entropy [0]
+  --delimiter TEXT        PEAR: where each action's thinking phase ends [</think>]
+The rollout schema is in README.md; the bundled examples are examples/rollouts.jsonl and, for C-IP,
+examples/calibration.jsonl.`;
 
 class UsageError extends Error {}
 
@@ -63,6 +75,8 @@ const scoreFlags = {
   gamma: { type: 'string' }, 'belief-mode': { type: 'string' }, placeholder: { type: 'string' },
   'belief-prefix': { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
   'max-memory': { type: 'string' }, 'max-length': { type: 'string' }, 'json-summary': { type: 'string' },
+  reward: { type: 'string' }, calibration: { type: 'string' }, alpha: { type: 'string' },
+  'pear-alpha': { type: 'string' }, 'pear-beta': { type: 'string' }, delimiter: { type: 'string' },
 } as const;
 
 function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
@@ -106,8 +120,10 @@ function readRollouts(path: string): { rollouts: Rollout[]; lines: number[] } {
   return { rollouts, lines };
 }
 
-/** What fails only with the model (vocabulary, context, memory, float32 rewards), checked before any forward pass. */
-function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], scorer: OnnxScorer, o: ScoreOptions): TokenizedRollout[] {
+type Check = (rollouts: Rollout[], tokenized: TokenizedRollout[]) => RolloutProblem[];
+
+/** What fails only with the model (vocabulary, context, memory, float32 rewards, ...: `check`), checked before any forward pass. */
+function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], scorer: OnnxScorer, check: Check): TokenizedRollout[] {
   const problems: RolloutProblem[] = [];
   const tokenized = rollouts.map((r, index) => {
     try {
@@ -117,7 +133,7 @@ function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], sc
       return undefined;
     }
   });
-  problems.push(...checkRollouts(rollouts, tokenized as TokenizedRollout[], scorer, o));
+  problems.push(...check(rollouts, tokenized as TokenizedRollout[]));
   if (problems.length) {
     problems.sort((a, b) => a.index - b.index);
     throw badLines(path, problems.map((p) => ({ line: lines[p.index], message: `line ${lines[p.index]} (id ${JSON.stringify(rollouts[p.index].id)}): ${p.reason}` })));
@@ -145,16 +161,27 @@ function progress(total: number) {
   };
 }
 
-function summary(records: RolloutScore[]): string {
+/** The summary table's columns of each reward: a title and the value over some rollouts. */
+const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4) : '-');
+const turnValues = (rs: RolloutScore[], key: keyof TurnScore) => rs.flatMap((r) => r.turns.map((t) => t[key]).filter((v): v is number => typeof v === 'number'));
+const rewardColumns: Record<Reward, [string, (rs: RolloutScore[]) => string | number][]> = {
+  infopo: [['turns with IG', (rs) => turnValues(rs, 'infoGain').length], ['mean InfoPO IG', (rs) => mean(turnValues(rs, 'infoGain'))]],
+  igpo: [['mean IGPO gain', (rs) => mean(turnValues(rs, 'beliefGain'))]],
+  nous: [['mean Nous gain', (rs) => mean(turnValues(rs, 'beliefEntropyGain'))]],
+  cip: [['mean C-IP gain', (rs) => mean(turnValues(rs, 'setSizeGain'))]],
+  pear: [
+    ['mean H_think', (rs) => mean(rs.map((r) => r.pear!.thinkEntropy))],
+    ['mean H_answer', (rs) => mean(rs.map((r) => r.pear!.answerEntropy))],
+    ['mean PEAR reward', (rs) => mean(rs.map((r) => r.pear!.reward))],
+  ],
+};
+
+function summary(records: RolloutScore[], rewards: readonly Reward[]): string {
   const byGroup = new Map<RolloutScore['group'], RolloutScore[]>();
   for (const r of records) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
-  const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4) : '-');
-  const lines = ['| group | rollouts | mean reward | turns with IG | mean InfoPO IG | mean IGPO gain |', '| --- | --- | --- | --- | --- | --- |'];
-  const row = (name: string, rs: RolloutScore[]) => {
-    const ig = rs.flatMap((r) => r.turns.map((t) => t.infoGain).filter((v): v is number => v !== null));
-    const bg = rs.flatMap((r) => r.turns.map((t) => t.beliefGain).filter((v): v is number => v !== null));
-    lines.push(`| ${name} | ${rs.length} | ${mean(rs.map((r) => r.reward))} | ${ig.length} | ${mean(ig)} | ${mean(bg)} |`);
-  };
+  const columns: [string, (rs: RolloutScore[]) => string | number][] = [['rollouts', (rs) => rs.length], ['mean reward', (rs) => mean(rs.map((r) => r.reward))], ...rewards.flatMap((r) => rewardColumns[r])];
+  const lines = [`| group | ${columns.map((c) => c[0]).join(' | ')} |`, `| --- |${' --- |'.repeat(columns.length)}`];
+  const row = (name: string, rs: RolloutScore[]) => lines.push(`| ${name} | ${columns.map((c) => c[1](rs)).join(' | ')} |`);
   // group 1 and group "1" are two groups: the string is quoted when both occur
   for (const [g, rs] of byGroup) row(typeof g === 'string' && byGroup.has(Number(g)) ? JSON.stringify(g) : String(g), rs);
   row('all', records);
@@ -162,9 +189,10 @@ function summary(records: RolloutScore[]): string {
 }
 
 /** What the run cost: tokens fed vs tokens in the rollouts, passes, time split and peak memory. */
-function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { started: number; loaded: number; maxMemory: number }) {
+function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { started: number; loaded: number; maxMemory: number; calibration?: TokenizedRollout[] }) {
   const s = scorer.stats, layout = scorer.layout;
-  const inRollouts = tokenized.reduce((n, r) => n + r.ids.length, 0);
+  const count = (list: TokenizedRollout[]) => list.reduce((n, r) => n + r.ids.length, 0);
+  const calibration = count(t.calibration ?? []), inRollouts = calibration + count(tokenized);
   const total = (performance.now() - t.started) / 1000, load = (t.loaded - t.started) / 1000;
   const model = s.modelMs / 1000, head = s.headMs / 1000, kernels = s.kernelMs / 1000;
   const peakRss = process.resourceUsage().maxRSS * 1024;
@@ -172,12 +200,12 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
   const ratio = inRollouts ? (s.tokensFed / inRollouts).toFixed(2) : '-';
   const text = [
     `model: ${kind}, logits ${layout.logits}, ${layout.splitHead ? 'vocabulary projection only for scored rows' : 'full logits from the model'}`,
-    `tokens: ${inRollouts} in the rollouts, ${s.tokensFed} fed to the model (${ratio}x, ${s.paddingFed} padding); ${s.forwardPasses} forward passes, ${s.headPasses} head passes, ${s.rowsScored} rows scored`,
+    `tokens: ${inRollouts} in the rollouts${calibration ? ` (${calibration} of them in the calibration rollouts)` : ''}, ${s.tokensFed} fed to the model (${ratio}x, ${s.paddingFed} padding); ${s.forwardPasses} forward passes, ${s.headPasses} head passes, ${s.rowsScored} rows scored`,
     `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s${layout.splitHead ? ` (of which the vocabulary projection ${head.toFixed(1)} s)` : ''}, infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
   ].join('\n');
   const json = {
     model: { layout: layout.kind, merged: layout.merged, logits: layout.logits, splitHead: layout.splitHead, vocab: scorer.vocab },
-    tokens: { rollouts: inRollouts, fed: s.tokensFed, padding: s.paddingFed, fedPerRolloutToken: inRollouts ? s.tokensFed / inRollouts : null },
+    tokens: { rollouts: inRollouts, ...(calibration ? { calibration } : {}), fed: s.tokensFed, padding: s.paddingFed, fedPerRolloutToken: inRollouts ? s.tokensFed / inRollouts : null },
     forwardPasses: s.forwardPasses,
     headPasses: s.headPasses,
     rowsScored: s.rowsScored,
@@ -187,6 +215,44 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
     maxMemoryBytes: t.maxMemory,
   };
   return { text, json };
+}
+
+/** --reward and the flags of the rewards that take some; a flag of a reward not asked for is an error (it would do nothing). */
+function rewardFlags(values: Record<string, string | boolean | undefined>): Pick<ScoreOptions, 'rewards' | 'pear'> & { calibration?: string; alpha: number } {
+  const rewards = (values.reward === undefined ? defaultRewards.join(',') : String(values.reward)).split(',').map((r) => r.trim());
+  rewards.forEach((r, i) => {
+    if (!(rewardNames as readonly string[]).includes(r)) throw new UsageError(`--reward: '${r}' is not one of ${rewardNames.join(', ')}`);
+    if (rewards.indexOf(r) < i) throw new UsageError(`--reward names '${r}' twice`);
+  });
+  const asked = (reward: Reward, flags: string[]) => {
+    const stray = flags.find((f) => values[f] !== undefined);
+    if (stray && !rewards.includes(reward)) throw new UsageError(`--${stray} belongs to --reward ${reward}, which is not asked for`);
+    return rewards.includes(reward);
+  };
+  const out: ReturnType<typeof rewardFlags> = { rewards: rewards as Reward[], alpha: 0.1 };
+  if (asked('cip', ['calibration', 'alpha'])) {
+    if (values.calibration === undefined) throw new UsageError('--reward cip needs --calibration FILE: held-out rollouts with the truth of every attribute');
+    out.calibration = String(values.calibration);
+    out.alpha = numberFlag(values.alpha as string | undefined, 'alpha', 0.1, (v) => v > 0 && v < 1, 'a number in (0, 1)');
+  }
+  if (asked('pear', ['pear-alpha', 'pear-beta', 'delimiter'])) {
+    if (values['pear-alpha'] === undefined)
+      throw new UsageError("--reward pear needs --pear-alpha, the weight of the thinking-phase entropy (the paper's value is not known here, so there is no default)");
+    const delimiter = values.delimiter === undefined ? '</think>' : String(values.delimiter);
+    if (!delimiter) throw new UsageError('--delimiter must not be empty');
+    out.pear = {
+      alpha: numberFlag(values['pear-alpha'] as string, 'pear-alpha', 0, () => true, 'a number'),
+      beta: numberFlag(values['pear-beta'] as string | undefined, 'pear-beta', 0, () => true, 'a number'),
+      delimiter,
+    };
+  }
+  return out;
+}
+
+/** C-IP's calibration rollouts, read and checked like the input (exit 2 naming their lines) before any forward pass. */
+function readCalibration(path: string, scorer: OnnxScorer, o: ScoreOptions): TokenizedRollout[] {
+  const { rollouts, lines } = readRollouts(path);
+  return tokenizeAndCheck(path, rollouts, lines, scorer, (rs, tk) => checkCalibrationRollouts(rs, tk, scorer, o));
 }
 
 async function score(args: string[]): Promise<number> {
@@ -204,6 +270,9 @@ async function score(args: string[]): Promise<number> {
     beliefPrefix: values['belief-prefix'] ?? defaultScoreOptions.beliefPrefix,
   };
   if (!o.placeholder) throw new UsageError('--placeholder must not be empty');
+  const { calibration, alpha, ...rewardOptions } = rewardFlags(values);
+  Object.assign(o, rewardOptions);
+  const rewards = o.rewards!;
   const batchSize = numberFlag(values['batch-size'], 'batch-size', 8, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const threads = values.threads === undefined ? undefined : numberFlag(values.threads, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const maxLength = values['max-length'] === undefined ? undefined : numberFlag(values['max-length'], 'max-length', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
@@ -211,9 +280,10 @@ async function score(args: string[]): Promise<number> {
   if (maxMemory === undefined || maxMemory < 2 ** 20) throw new UsageError(`--max-memory must be a size of at least 1m (e.g. 2g, 512m), got '${values['max-memory']}'`);
   const outPath = values.out ?? 'rewards.jsonl';
   if (outPath !== '-' && sameFile(outPath, input)) throw new UsageError(`--out ${outPath} is the input file; refusing to overwrite it`);
+  if (outPath !== '-' && calibration !== undefined && sameFile(outPath, calibration)) throw new UsageError(`--out ${outPath} is the calibration file; refusing to overwrite it`);
   const jsonSummary = values['json-summary'];
-  if (jsonSummary !== undefined && (sameFile(jsonSummary, input) || (outPath !== '-' && sameFile(jsonSummary, outPath))))
-    throw new UsageError(`--json-summary ${jsonSummary} is the input or the output file`);
+  if (jsonSummary !== undefined && (sameFile(jsonSummary, input) || (calibration !== undefined && sameFile(jsonSummary, calibration)) || (outPath !== '-' && sameFile(jsonSummary, outPath))))
+    throw new UsageError(`--json-summary ${jsonSummary} is the input, the calibration or the output file`);
   const output = openOutput(outPath);  // before any work: an output that cannot be written fails now
   const summaryOutput = jsonSummary === undefined ? undefined : openOutput(jsonSummary);
   process.once('exit', () => (output.discard(), summaryOutput?.discard()));  // however the process ends, temporary files go
@@ -222,21 +292,33 @@ async function score(args: string[]): Promise<number> {
   const started = performance.now();
   const { rollouts, lines } = readRollouts(input);
   const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads, maxMemory, maxLength });
-  let tokenized: TokenizedRollout[];
+  let tokenized: TokenizedRollout[], calibrationRollouts: TokenizedRollout[] = [];
   try {
-    tokenized = tokenizeAndCheck(input, rollouts, lines, scorer, o);
+    // C-IP: what the calibration rollouts cover is known before they are scored, so the input is checked against it now
+    if (calibration !== undefined) calibrationRollouts = readCalibration(calibration, scorer, o);
+    tokenized = tokenizeAndCheck(input, rollouts, lines, scorer, (rs, tk) =>
+      checkRollouts(rs, tk, scorer, calibration === undefined ? o : { ...o, conformal: calibrationCoverage(calibrationRollouts).coverage }));
   } catch (e) {
     await scorer.dispose();
     throw e;
   }
   const loaded = performance.now();
 
-  const bar = progress(rollouts.length);
-  const scored = [];
+  const bar = progress(calibrationRollouts.length + rollouts.length);
   const chunk = Math.max(1, batchSize);
+  let conformal: ConformalCalibration | undefined, calibrated = 0;
+  if (calibration !== undefined) {
+    const rows = [];
+    for (; calibrated < calibrationRollouts.length && !interrupts.signal; calibrated = Math.min(calibrated + chunk, calibrationRollouts.length)) {
+      rows.push(...(await calibrationScores(calibrationRollouts.slice(calibrated, calibrated + chunk), scorer, { temperature: o.temperature })));
+      bar.update(Math.min(calibrated + chunk, calibrationRollouts.length));
+    }
+    if (!interrupts.signal) o.conformal = conformal = calibrate(rows, alpha);
+  }
+  const scored = [];
   for (let i = 0; i < rollouts.length && !interrupts.signal; i += chunk) {
     scored.push(...(await scoreTokenized(tokenized.slice(i, i + chunk), scorer, o)));
-    bar.update(scored.length);
+    bar.update(calibrationRollouts.length + scored.length);
   }
   bar.end();
   await scorer.dispose();
@@ -254,12 +336,15 @@ async function score(args: string[]): Promise<number> {
   const written = records.length > 0 || !interrupted;  // interrupted before a whole group: an existing file stays
   if (written) await output.commit(records.map((r) => JSON.stringify(r) + '\n'));
   const report = outPath === '-' ? process.stderr : process.stdout;
-  if (records.length) report.write(summary(records) + '\n');
+  if (conformal) report.write(`C-IP thresholds qhat (calibration rows) at alpha ${alpha}, from ${calibrationRollouts.length} rollouts of ${calibration}:\n${calibrationTable(conformal)}\n`);
+  if (records.length) report.write(summary(records, rewards) + '\n');
   const where = outPath === '-' ? '' : written ? `, written to ${outPath}` : `; ${outPath} was not written`;
-  report.write(`${records.length} of ${rollouts.length} rollouts scored (mode ${o.mode})${where}\n`);
-  const run = runSummary(scorer, tokenized.slice(0, scored.length), { started, loaded, maxMemory });
+  const asked = values.reward === undefined ? `mode ${o.mode}` : `rewards ${rewards.join(',')}${rewards.includes('infopo') ? `, mode ${o.mode}` : ''}`;
+  report.write(`${records.length} of ${rollouts.length} rollouts scored (${asked})${where}\n`);
+  const run = runSummary(scorer, tokenized.slice(0, scored.length), { started, loaded, maxMemory, calibration: calibrationRollouts.slice(0, calibrated) });
   report.write(run.text + '\n');
-  await summaryOutput?.commit([JSON.stringify({ rollouts: rollouts.length, scored: records.length, mode: o.mode, ...run.json }, null, 2) + '\n']);
+  const extra = { ...(values.reward === undefined ? {} : { rewards }), ...(conformal ? { calibration: { rollouts: calibrationRollouts.length, ...calibrationJson(conformal) } } : {}) };
+  await summaryOutput?.commit([JSON.stringify({ rollouts: rollouts.length, scored: records.length, mode: o.mode, ...extra, ...run.json }, null, 2) + '\n']);
   interrupts.dispose();
   return interrupts.exitCode() ?? 0;
 }

@@ -91,5 +91,13 @@ export { byteTokenizer, loadTokenizer } from './tokenizer';
 export type { TextTokenizer } from './tokenizer';
 export { parseRollout, tokenizeRollout, RolloutLineError } from './rollouts';
 export type { Rollout, Text, TokenizedRollout, Turn } from './rollouts';
-export { checkRollouts, defaultScoreOptions, finishScores, rolloutTree, scoreChunk, scoreTokenized } from './score';
-export type { RolloutProblem, RolloutScore, ScoreOptions, TurnScore } from './score';
+export {
+  calibrationScores, checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, rewardNames, rolloutTree, scoreChunk,
+  scoreTokenized,
+} from './score';
+export type { Reward, RolloutProblem, RolloutScore, ScoreOptions, TurnScore } from './score';
+export type { AttributeFields, TokenizedAttributes } from './rewards/attributes';
+export { calibrate, calibrationCoverage } from './rewards/cip';
+export type { AttributeCalibration, CalibrationCoverage, CalibrationRow, CipScore, ConformalCalibration } from './rewards/cip';
+export type { NousScore } from './rewards/nous';
+export type { PearOptions, PearScore } from './rewards/pear';

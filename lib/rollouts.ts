@@ -2,8 +2,11 @@
 // reported with its number and reason; nothing is silently dropped.
 //
 //   { "id"?: string, "group": string | safe integer, "prompt"?: Text, "turns": [{ "action": Text,
-//     "observation"?: Text }, ...], "reward": number, "groundTruth"?: Text, "meta"?: any }
+//     "observation"?: Text }, ...], "reward": number, "groundTruth"?: Text, "meta"?: any,
+//     "attributes"?: { name: [Text, ...] }, "question"?: Text | { name: Text },
+//     "truth"?: { name: Text | index } }
 //   Text = a string (tokenized by the scorer's tokenizer) or an array of token ids.
+//   The attribute fields (Nous, C-IP) are checked in rewards/attributes.ts.
 //
 // A group is its JSON value: 1 and 1.0 are one group (the same JSON number), "1" another; the
 // output carries it with its type.
@@ -12,9 +15,11 @@
 // tokenized on its own, so span boundaries are exact (a BPE tokenizer may split the joined text
 // differently; byte-level tokenizers do not).
 import { describe, typeError } from './errors';
+import { type AttributeFields, attributesProblem, type TokenizedAttributes, tokenizeAttributes } from './rewards/attributes';
+import { isText, type Text } from './text';
 import type { TextTokenizer } from './tokenizer';
 
-export type Text = string | number[];
+export type { Text };
 
 export interface Turn {
   action: Text;
@@ -24,7 +29,7 @@ export interface Turn {
 /** A group id as the input gave it: a string, or an integer (|n| <= 2^53 - 1, so that JSON keeps it exact). */
 export type GroupId = string | number;
 
-export interface Rollout {
+export interface Rollout extends AttributeFields {
   id: string;
   group: GroupId;
   prompt: Text;
@@ -42,11 +47,7 @@ export class RolloutLineError extends Error {
   }
 }
 
-const allowed = new Set(['id', 'group', 'prompt', 'turns', 'reward', 'groundTruth', 'meta']);
-
-function isText(v: unknown): v is Text {
-  return typeof v === 'string' || (Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 31));
-}
+const allowed = new Set(['id', 'group', 'prompt', 'turns', 'reward', 'groundTruth', 'meta', 'attributes', 'question', 'truth']);
 
 /** Why `v` is not a rollout (as parsed from one JSON line), or undefined when it is one. */
 function rolloutProblem(v: unknown, fieldsOnly = true): string | undefined {
@@ -68,7 +69,7 @@ function rolloutProblem(v: unknown, fieldsOnly = true): string | undefined {
     if (!isText(turn.action) || turn.action.length === 0) return `turns[${i}].action must be a non-empty string or array of token ids`;
     if (turn.observation !== undefined && !isText(turn.observation)) return `turns[${i}].observation must be a string or an array of token ids`;
   }
-  return undefined;
+  return attributesProblem(r);
 }
 
 /** Parses and validates one line; throws RolloutLineError. Blank lines return undefined. */
@@ -93,6 +94,7 @@ export function parseRollout(text: string, line: number): Rollout | undefined {
     reward: r.reward as number,
     groundTruth: r.groundTruth as Text | undefined,
     meta: r.meta,
+    ...(r.attributes === undefined ? {} : { attributes: r.attributes, question: r.question, truth: r.truth } as AttributeFields),
   };
 }
 
@@ -101,6 +103,8 @@ export interface TokenizedRollout {
   ids: Int32Array;
   turnSpans: Int32Array;
   groundTruth?: Int32Array;
+  /** The attributes (Nous, C-IP), when the rollout names them. */
+  attributes?: TokenizedAttributes;
 }
 
 export function tokenizeRollout(r: Rollout, tokenizer: TextTokenizer): TokenizedRollout {
@@ -123,7 +127,10 @@ export function tokenizeRollout(r: Rollout, tokenizer: TextTokenizer): Tokenized
     ids.set(p, o);
     o += p.length;
   }
-  return { ids, turnSpans, groundTruth: r.groundTruth === undefined ? undefined : enc(r.groundTruth) };
+  const out: TokenizedRollout = { ids, turnSpans, groundTruth: r.groundTruth === undefined ? undefined : enc(r.groundTruth) };
+  const attributes = tokenizeAttributes(r, enc);
+  if (attributes) out.attributes = attributes;
+  return out;
 }
 
 /** A Rollout object (as parseRollout returns, or built by the caller): ERR_INVALID_ARG_TYPE naming what is wrong. */

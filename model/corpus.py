@@ -12,8 +12,14 @@ Text is byte-level. A rollout is split the way infogain reads it:
 Observations hold only the user's answer text (the `U: ` template is the end of the action),
 so masking an observation replaces exactly the answer.
 
+Each example rollout also names the slots as attributes (Nous, C-IP): their candidate values, the
+question that reads the agent's belief about each (the booking it would make now, up to that slot;
+earlier slots `any`, since the model reads a revealed slot from the dialogue, not from the booking
+prefix) and the true values.
+
 Usage: python3 model/corpus.py --train N --seed S > corpus.txt      (training text, one per line)
-       python3 model/corpus.py --rollouts examples/rollouts.jsonl   (the example rollout groups)
+       python3 model/corpus.py --rollouts examples/rollouts.jsonl --seed 7   (the example rollout groups)
+       python3 model/corpus.py --rollouts examples/calibration.jsonl --seed 8 --groups 20   (held out, for C-IP)
 """
 import argparse
 import json
@@ -26,6 +32,7 @@ SLOTS = {"city": CITIES, "date": DATES, "class": CLASSES}
 REQUESTS = ["book a flight", "i need a flight", "get me a ticket"]
 QUESTIONS = {"city": ["which city?", "where to?"], "date": ["what date?", "when?"], "class": ["which class?", "what class?"]}
 INFORMATIVE = ["{v}", "{v} please", "it is {v}"]
+BELIEF_QUESTIONS = {"city": "\nA: BOOK(city=", "date": "\nA: BOOK(city=any;date=", "class": "\nA: BOOK(city=any;date=any;class="}
 PLACEHOLDER = "No information found."  # InfoPO's observation placeholder
 UNINFORMATIVE = ["not sure", "no idea", "whatever", "hmm", "you pick", "later", PLACEHOLDER]
 
@@ -93,6 +100,9 @@ def write_rollouts(path, rng, groups=6, per_group=6):
                     "turns": all_turns,
                     "reward": outcome(intent, revealed),
                     "groundTruth": booking(intent),
+                    "attributes": SLOTS,
+                    "question": BELIEF_QUESTIONS,
+                    "truth": intent,
                     "meta": {"informative": informative, "asked": asked},
                 }) + "\n")
 
@@ -102,10 +112,11 @@ def main():
     ap.add_argument("--train", type=int, default=0)
     ap.add_argument("--rollouts")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--groups", type=int, default=6)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.rollouts:
-        write_rollouts(args.rollouts, rng)
+        write_rollouts(args.rollouts, rng, groups=args.groups)
     for _ in range(args.train):
         intent, asked, informative = random_case(rng)
         print(json.dumps(text_of(*dialogue(rng, intent, asked, informative)[:3])))

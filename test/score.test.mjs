@@ -173,6 +173,18 @@ describe('bad input to infogain score', () => {
     assert.match(r.stderr, /ERR_INFOGAIN_VOCAB_MISMATCH: the tokenizer \(tokenizer.json\) has 300 ids but the model's logits cover 256/);
   });
 
+  test('a rollout the tokenizer cannot encode is a bad line (exit 2), listed with the others', () => {
+    // a word-level tokenizer with no unknown token: 'zzz' has no id
+    const vocab = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`w${i}`, i]));
+    const tok = { version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null, model: { type: 'WordLevel', vocab } };
+    const path = join(dir, 'no-unk-tokenizer.json'), file = join(dir, 'unencodable.jsonl');
+    writeFileSync(path, JSON.stringify(tok));
+    writeFileSync(file, [{ group: 1, prompt: 'w1 w2', turns: [{ action: 'w3 w4', observation: 'w5' }, { action: 'w6' }], reward: 1 }, { group: 1, prompt: 'w1 zzz', turns: [{ action: 'w3' }], reward: 1 }].map((r) => JSON.stringify(r)).join('\n'));
+    const r = run(['score', file, '--tokenizer', path, '--placeholder', 'w7', '--belief-prefix', 'w8', '--out', join(dir, 'never2.jsonl')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /1 bad rollout line; nothing was scored:\n.*unencodable\.jsonl: line 2 \(id "line 2"\): tokenizer .* has no id for a piece of "w1 zzz"/);
+  });
+
   test('bad flags and a missing file', () => {
     assert.equal(run(['score', '--mode', 'both']).code, 2);
     assert.equal(run(['score', '--beta', 'x']).code, 2);

@@ -83,6 +83,7 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
     }
   };
   if (!Array.isArray(request.logprobs)) throw typeError(`${at}.logprobs`, `${at}.logprobs must be an array of spans`);
+  if (request.entropy !== undefined && typeof request.entropy !== 'boolean') throw typeError(`${at}.entropy`, `${at}.entropy must be a boolean`);
   request.logprobs.forEach((s, k) => checkSpan(s, `${at}.logprobs[${k}]`));
   const pairs = request.divergences ?? [];
   if (!Array.isArray(pairs)) throw typeError(`${at}.divergences`, `${at}.divergences must be an array of span pairs`);

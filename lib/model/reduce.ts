@@ -8,11 +8,12 @@ import type { Logits } from '../logits';
 import { tokenLogprobsSync } from '../logprobs';
 import type { ModelRunner, RowArray } from './runner';
 
-/** Where a reduced value goes: out[index], the value of token `index` of request `request`. */
+/** Where a reduced value goes: out[index], the value of token `index` of request `request` (and its entropy to entropies[index], when asked). */
 export interface Destination {
   out: Float32Array;
   index: number;
   request: number;
+  entropies?: Float32Array;
 }
 
 abstract class Chunked {
@@ -76,8 +77,13 @@ export class LogprobChunks extends Chunked {
     const n = this.count;
     const logits = await this.runner.head(this.rows, n);
     this.onLogits?.(logits, this.destinations);
-    const { logprobs } = this.timed(() => tokenLogprobsSync(logits, this.targets.subarray(0, n), { temperature: this.temperature }));
-    this.destinations.forEach((d, i) => (d.out[d.index] = logprobs[i]));
+    // entropies cost one more pass over the rows: only for chunks that hold a row that asks for one
+    const entropy = this.destinations.some((d) => d.entropies);
+    const r = this.timed(() => tokenLogprobsSync(logits, this.targets.subarray(0, n), { temperature: this.temperature, entropy }));
+    this.destinations.forEach((d, i) => {
+      d.out[d.index] = r.logprobs[i];
+      if (d.entropies) d.entropies[d.index] = r.entropy![i];
+    });
     this.runner.stats.rowsScored += n;
   }
 }

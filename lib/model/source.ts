@@ -35,11 +35,18 @@ export interface TreeRequest {
   logprobs: TreeSpan[];
   /** KL(P_a || P_b) between the next-token distributions that predict a.start + k and b.start + k, per pair and k. */
   divergences?: [TreeSpan, TreeSpan][];
+  /**
+   * Also the entropy of the next-token distribution behind every `logprobs` token (PEAR's token
+   * entropies). Only for a source with `fullDistributions`. Default false.
+   */
+  entropy?: boolean;
 }
 
 export interface TreeResult {
   logprobs: Float32Array;
   divergences: Float32Array;
+  /** With `entropy`: H(P) in nats of the distribution that predicts each `logprobs` token, in the same order. */
+  entropies?: Float32Array;
 }
 
 /** What running the model cost, accumulated over a source's life. */
@@ -74,7 +81,7 @@ export interface LogprobSource {
   readonly vocab: number;
   /** The longest sequence the model reads, when known. */
   readonly maxLength: number | undefined;
-  /** Whether `divergences` can be asked for (a serving engine that returns only top-k cannot). */
+  /** Whether `divergences` and `entropy` can be asked for (a serving engine that returns only top-k cannot). */
   readonly fullDistributions: boolean;
   readonly stats: SourceStats;
   score(requests: TreeRequest[], options: { temperature: number }): Promise<TreeResult[]>;

@@ -99,7 +99,11 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
     if (problem) throw rangeError(codes.outOfMemory, `requests[${i}]`, `requests[${i}] cannot be scored: ${problem}`, i);
   });
   const holds = plans.map((p) => holdOf(runner, p));
-  const results: TreeResult[] = plans.map((p) => ({ logprobs: new Float32Array(p.targets.length), divergences: new Float32Array(p.pairSlots.length / 2) }));
+  const results: TreeResult[] = plans.map((p, i) => {
+    const result: TreeResult = { logprobs: new Float32Array(p.targets.length), divergences: new Float32Array(p.pairSlots.length / 2) };
+    if (requests[i].entropy) result.entropies = new Float32Array(p.targets.length);
+    return result;
+  });
   // chunks no larger than what there is to reduce
   const tokens = results.reduce((n, r) => n + r.logprobs.length, 0), pairs = results.reduce((n, r) => n + r.divergences.length, 0);
   const logprobs = new LogprobChunks(runner, Math.max(1, Math.min(budget.headRows(false), tokens)), o.temperature, o.onLogits);
@@ -127,7 +131,7 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
     if (runner.splitHead)
       for (const work of works)
         for (let k = 0; k < work.plan.targets.length; k++)
-          await logprobs.add(kept(work, work.plan.logprobSlots[k]), work.plan.targets[k], { out: work.result.logprobs, index: k, request: work.index });
+          await logprobs.add(kept(work, work.plan.logprobSlots[k]), work.plan.targets[k], { out: work.result.logprobs, index: k, request: work.index, entropies: work.result.entropies });
     await logprobs.flush();
     for (const work of works)
       for (let k = 0; k < work.result.divergences.length; k++)
@@ -154,7 +158,7 @@ async function pass(wave: Wave, batch: Fed[], presents: boolean) {
       if (!runner.splitHead)
         for (let t = plan.slotTokenStart[slot]; t < plan.slotTokenStart[slot + 1]; t++) {
           const token = plan.slotTokens[t];
-          await wave.logprobs.add(row, plan.targets[token], { out: result.logprobs, index: token, request: index });
+          await wave.logprobs.add(row, plan.targets[token], { out: result.logprobs, index: token, request: index, entropies: result.entropies });
         }
     }
   }
