@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { klDivergenceSync } from '../divergence';
-import { linearKLSync, linearLogprobsSync, type Hidden, type LinearHeadOptions } from '../linearHead';
+import { linearKL, linearLogprobs, type Hidden, type LinearHeadOptions } from '../linearHead';
 import type { Logits } from '../logits';
 import { tokenLogprobsSync, type TokenLogprobsResult } from '../logprobs';
 import type { FusedHead } from './fused-head';
@@ -61,10 +61,10 @@ abstract class Chunked {
     return { data: this.rows.subarray(first * w, (first + n) * w), rows: n, dim: w, dtype: this.runner.rowType };
   }
 
-  protected timed<T>(f: () => T): T {
+  protected async timed<T>(f: () => T | Promise<T>): Promise<T> {
     const start = performance.now();
     try {
-      return f();
+      return await f();
     } finally {
       this.runner.stats.kernelMs += performance.now() - start;
     }
@@ -104,12 +104,13 @@ export class LogprobChunks extends Chunked {
     const targets = this.targets.subarray(0, n), entropy = this.destinations.some((d) => d.entropy);
     let r: TokenLogprobsResult;
     if (f) {
-      r = this.timed(() => linearLogprobsSync(this.hidden(0, n), f.weight, targets, { ...fusedOptions(f, this.temperature), entropy }));
+      // off the main thread: a call of thousands of rows at a real model's width takes seconds
+      r = await this.timed(() => linearLogprobs(this.hidden(0, n), f.weight, targets, { ...fusedOptions(f, this.temperature), entropy }));
       this.runner.stats.headPasses++;
     } else {
       const logits = await this.runner.head(this.rows, n);
       this.onLogits?.(logits, this.destinations);
-      r = this.timed(() => tokenLogprobsSync(logits, targets, { temperature: this.temperature, entropy }));
+      r = await this.timed(() => tokenLogprobsSync(logits, targets, { temperature: this.temperature, entropy }));
     }
     this.destinations.forEach((d, i) => {
       d.out[d.index] = r.logprobs[i];
@@ -137,14 +138,14 @@ export class DivergenceChunks extends Chunked {
     const n = this.count, w = this.runner.rowWidth, V = this.runner.vocab, f = this.runner.fused;
     let values: Float32Array;
     if (f) {
-      values = this.timed(() => linearKLSync(this.hidden(0, n), this.hidden(this.capacity, n), f.weight, fusedOptions(f, this.temperature)).values);
+      values = (await this.timed(() => linearKL(this.hidden(0, n), this.hidden(this.capacity, n), f.weight, fusedOptions(f, this.temperature)))).values;
       this.runner.stats.headPasses++;
     } else {
       // the b rows sit after `capacity` a rows: move them up behind the n a rows of a short chunk
       if (n < this.capacity) this.rows.copyWithin(n * w, this.capacity * w, (this.capacity + n) * w);
       const logits = await this.runner.head(this.rows, 2 * n);
       const half = (h: number) => ({ ...logits, data: logits.data.subarray(h * n * V, (h + 1) * n * V), rows: n });
-      values = this.timed(() => klDivergenceSync(half(0), half(1), { temperature: this.temperature }).values);
+      values = (await this.timed(() => klDivergenceSync(half(0), half(1), { temperature: this.temperature }))).values;
     }
     this.destinations.forEach((d, i) => (d.out[d.index] = values[i]));
     this.runner.stats.rowsScored += 2 * n;
