@@ -3,13 +3,14 @@
 // 64, random weights from test/helpers/test-model.mjs) in every layout; and the bundled example.
 // Every case is a fresh CLI process; cases are interleaved and repeated; the table gives medians.
 //
-//   node bench/scoring.mjs [bundled] [realistic] [batching] [one-rollout] [head-sizes] [rewards] [--repeat 3] [--before DIR]
+//   node bench/scoring.mjs [bundled] [realistic] [batching] [one-rollout] [head-sizes] [rewards] [fused] [--repeat 3] [--before DIR]
 //
 // Sections (default: bundled realistic): the bundled example; the realistic shape in every layout;
 // (rewards) what each --reward costs on the bundled example;
 // the realistic shape at several --batch-size; one realistic rollout next to the previous version;
-// rows per head pass. --before DIR: a build of the previous version (DIR/dist/cli.js with its
-// model/, examples/ and node_modules) run next to this one.
+// rows per head pass; the fused head (--fused-head on) vs onnxruntime's head (off) on the
+// realistic shape and the bundled example. --before DIR: a build of the previous version
+// (DIR/dist/cli.js with its model/, examples/ and node_modules) run next to this one.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,12 +46,12 @@ const gib = (b) => (b / 2 ** 30).toFixed(2);
 function table(cases) {
   const results = new Map(cases.map((c) => [c.name, []]));
   for (let k = 0; k < repeat; k++) for (const c of cases) results.get(c.name).push(runCli(c.root, c.args, c.summary));
-  const rows = ['| case | wall s (median) | runs | CPU s (median) | peak RSS GiB | tokens in rollouts | tokens fed | fed / rollout token | forward passes | head passes | model s | kernels s |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows = ['| case | wall s (median) | runs | CPU s (median) | peak RSS GiB | tokens in rollouts | tokens fed | fed / rollout token | forward passes | head passes | model s | of which ORT head s | kernels s |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const c of cases) {
     const rs = results.get(c.name);
     const j = rs.at(-1).json;
     const cell = (f) => (j ? f(j) : '-');
-    rows.push(`| ${c.name} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(1)).join(', ')} | ${median(rs.map((x) => x.cpu)).toFixed(2)} | ${gib(median(rs.map((x) => x.rss)))} | ${cell((s) => s.tokens.rollouts)} | ${cell((s) => s.tokens.fed)} | ${cell((s) => s.tokens.fedPerRolloutToken.toFixed(2) + 'x')} | ${cell((s) => s.forwardPasses)} | ${cell((s) => s.headPasses)} | ${cell((s) => s.seconds.model.toFixed(1))} | ${cell((s) => s.seconds.kernels.toFixed(1))} |`);
+    rows.push(`| ${c.name} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(1)).join(', ')} | ${median(rs.map((x) => x.cpu)).toFixed(2)} | ${gib(median(rs.map((x) => x.rss)))} | ${cell((s) => s.tokens.rollouts)} | ${cell((s) => s.tokens.fed)} | ${cell((s) => s.tokens.fedPerRolloutToken.toFixed(2) + 'x')} | ${cell((s) => s.forwardPasses)} | ${cell((s) => s.headPasses)} | ${cell((s) => s.seconds.model.toFixed(1))} | ${cell((s) => s.seconds.head.toFixed(1))} | ${cell((s) => s.seconds.kernels.toFixed(1))} |`);
   }
   return rows.join('\n');
 }
@@ -132,6 +133,21 @@ if (sections.has('one-rollout')) {
       { name: '1 rollout, with past, this version', root, args: [one, '--model', models.past, ...common], summary: true },
       { name: '1 rollout, no cache (input_ids, attention_mask), this version', root, args: [one, '--model', models.plainNoPositions, ...common], summary: true },
       { name: '1 rollout, no cache (input_ids, attention_mask), before', root: before, args: [one, '--model', models.plainNoPositions, ...common], summary: false },
+    ]) + '\n',
+  );
+}
+
+if (sections.has('fused')) {
+  const { models, fp16, rollouts, common } = realisticCase();
+  const pair = (name, args) => ['on', 'off'].map((f) => ({ name: `${name}, --fused-head ${f}`, root, args: [...args, '--fused-head', f], summary: true }));
+  console.log('## Fused head (`--fused-head on`) vs onnxruntime\'s head (`off`): realistic shape (8 rollouts x ~1200 tokens, vocabulary 151936) and the bundled example\n');
+  console.log(
+    table([
+      ...pair('with past, float32', [rollouts, '--model', models.past, ...common]),
+      ...pair('with past, float16', [rollouts, '--model', fp16.past, ...common]),
+      ...pair('with past, float32, --mode full', [rollouts, '--model', models.past, '--mode', 'full', ...common]),
+      ...pair('no cache, float32', [rollouts, '--model', models.plain, ...common]),
+      ...pair('bundled example (vocabulary 256)', []),
     ]) + '\n',
   );
 }

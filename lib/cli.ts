@@ -44,6 +44,8 @@ score options (defaults in brackets):
                           [half the free memory, at most 8g]
   --max-length N          the model's context in tokens [the model's config.json, if any]
   --threads N             onnxruntime threads [onnxruntime's choice]
+  --fused-head auto|on|off  log-probs and KL straight from hidden states and the head's weight,
+                          never making logits (README) [auto: when the head allows, on the CPU]
   --json-summary FILE     also write the run's summary (tokens fed, passes, time, memory) as JSON
   --reward LIST           rewards to compute, comma-separated, from one pass of the model:
                           infopo, igpo, nous, cip, pear [infopo,igpo]
@@ -77,6 +79,7 @@ const scoreFlags = {
   'max-memory': { type: 'string' }, 'max-length': { type: 'string' }, 'json-summary': { type: 'string' },
   reward: { type: 'string' }, calibration: { type: 'string' }, alpha: { type: 'string' },
   'pear-alpha': { type: 'string' }, 'pear-beta': { type: 'string' }, delimiter: { type: 'string' },
+  'fused-head': { type: 'string' },
 } as const;
 
 function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
@@ -199,12 +202,12 @@ function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { star
   const kind = layout.kind === 'past' ? `with a KV cache${layout.merged ? ' (merged decoder)' : ''}` : 'without a KV cache';
   const ratio = inRollouts ? (s.tokensFed / inRollouts).toFixed(2) : '-';
   const text = [
-    `model: ${kind}, logits ${layout.logits}, ${layout.splitHead ? 'vocabulary projection only for scored rows' : 'full logits from the model'}`,
+    `model: ${kind}, logits ${layout.logits}, ${layout.fusedHead ? 'fused head (log-probs from hidden states, no logits)' : layout.splitHead ? 'vocabulary projection only for scored rows' : 'full logits from the model'}`,
     `tokens: ${inRollouts} in the rollouts${calibration ? ` (${calibration} of them in the calibration rollouts)` : ''}, ${s.tokensFed} fed to the model (${ratio}x, ${s.paddingFed} padding); ${s.forwardPasses} forward passes, ${s.headPasses} head passes, ${s.rowsScored} rows scored`,
-    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s${layout.splitHead ? ` (of which the vocabulary projection ${head.toFixed(1)} s)` : ''}, infogain kernels ${kernels.toFixed(1)} s, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
+    `time: ${total.toFixed(1)} s (loading and checking ${load.toFixed(1)} s, model ${model.toFixed(1)} s${layout.splitHead && !layout.fusedHead ? ` (of which the vocabulary projection ${head.toFixed(1)} s)` : ''}, infogain kernels ${kernels.toFixed(1)} s${layout.fusedHead ? ' (the vocabulary projection included)' : ''}, other ${(total - load - model - kernels).toFixed(1)} s); peak RSS ${mib(peakRss)} MiB (--max-memory ${mib(t.maxMemory)} MiB)`,
   ].join('\n');
   const json = {
-    model: { layout: layout.kind, merged: layout.merged, logits: layout.logits, splitHead: layout.splitHead, vocab: scorer.vocab },
+    model: { layout: layout.kind, merged: layout.merged, logits: layout.logits, splitHead: layout.splitHead, fusedHead: layout.fusedHead, vocab: scorer.vocab },
     tokens: { rollouts: inRollouts, ...(calibration ? { calibration } : {}), fed: s.tokensFed, padding: s.paddingFed, fedPerRolloutToken: inRollouts ? s.tokensFed / inRollouts : null },
     forwardPasses: s.forwardPasses,
     headPasses: s.headPasses,
@@ -276,6 +279,7 @@ async function score(args: string[]): Promise<number> {
   const batchSize = numberFlag(values['batch-size'], 'batch-size', 8, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const threads = values.threads === undefined ? undefined : numberFlag(values.threads, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   const maxLength = values['max-length'] === undefined ? undefined : numberFlag(values['max-length'], 'max-length', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  const fusedHead = ({ auto: 'auto', on: true, off: false } as const)[choice(values['fused-head'], 'fused-head', ['auto', 'on', 'off'] as const, 'auto')];
   const maxMemory = values['max-memory'] === undefined ? defaultMaxMemory() : parseMemory(values['max-memory']);
   if (maxMemory === undefined || maxMemory < 2 ** 20) throw new UsageError(`--max-memory must be a size of at least 1m (e.g. 2g, 512m), got '${values['max-memory']}'`);
   const outPath = values.out ?? 'rewards.jsonl';
@@ -291,7 +295,7 @@ async function score(args: string[]): Promise<number> {
 
   const started = performance.now();
   const { rollouts, lines } = readRollouts(input);
-  const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads, maxMemory, maxLength });
+  const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads, maxMemory, maxLength, fusedHead });
   let tokenized: TokenizedRollout[], calibrationRollouts: TokenizedRollout[] = [];
   try {
     // C-IP: what the calibration rollouts cover is known before they are scored, so the input is checked against it now

@@ -1,7 +1,8 @@
 // OnnxScorer: a causal LM in ONNX as a LogprobSource. It reads the model's layout (plain, or with a
 // KV cache, merged or not; float32 or float16; any number of KV heads), splits the vocabulary
-// projection off the graph so logits are made only for scored rows, and scores prefix trees in a
-// memory budget (lib/model/trees.ts). The math on logits is the kernels'.
+// projection off the graph so logits are made only for scored rows (or, with a fused head, never:
+// the kernels take the hidden rows and the head's weight), and scores prefix trees in a memory
+// budget (lib/model/trees.ts). The math on logits is the kernels'.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -39,6 +40,15 @@ export interface OnnxScorerOptions {
    * little and a second session does not pay); true: whenever the head is found; false: never.
    */
   splitHead?: boolean | 'auto';
+  /**
+   * Compute log-probs, entropies and KL straight from the scored rows' hidden states and the
+   * head's weight with the fused kernels (linearLogprobs / linearKL), never making logits. 'auto'
+   * (default): when the head is a MatMul or Gemm with a constant float weight whose row-wise steps
+   * the kernels express (bias, scaling, soft-capping), the vocabulary has at least 4096 ids, the
+   * model runs on the CPU and splitHead is not false; else onnxruntime's head. true: always (a
+   * head that cannot be fused is ERR_INFOGAIN_MODEL with the reason); false: never.
+   */
+  fusedHead?: boolean | 'auto';
 }
 
 /** Where the bundled model lives, and what it needs. */
@@ -66,7 +76,7 @@ function statedContext(modelPath: string): number | undefined {
   return undefined;
 }
 
-const scorerOptionKeys = keysOf<OnnxScorerOptions>()('model', 'tokenizer', 'executionProviders', 'batchSize', 'threads', 'maxMemory', 'maxLength', 'splitHead');
+const scorerOptionKeys = keysOf<OnnxScorerOptions>()('model', 'tokenizer', 'executionProviders', 'batchSize', 'threads', 'maxMemory', 'maxLength', 'splitHead', 'fusedHead');
 
 export class OnnxScorer implements LogprobSource {
   readonly fullDistributions = true;
@@ -99,7 +109,11 @@ export class OnnxScorer implements LogprobSource {
 
     const splitHead = o.splitHead === undefined ? 'auto' : o.splitHead;
     if (splitHead !== 'auto' && typeof splitHead !== 'boolean') throw typeError('splitHead', "splitHead must be 'auto', true or false");
-    const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads, splitHead });
+    const fusedHead = o.fusedHead === undefined ? 'auto' : o.fusedHead;
+    if (fusedHead !== 'auto' && typeof fusedHead !== 'boolean') throw typeError('fusedHead', "fusedHead must be 'auto', true or false");
+    if (fusedHead === true && splitHead === false)
+      throw rangeError(codes.outOfRange, 'fusedHead', 'fusedHead true needs the head split off the graph, but splitHead is false');
+    const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads, splitHead, fusedHead });
     if (tokenizer.vocabSize > runner.vocab)
       throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
     const budget = new MemoryBudget(maxMemory, modelCosts(runner));
@@ -110,9 +124,12 @@ export class OnnxScorer implements LogprobSource {
     return this.runner.vocab;
   }
 
-  /** The model's layout, and whether logits are made only for scored rows (the head is split off). */
-  get layout(): ModelLayout & { splitHead: boolean } {
-    return { ...this.runner.layout, splitHead: this.runner.splitHead };
+  /**
+   * The model's layout, whether logits are made only for scored rows (the head is split off), and
+   * whether they are not made at all (the fused kernels take the hidden rows).
+   */
+  get layout(): ModelLayout & { splitHead: boolean; fusedHead: boolean } {
+    return { ...this.runner.layout, splitHead: this.runner.splitHead, fusedHead: this.runner.fused !== undefined };
   }
 
   get stats(): SourceStats {
@@ -161,7 +178,8 @@ export class OnnxScorer implements LogprobSource {
   /**
    * The logits rows that predict every position j in each sequence's spans (row j - 1 of the
    * model's output), stacked in order: sequence 0's spans first. This holds every row at once;
-   * `score` and `spanLogprobs` reduce rows chunk by chunk instead.
+   * `score` and `spanLogprobs` reduce rows chunk by chunk instead. With a fused head, the head's
+   * onnxruntime session is made on the first call.
    */
   async positionLogits(sequences: Int32Array[], spans: Spans[]): Promise<Logits> {
     const requests = this.check(sequences, spans);

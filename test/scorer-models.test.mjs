@@ -15,7 +15,7 @@ import { decodeModel, encodeModel } from '../dist/onnx/proto.js';
 import { valueInfo } from '../dist/onnx/build.js';
 import { assertClose } from './helpers/assert.mjs';
 import { rng, runSeed } from './helpers/random.mjs';
-import { buildModel, writeTestModels } from './helpers/test-model.mjs';
+import { buildModel, writeTestModels, writeWithExternalData } from './helpers/test-model.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -339,23 +339,7 @@ describe('infogain score checks what fails with the model before scoring (exit 2
 });
 
 test('a model with its weights in a separate file (ONNX external data) is read from its path', async () => {
-  const m = buildModel('past', { shape: small });
-  const sub = join(dir, 'external');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(join(sub, 'data'), { recursive: true });
-  const chunks = [];
-  let offset = 0;
-  for (const t of m.graph.initializer) {
-    if (!['lm_head.weight', 'model.embed_tokens.weight'].includes(t.name)) continue;
-    chunks.push(Buffer.from(t.rawData));
-    t.externalData = [{ key: 'location', value: 'data/weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.length) }];
-    t.dataLocation = 1;
-    offset += t.rawData.length;
-    delete t.rawData;
-  }
-  writeFileSync(join(sub, 'data', 'weights.bin'), Buffer.concat(chunks));
-  const path = join(sub, 'model.onnx');
-  writeFileSync(path, encodeModel(m));
+  const path = writeWithExternalData(buildModel('past', { shape: small }), join(dir, 'external', 'model.onnx'), ['lm_head.weight', 'model.embed_tokens.weight']);
   const scorer = await create({ model: path });
   assert.ok(scorer.layout.splitHead);
   const reference = await create({ model: models.past });

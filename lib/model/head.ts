@@ -153,7 +153,8 @@ function headModel(source: ModelProto, chain: Chain, graphs: Graph[], logitsType
       node: [...constantNodes, ...nodes],
       initializer: [...inits.values()],
       input: [valueInfo('hidden', elemTypeOf(chain.hiddenType), ['rows', chain.width])],
-      output: [valueInfo('logits', logitsType, ['rows', chain.vocab])],
+      // no shape: a constant of rank 3 ([1, 1, vocab]) broadcasts the rows to [1, rows, vocab]
+      output: [valueInfo('logits', logitsType)],
     },
     opsets,
   );

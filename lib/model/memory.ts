@@ -44,9 +44,11 @@ export function modelCosts(runner: ModelRunner): ModelCosts {
 /**
  * The largest passes worth having: beyond them passes get no faster (bench/RESULTS.md). A head
  * pass makes at most headBytes of logits (32 rows of Qwen's 151936 float32 logits: the fastest
- * size measured; a bigger chunk falls out of the caches).
+ * size measured; a bigger chunk falls out of the caches). A fused head call takes at most
+ * fusedRows hidden rows (its cost per row flattens from ~1000 rows: the weight is packed once per
+ * call and row group).
  */
-export const speedCaps = { passTokens: 512, headBytes: 20 * 2 ** 20, headRows: 4096 } as const;
+export const speedCaps = { passTokens: 512, headBytes: 20 * 2 ** 20, headRows: 4096, fusedRows: 4096 } as const;
 
 /** Half the free memory, at most 8 GiB: the default of --max-memory. */
 export function defaultMaxMemory(): number {
@@ -100,6 +102,12 @@ export class MemoryBudget {
   headRows(pairs: boolean): number {
     const per = this.costs.logitsRow * (pairs ? 2 : 1);
     return Math.max(1, Math.min(speedCaps.headRows, Math.floor(Math.min(this.bytes / 4, speedCaps.headBytes) / per)));
+  }
+
+  /** Rows per fused head call: a quarter of the budget for the gathered hidden rows (no logits exist). */
+  fusedRows(pairs: boolean): number {
+    const per = this.costs.outPerToken * (pairs ? 2 : 1);
+    return Math.max(1, Math.min(speedCaps.fusedRows, Math.floor(this.bytes / 4 / per)));
   }
 }
 

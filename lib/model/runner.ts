@@ -1,7 +1,8 @@
 // Loads an ONNX decoder into onnxruntime (its head split off when it can be) and runs forward
 // passes: a batch of token rows, each after an optional cached prefix, returning the hidden rows
 // (or the logits rows) of every new position and, on request, the updated caches. `head` turns
-// gathered hidden rows into logits.
+// gathered hidden rows into logits; with a fused head (`fused`), the kernels take the hidden rows
+// and the head's weight instead, and the head session is made only if logits are asked for.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +12,7 @@ import type { Logits } from '../logits';
 import { subgraphsOf } from '../onnx/graph';
 import { decodeModel, decodeSignature, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
 import { loadOrt } from '../ort';
+import { fusedHeadOf, ownedHeadModel, type FusedHead } from './fused-head';
 import { splitHead, type HeadSplit } from './head';
 import { padPast, Scratch, wholeCache, type CacheArray, type KvCache } from './kv-cache';
 import { detectLayout, type ModelLayout } from './layout';
@@ -41,10 +43,18 @@ export interface RunnerOptions {
   threads?: number;
   /** Split the vocabulary projection off ('auto': when the vocabulary has at least splitVocab ids). */
   splitHead: boolean | 'auto';
+  /**
+   * Compute log-probs and KL from the hidden rows with the fused kernels, never making logits
+   * ('auto': when the head can be fused, the vocabulary has at least fusedVocab ids, the model
+   * runs on the CPU and splitHead is not false).
+   */
+  fusedHead: boolean | 'auto';
 }
 
 /** Below this many ids a model's own logits rows cost little: 'auto' keeps the graph whole. */
 export const splitVocab = 4096;
+/** From this many ids 'auto' fuses the head (measured faster than onnxruntime's head: bench/RESULTS.md). */
+export const fusedVocab = 4096;
 
 function modelError(what: string, why: string) {
   return plainError('ERR_INFOGAIN_MODEL', `${what} ${why}`);
@@ -61,6 +71,13 @@ function externalFiles(graph: Graph, out = new Set<string>()): Set<string> {
   return out;
 }
 
+/** A split-off head: an onnxruntime session, made now or (with a fused head) when logits are first asked for. */
+interface Head {
+  session?: Promise<Session>;
+  make?: () => Promise<Session>;
+  fused?: FusedHead;
+}
+
 export class ModelRunner {
   readonly stats: SourceStats = emptyStats();
   /** Memory for padded pasts, free again when a pass settles; a pass while another runs allocates its own. */
@@ -70,7 +87,7 @@ export class ModelRunner {
     private readonly ort: Ort,
     readonly layout: ModelLayout,
     private readonly trunk: Session,
-    private readonly headSession: Session | undefined,
+    private readonly headPart: Head | undefined,
     /** The trunk output read per position. */
     private readonly outName: string,
     /** Width and type of that output's rows. */
@@ -79,9 +96,14 @@ export class ModelRunner {
     readonly vocab: number,
   ) {}
 
-  /** Whether logits rows come from a split-off head (else the trunk's rows are logits rows). */
+  /** Whether the trunk's rows are hidden rows of a split-off head (else they are logits rows). */
   get splitHead(): boolean {
-    return this.headSession !== undefined;
+    return this.headPart !== undefined;
+  }
+
+  /** The fused head's parameters, when the kernels compute from hidden rows (then `head` is only for logits asked for). */
+  get fused(): FusedHead | undefined {
+    return this.headPart?.fused;
   }
 
   static async load(model: string | Uint8Array, o: RunnerOptions): Promise<ModelRunner> {
@@ -99,12 +121,25 @@ export class ModelRunner {
     const sessionOptions = { executionProviders: o.executionProviders, graphOptimizationLevel: 'all' as const, ...(o.threads ? { intraOpNumThreads: o.threads } : {}) };
 
     // 'auto' keeps a graph whole when its logits state a small vocabulary (or its head does)
-    const wanted = o.splitHead === true || (o.splitHead === 'auto' && !(layout.vocab !== undefined && layout.vocab < splitVocab));
+    const atLeast = (n: number) => !(layout.vocab !== undefined && layout.vocab < n);
+    const cpu = o.executionProviders.every((p) => p === 'cpu');
+    const fuseAuto = o.fusedHead === 'auto' && o.splitHead !== false && cpu;
+    const wanted = o.splitHead === true || o.fusedHead === true || (o.splitHead === 'auto' && atLeast(splitVocab)) || (fuseAuto && atLeast(fusedVocab));
     const decoded = wanted ? decodeModel(bytes) : undefined;
     const external = decoded ? externalFiles(decoded.graph!) : new Set<string>();
     if (external.size && typeof model !== 'string') throw modelError(what, 'keeps its weights in separate files (external data): pass its path, not its bytes');
     let split: HeadSplit | undefined = decoded ? splitHead(decoded) : undefined;
-    if (split && o.splitHead === 'auto' && split.vocab < splitVocab) split = undefined;
+    const dir = typeof model === 'string' ? dirname(model) : undefined;
+    let fused: FusedHead | undefined;
+    if (o.fusedHead === true && !split) throw modelError(what, 'cannot have a fused head: no MatMul or Gemm with a constant weight makes its logits through row-wise steps');
+    if (split && (o.fusedHead === true || (fuseAuto && split.vocab >= fusedVocab))) {
+      // a view into a file's bytes would keep the whole file in memory: the weight is copied out
+      // of them (a caller's bytes are kept by the caller anyway: viewed when aligned)
+      const read = fusedHeadOf(split.head, { view: typeof model !== 'string', dir });
+      if (read.why !== undefined && o.fusedHead === true) throw modelError(what, `cannot have a fused head: ${read.why}`);
+      fused = read.head;
+    }
+    if (split && !fused && o.splitHead === 'auto' && split.vocab < splitVocab) split = undefined;
     if (split && layout.vocab !== undefined && split.vocab !== layout.vocab)
       throw modelError(what, `has logits of ${layout.vocab} ids but its output projection makes ${split.vocab}`);
     const create = async (m: ModelProto | undefined): Promise<Session> => {
@@ -118,8 +153,12 @@ export class ModelRunner {
       }
     };
     const trunk = await create(split?.trunk);
-    const head = split ? await create(split.head) : undefined;
-    if (split) return new ModelRunner(ort, layout, trunk, head, split.hidden, split.width, split.hiddenType as 'float32', split.vocab);
+    if (split) {
+      // a fused head keeps a model of the head that owns its bytes, for logits asked for later
+      const owned = fused && ownedHeadModel(split.head, fused, dir);
+      const head: Head = owned ? { fused, make: () => create(owned) } : { session: Promise.resolve(await create(split.head)) };
+      return new ModelRunner(ort, layout, trunk, head, split.hidden, split.width, split.hiddenType as 'float32', split.vocab);
+    }
     if (layout.vocab !== undefined) return new ModelRunner(ort, layout, trunk, undefined, 'logits', layout.vocab, layout.logits, layout.vocab);
     // the model's own logits rows, of a width the graph does not state: one forward pass tells
     const probe = await new ModelRunner(ort, layout, trunk, undefined, 'logits', 0, layout.logits, 0).pass([{ ids: Int32Array.of(0) }], false);
@@ -190,7 +229,7 @@ export class ModelRunner {
     this.stats.tokensFed += real;
     this.stats.paddingFed += B * S - real;
     const out = result[this.outName];
-    if (!this.headSession) this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, B * S);
+    if (!this.splitHead) this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, B * S);
     return {
       out: out.data as RowArray,
       length: S,
@@ -202,9 +241,11 @@ export class ModelRunner {
   async head(rows: RowArray, n: number): Promise<Logits> {
     const dtype = this.layout.logits;
     this.stats.largestLogitsChunk = Math.max(this.stats.largestLogitsChunk, n);
-    if (!this.headSession) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype } as Logits;
+    const part = this.headPart;
+    if (!part) return { data: rows.subarray(0, n * this.vocab), rows: n, vocab: this.vocab, dtype } as Logits;
+    const session = await (part.session ??= part.make!());
     const start = performance.now();
-    const out = await this.headSession.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });
+    const out = await session.run({ hidden: this.tensor(this.rowType, rows.subarray(0, n * this.rowWidth), [n, this.rowWidth]) });
     const ms = performance.now() - start;
     this.stats.modelMs += ms;
     this.stats.headMs += ms;
@@ -214,6 +255,7 @@ export class ModelRunner {
 
   async dispose(): Promise<void> {
     await this.trunk.release();
-    await this.headSession?.release();
+    // a head session that failed to load has nothing to release
+    await (await this.headPart?.session?.catch(() => undefined))?.release();
   }
 }

@@ -12,7 +12,7 @@ import type { Logits } from '../logits';
 import { cacheBytes, type KvCache } from './kv-cache';
 import { type MemoryBudget, mib } from './memory';
 import { planTree, type TreePlan } from './plan';
-import { type Destination, DivergenceChunks, LogprobChunks } from './reduce';
+import { chunkCapacity, type Destination, DivergenceChunks, LogprobChunks } from './reduce';
 import type { ModelRunner, PassRow, RowArray } from './runner';
 import type { TreeRequest, TreeResult } from './source';
 
@@ -106,8 +106,8 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
   });
   // chunks no larger than what there is to reduce
   const tokens = results.reduce((n, r) => n + r.logprobs.length, 0), pairs = results.reduce((n, r) => n + r.divergences.length, 0);
-  const logprobs = new LogprobChunks(runner, Math.max(1, Math.min(budget.headRows(false), tokens)), o.temperature, o.onLogits);
-  const divergences = new DivergenceChunks(runner, Math.max(1, Math.min(budget.headRows(true), pairs)), o.temperature);
+  const logprobs = new LogprobChunks(runner, Math.max(1, Math.min(chunkCapacity(runner, budget, false, !!o.onLogits), tokens)), o.temperature, o.onLogits);
+  const divergences = new DivergenceChunks(runner, Math.max(1, Math.min(chunkCapacity(runner, budget, true, false), pairs)), o.temperature);
 
   for (let first = 0; first < plans.length; ) {
     let end = first + 1, held = holds[first];

@@ -7,7 +7,7 @@
 // Every layout of one seed holds the same weights, so they must give the same log-probs.
 // (No command-line entry: `node --test test/` runs every .mjs under test/, helpers included.)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { int64s, model, node, tensor, valueInfo } from '../../dist/onnx/build.js';
 import { encodeModel } from '../../dist/onnx/proto.js';
@@ -15,6 +15,7 @@ import { toFloat16 } from '../../dist/index.js';
 
 export const realisticShape = { vocab: 151936, width: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 192, maxLength: 4096 };
 export const layouts = ['plain', 'past', 'merged'];
+export const headForms = ['matmul', 'tied', 'transposed', 'softcap', 'gemm', 'scaled'];
 
 const FLOAT = 1, INT64 = 7, BOOL = 9, FLOAT16 = 10;
 
@@ -51,6 +52,7 @@ function weights(shape, seed) {
     norm: ones(D),
     // a head with some spread: random logits with a few nats of range, not a flat distribution
     head: w(D * V, 0.5),
+    bias: w(V, 1),
   };
 }
 
@@ -167,18 +169,33 @@ function decoder(shape, dtype, { past, p = (n) => n, skipInitializers = false, w
     const rows = add('Reshape', [final, constI('shape_rows', [-1, D])]);
     const flat = add('Gemm', [rows, embed], { transB: 1 });
     logits = add('Reshape', [flat, add('Concat', [shapeIds, constI('vocab', [V])], { axis: 0 })]);
+  } else if (head === 'transposed') {
+    // tied embedding through an explicit Transpose, then MatMul
+    logits = add('MatMul', [final, add('Transpose', [embed], { perm: [1, 0] })]);
   } else if (head === 'softcap') {
     // Gemma-2 style: cap * tanh(logits / cap), after a bias
-    const cap = init('softcap', [], Float32Array.of(30));
-    const biased = add('Add', [add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]), init('lm_head.bias', [V], new Float32Array(V).fill(0.1))]);
+    const cap = init('softcap', [], Float32Array.of(5));
+    const biased = add('Add', [add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]), init('lm_head.bias', [V], w.bias)]);
     logits = add('Mul', [add('Tanh', [add('Div', [biased, cap])]), cap]);
+  } else if (head === 'gemm') {
+    // Gemm on 2-D rows: alpha * rows · W + beta * bias, reshaped back to [b, s, vocab]
+    const rows = add('Reshape', [final, constI('shape_rows', [-1, D])]);
+    const flat = add('Gemm', [rows, init('lm_head.weight', [D, V], w.head), init('lm_head.bias', [1, V], w.bias)], { alpha: 0.75, beta: 1.5 });
+    logits = add('Reshape', [flat, add('Concat', [shapeIds, constI('vocab', [V])], { axis: 0 })]);
+  } else if (head === 'scaled') {
+    // a logit scale and shifts by constants (Cohere-style), and a Cast that changes nothing: (3 - x · W / 2) * -1.5 + 1
+    const x = add('Div', [add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]), init('half', [1], Float32Array.of(2))]);
+    const flipped = add('Sub', [init('three', [], Float32Array.of(3)), x]);
+    logits = add('Add', [add('Mul', [add('Cast', [flipped], { to: T }), init('minus_scale', [1, 1, 1], Float32Array.of(-1.5))]), init('one_t', [], Float32Array.of(1))]);
   } else logits = add('MatMul', [final, init('lm_head.weight', [D, V], w.head)]);
   return { nodes, inits, logits, presents, T };
 }
 
 /**
  * One layout's ModelProto. `head`: 'matmul' (an untied lm_head), 'tied' (Gemm with the embedding,
- * transB, between reshapes) or 'softcap' (bias, then cap * tanh(x / cap)). `positionIds` false:
+ * transB, between reshapes), 'transposed' (MatMul with Transpose(embedding)), 'softcap' (bias,
+ * then cap * tanh(x / cap)), 'gemm' (Gemm with alpha, beta and a bias) or 'scaled' (scalings and
+ * shifts by constants, one of them negative, and an identity Cast). `positionIds` false:
  * no position_ids input (positions from the attention mask, as some exports do).
  */
 export function buildModel(layout, { shape = realisticShape, dtype = 'float32', seed = 1, head = 'matmul', positionIds = true } = {}) {
@@ -233,9 +250,30 @@ export function writeTestModels(dir, opts = {}) {
   mkdirSync(dir, { recursive: true });
   const paths = {};
   for (const layout of opts.layouts ?? layouts) {
-    paths[layout] = join(dir, `model-${layout}${opts.dtype === 'float16' ? '-fp16' : ''}${opts.positionIds === false ? '-nopos' : ''}.onnx`);
+    paths[layout] = join(dir, `model-${layout}${opts.dtype === 'float16' ? '-fp16' : ''}${opts.positionIds === false ? '-nopos' : ''}${opts.head && opts.head !== 'matmul' ? `-${opts.head}` : ''}.onnx`);
     writeFileSync(paths[layout], encodeModel(buildModel(layout, { ...opts, shape })));
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', vocab_size: shape.vocab, hidden_size: shape.width, num_hidden_layers: shape.layers, num_attention_heads: shape.heads, num_key_value_heads: shape.kvHeads, max_position_embeddings: shape.maxLength }, null, 2));
   return paths;
+}
+
+/**
+ * Writes `m` to `path` with the initializers `names` moved to `data/weights.bin` beside it (ONNX
+ * external data), after `lead` bytes of something else (so offsets are not 0).
+ */
+export function writeWithExternalData(m, path, names, lead = 0) {
+  mkdirSync(join(dirname(path), 'data'), { recursive: true });
+  const chunks = [Buffer.alloc(lead, 7)];
+  let offset = lead;
+  for (const t of m.graph.initializer) {
+    if (!names.includes(t.name)) continue;
+    chunks.push(Buffer.from(t.rawData));
+    t.externalData = [{ key: 'location', value: 'data/weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.length) }];
+    t.dataLocation = 1;
+    offset += t.rawData.length;
+    delete t.rawData;
+  }
+  writeFileSync(join(dirname(path), 'data', 'weights.bin'), Buffer.concat(chunks));
+  writeFileSync(path, encodeModel(m));
+  return path;
 }
