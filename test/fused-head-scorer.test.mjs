@@ -116,7 +116,7 @@ describe('entropies and logits', () => {
     }
     const logprobs = new Float32Array(rows.length).fill(NaN), entropy = new Float32Array(rows.length).fill(NaN);
     const chunks = new LogprobChunks(runner, 7, 0.8);
-    for (let i = 0; i < rows.length; i++) await chunks.add(rows[i], targets[i], { out: logprobs, index: i, request: 0, entropy: i % 3 ? entropy : undefined });
+    for (let i = 0; i < rows.length; i++) await chunks.add(rows[i], targets[i], { out: logprobs, index: i, request: 0, entropies: i % 3 ? entropy : undefined });
     await chunks.flush();
     assert.equal(runner.stats.largestLogitsChunk, 0);
     assertClose(logprobs, want.logprobs, { atol: 1e-4, what: 'fused logprobs' });
