@@ -1,6 +1,6 @@
-// What the scoring loop asks of a model, whatever runs it (onnxruntime here; a fused head kernel or
-// a serving engine later): teacher-forced log-probs and next-token divergences at positions of
-// token sequences that share prefixes.
+// What the scoring loop asks of a model, whatever runs it (onnxruntime with its own head or the
+// fused head kernels; a serving engine): teacher-forced log-probs, entropies and next-token
+// divergences at positions of token sequences that share prefixes.
 //
 // A PrefixTree is one real sequence (the trunk) and branches that continue a prefix of it with
 // other tokens: branch b is trunk[0, at) followed by branch.ids. A source may compute the shared
