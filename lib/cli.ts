@@ -103,7 +103,7 @@ function badLines(path: string, bad: { line: number; message: string }[]): Usage
 }
 
 function readRollouts(path: string): { rollouts: Rollout[]; lines: number[] } {
-  const text = readFileSync(path, 'utf8');
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');  // a byte order mark (editors on Windows write one)
   const rollouts: Rollout[] = [], lines: number[] = [];
   const bad: RolloutLineError[] = [];
   text.split('\n').forEach((line, i) => {
@@ -155,8 +155,12 @@ function progress(total: number) {
       if (!tty || elapsed < 1) return;
       shown = true;
       const rate = done / elapsed, eta = rate > 0 ? (total - done) / rate : 0;
-      const width = 24, filled = Math.round((width * done) / total);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} rollouts  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)}s `);
+      const text = ` ${done}/${total} rollouts  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)}s`;
+      // the bar takes what the terminal's width leaves (one line, never wrapped), at most 24 cells
+      const columns = process.stderr.columns || 80;
+      const width = Math.max(0, Math.min(24, columns - text.length - 3)), filled = Math.round((width * done) / total);
+      const line = width > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]${text}` : text.trimStart();
+      process.stderr.write(`\r${line.slice(0, columns - 1)}`);
     },
     end() {
       if (shown) process.stderr.write('\n');
@@ -179,6 +183,9 @@ const rewardColumns: Record<Reward, [string, (rs: RolloutScore[]) => string | nu
   ],
 };
 
+/** Group rows the summary shows at most (then a count, then the total). */
+const summaryGroups = 20;
+
 function summary(records: RolloutScore[], rewards: readonly Reward[]): string {
   const byGroup = new Map<RolloutScore['group'], RolloutScore[]>();
   for (const r of records) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
@@ -186,8 +193,13 @@ function summary(records: RolloutScore[], rewards: readonly Reward[]): string {
   const lines = [`| group | ${columns.map((c) => c[0]).join(' | ')} |`, `| --- |${' --- |'.repeat(columns.length)}`];
   const row = (name: string, rs: RolloutScore[]) => lines.push(`| ${name} | ${columns.map((c) => c[1](rs)).join(' | ')} |`);
   // group 1 and group "1" are two groups: the string is quoted when both occur
-  for (const [g, rs] of byGroup) row(typeof g === 'string' && byGroup.has(Number(g)) ? JSON.stringify(g) : String(g), rs);
-  row('all', records);
+  let shown = 0;
+  for (const [g, rs] of byGroup) {
+    if (shown++ === summaryGroups) break;
+    row(typeof g === 'string' && byGroup.has(Number(g)) ? JSON.stringify(g) : String(g), rs);
+  }
+  if (byGroup.size > summaryGroups) lines.push(`| (${byGroup.size - summaryGroups} more groups) |${' |'.repeat(columns.length)}`);
+  row(`all ${byGroup.size} groups`, records);
   return lines.join('\n');
 }
 
@@ -382,7 +394,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`infogain: ${e.message}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`infogain: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+      // the code once, then the message without it (Node's fs errors start with it: 'ENOENT: ...')
+      const message = e.code && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message;
+      process.stderr.write(`infogain: ${e.code ? `${e.code}: ` : ''}${message}\n`);
       process.exitCode = 1;
     }
   },

@@ -367,7 +367,33 @@ export async function scoreChunk(rollouts: Rollout[], source: LogprobSource, o: 
   return scoreTokenized(rollouts.map((r) => tokenizeRollout(r, source.tokenizer)), source, o);
 }
 
-const num = (v: number, present: boolean) => (present ? v : null);
+/**
+ * A value the kernels computed in float32, as the number with the fewest significant digits that
+ * rounds back to the same float32 (JSON then prints it in at most 9 digits instead of 17).
+ */
+export function shortestFloat32(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  const f = Math.fround(v);
+  if (Number.isInteger(f) && Math.abs(f) <= 2 ** 24) return f;
+  // binary search is exact: the nearest p + 1 digit decimal is never farther than the nearest p digit one
+  let lo = 1, hi = 9;
+  while (lo < hi) {
+    const p = (lo + hi) >> 1;
+    if (Math.fround(Number(f.toPrecision(p))) === f) hi = p;
+    else lo = p + 1;
+  }
+  return Number(f.toPrecision(lo));
+}
+
+/** shortestFloat32 over every number of a computed field (arrays and plain objects, nulls and booleans kept). */
+function compact<T>(x: T): T {
+  if (typeof x === 'number') return shortestFloat32(x) as T;
+  if (Array.isArray(x)) return x.map(compact) as T;
+  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, compact(v)])) as T;
+  return x;
+}
+
+const num = (v: number, present: boolean) => (present ? shortestFloat32(v) : null);
 
 const scoreOptionKeys = keysOf<ScoreOptions>()('mode', 'temperature', 'beta', 'gateTemperature', 'gamma', 'placeholder', 'beliefPrefix', 'beliefMode', 'rewards', 'conformal', 'pear');
 const pearOptionKeys = keysOf<PearOptions>()('alpha', 'beta', 'delimiter');
@@ -521,18 +547,18 @@ export function finishScores(rollouts: Rollout[], scored: Scored[], o: ScoreOpti
       const turn: TurnScore = {};
       if (rewards.has('infopo')) turn.infoGain = num(s.gains![t], s.hasGain![t] === 1);
       if (rewards.has('igpo')) turn.beliefGain = s.beliefGains && t + 1 < s.beliefGains.length ? num(s.beliefGains[t + 1], s.hasBeliefGain![t + 1] === 1) : null;
-      if (s.nous) turn.beliefEntropyGain = stepGain(s.nous.gains, t);
-      if (s.cip) turn.setSizeGain = stepGain(s.cip.gains, t);
+      if (s.nous) turn.beliefEntropyGain = compact(stepGain(s.nous.gains, t));
+      if (s.cip) turn.setSizeGain = compact(stepGain(s.cip.gains, t));
       return turn;
     });
     const record: RolloutScore = { id: r.id, group: r.group, reward: r.reward, tokens: n, turns };
     if (s.rewards) record.tokenRewards = Array.from(s.rewards, (v, j) => num(v, s.hasReward![j] === 1));
-    if (s.beliefs) record.beliefs = Array.from(s.beliefs, (v) => (Number.isFinite(v) ? v : null));
+    if (s.beliefs) record.beliefs = Array.from(s.beliefs, (v) => (Number.isFinite(v) ? shortestFloat32(v) : null));
     if (infopo) record.infopoAdvantages = tokenValues(infopo);
     if (igpo) record.igpoAdvantages = tokenValues(igpo);
-    if (s.nous) record.nous = { entropies: s.nous.entropies, attributeEntropies: s.nous.attributeEntropies, return: s.nous.return };
-    if (s.cip) record.cip = { uncertainty: s.cip.uncertainty, setSizes: s.cip.setSizes, ...(s.cip.covered ? { covered: s.cip.covered } : {}) };
-    if (pear) record.pear = pear[i];
+    if (s.nous) record.nous = compact({ entropies: s.nous.entropies, attributeEntropies: s.nous.attributeEntropies, return: s.nous.return });
+    if (s.cip) record.cip = compact({ uncertainty: s.cip.uncertainty, setSizes: s.cip.setSizes, ...(s.cip.covered ? { covered: s.cip.covered } : {}) });
+    if (pear) record.pear = compact(pear[i]);
     return record;
   });
 }
