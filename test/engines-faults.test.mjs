@@ -30,10 +30,13 @@ after(async () => {
   assert.deepEqual(unhandled, [], 'no unhandled rejections');
 });
 
-/** Scores `requests` through `backend` with the stand-in failing as `plan` says; the source's stats. */
+/**
+ * Scores `requests` through `backend` with the stand-in failing as `plan` says; the source's stats.
+ * maxRequestTokens 1 (unless given): a request per tree, so that there are many to fail.
+ */
 async function scoreWith(backend, plan, options = {}) {
   fault = plan;
-  const source = await openSource({ backend, server: standin.url, retryDelayMs: 1, ...options });
+  const source = await openSource({ backend, server: standin.url, retryDelayMs: 1, maxRequestTokens: 1, ...options });
   try {
     const got = await source.score(requests, { temperature: 1 });
     got.forEach((g, i) => {
@@ -50,7 +53,7 @@ async function scoreWith(backend, plan, options = {}) {
 /** The error scoring rejects with while the stand-in fails as `plan` says. */
 async function failure(backend, plan, options = {}) {
   fault = plan;
-  const source = await openSource({ backend, server: standin.url, retryDelayMs: 1, ...options });
+  const source = await openSource({ backend, server: standin.url, retryDelayMs: 1, maxRequestTokens: 1, ...options });
   try {
     await source.score(requests, { temperature: 1 });
   } catch (e) {
@@ -93,6 +96,12 @@ for (const backend of ['sglang', 'vllm']) {
       const kinds = [{ status: 500 }, { status: 502 }, { status: 429, retryAfter: 0 }, { drop: true }, { truncate: true }, { malformed: true }, { delayMs: 30 }];
       const s = await scoreWith(backend, () => (r.next() < 0.4 ? kinds[r.int(kinds.length)] : undefined), { concurrency: 4, retries: 12 });
       assert.equal(s.requests, backend === 'sglang' ? 2 * requests.length : requests.length);
+    });
+
+    test('all trees in one batch: a 500 retries the batch, nothing lost', async () => {
+      let first = true;
+      const s = await scoreWith(backend, () => (first ? ((first = false), { status: 500 }) : undefined), { maxRequestTokens: 1e6 });
+      assert.deepEqual([s.requests, s.retries], [backend === 'sglang' ? 2 : 1, 1]);
     });
 
     test('a slow server: within the time limit it is waited for; past it, retried, then one clear error', async () => {

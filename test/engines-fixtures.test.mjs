@@ -52,6 +52,11 @@ describe('SGLang /generate', () => {
     assert.deepEqual(generateBody([seq([4, 5, 6, 7], 2)]), { input_ids: [4, 5, 6, 7], sampling_params: { max_new_tokens: 0, temperature: 1 }, return_logprob: true, logprob_start_len: 1 });
     assert.deepEqual(generateBody([seq([4, 5, 6], 0)]), { input_ids: [4, 5, 6], sampling_params: { max_new_tokens: 0, temperature: 1 }, return_logprob: false });
     assert.deepEqual(generateBody([seq([4, 5], 1), seq([4, 9, 9], 2, 1)]).logprob_start_len, [0, 1]);
+    // a batch of trunks where one is sent only to fill the cache
+    const mixed = generateBody([seq([4, 5, 6], 2), seq([7, 8], 0)]);
+    assert.deepEqual([mixed.return_logprob, mixed.logprob_start_len], [[true, false], [1, -1]]);
+    const got = parseGenerateAnswer([{ meta_info: { input_token_logprobs: [[null, 5, null], [-1, 6, null]] } }, { meta_info: {} }], [seq([4, 5, 6], 2), seq([7, 8], 0)], url);
+    assert.deepEqual(got.values.map((v) => Array.from(v)), [[-1], []]);
   });
 
   const one = () => [seq([151644, 872, 1879, 3283, 311, 0], 3)];

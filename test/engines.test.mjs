@@ -101,7 +101,7 @@ describe('each backend scores like the ONNX scorer (the bundled model behind the
 });
 
 describe('SGLang: requests placed so the radix cache serves shared prefixes', () => {
-  test('the trunk alone first, then the branches as one batch, each logprob_start_len one before its first position read', async () => {
+  test('one tree: the trunk first, then the branches as one batch, each logprob_start_len one before its first position read', async () => {
     const fresh = await startStandin({ scorer: onnx, record: true });
     const source = await openSource({ backend: 'sglang', server: fresh.url });
     try {
@@ -141,15 +141,20 @@ describe('SGLang: requests placed so the radix cache serves shared prefixes', ()
     }
   });
 
-  test('over the examples the estimate bounds what the cache missed (prompts shared across a group hit more)', async () => {
-    const fresh = await startStandin({ scorer: onnx });
-    const source = await openSource({ backend: 'sglang', server: fresh.url });
+  test('trees packed up to maxRequestTokens: the estimate bounds what the cache missed', async () => {
+    const fresh = await startStandin({ scorer: onnx, record: true });
+    const source = await openSource({ backend: 'sglang', server: fresh.url, maxRequestTokens: 4096, concurrency: 1 });
     try {
       await scoreChunk(rollouts, source, o);
       const s = source.engineStats;
+      // prompts shared by the rollouts of a group hit more than the estimate counts (the order of
+      // trunks and branches is checked on one tree above)
       assert.ok(fresh.stats.prefillTokens <= s.cacheMissEstimate, `${fresh.stats.prefillTokens} > ${s.cacheMissEstimate}`);
-      assert.equal(s.requests, 2 * rollouts.length);
       assert.ok(s.cacheMissEstimate < s.tokensSent);
+      const bodies = fresh.stats.bodies.map((b) => b.body);
+      assert.equal(s.requests, bodies.length);
+      assert.ok(bodies.length >= 8 && bodies.length % 2 === 0, `${bodies.length} requests`);
+      for (const body of bodies) assert.ok(body.input_ids.reduce((n, ids) => n + ids.length, 0) <= 4096, 'one batch stays within maxRequestTokens');
     } finally {
       await source.dispose();
       await fresh.close();
@@ -157,9 +162,15 @@ describe('SGLang: requests placed so the radix cache serves shared prefixes', ()
   });
 });
 
-test('vLLM: one request per tree, its sequences a batch with prompt_logprobs 0 and max_tokens 1', async () => {
+test('vLLM: one request per group of trees (one per tree with maxRequestTokens 1), prompt_logprobs 0, max_tokens 1', async () => {
   const fresh = await startStandin({ scorer: onnx, record: true });
-  const source = await openSource({ backend: 'vllm', server: fresh.url });
+  const packed = await openSource({ backend: 'vllm', server: fresh.url });
+  await scoreChunk(rollouts.slice(0, 3), packed, o);
+  assert.equal(fresh.stats.bodies.length, 1);
+  assert.equal(fresh.stats.bodies[0].body.prompt.length, packed.engineStats.sequences);
+  await packed.dispose();
+  fresh.stats.bodies.length = 0;
+  const source = await openSource({ backend: 'vllm', server: fresh.url, maxRequestTokens: 1 });
   try {
     await scoreChunk(rollouts.slice(0, 3), source, o);
     assert.equal(fresh.stats.bodies.length, 3);
@@ -269,17 +280,18 @@ describe('infogain score --backend', () => {
   };
   const records = (file) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
-  for (const [backend, perRollout] of [['sglang', '2.00'], ['vllm', '1.00']])
+  // 36 rollouts, 8 a call: 5 calls, each one batch (SGLang: trunks, then branches)
+  for (const [backend, requests] of [['sglang', 10], ['vllm', 5]])
     test(`${backend}: the same records as --backend onnx; requests and tokens per rollout in the summary`, async () => {
       const out = join(dir, `${backend}.jsonl`), summary = join(dir, `${backend}.json`);
       const r = await run(['--backend', backend, '--server', standin.url, '--out', out, '--json-summary', summary, '--concurrency', '4']);
       assert.equal(r.code, 0, r.stderr);
       assertSameRecords(records(out), reference, backend);
-      assert.match(r.stdout, new RegExp(`requests: ${2 * Number(perRollout) * 18} for 36 rollouts \\(${perRollout} per rollout\\), 0 retried; \\d+ sequences, \\d+ tokens sent \\([\\d.]+ per rollout`));
+      assert.match(r.stdout, new RegExp(`requests: ${requests} for 36 rollouts \\(${(requests / 36).toFixed(2)} per rollout\\), 0 retried; \\d+ sequences, \\d+ tokens sent \\([\\d.]+ per rollout`));
       assert.match(r.stdout, /tokenizer checked: the server's \/tokenize agrees/);
       const json = JSON.parse(readFileSync(summary, 'utf8'));
       assert.equal(json.backend, backend);
-      assert.equal(json.requestsPerRollout, Number(perRollout));
+      assert.equal(json.requestsPerRollout, requests / 36);
       assert.ok(json.tokens.sentPerRollout > 0 && json.tokens.cacheMissEstimate <= json.tokens.sent);
     });
 

@@ -1,4 +1,5 @@
-// A prefix-tree request as the token sequences a serving engine scores. An engine returns the
+// A prefix-tree request as the token sequences a serving engine scores, and requests packed into
+// batches. An engine returns the
 // log-prob of each sequence's own next token, not whole distributions, so every span is read from
 // its own sequence (a branch span that starts at the branch point is read from the branch, whose
 // token there differs from the trunk's). Each sequence is sent from position 0 to the end of its
@@ -92,4 +93,28 @@ export function gatherLogprobs(plan: EnginePlan, trunk: Float32Array | undefined
     at += s.end - s.start;
   }
   return out;
+}
+
+/** Token ids a plan sends. */
+export function planTokens(plan: EnginePlan): number {
+  return (plan.trunk?.ids.length ?? 0) + plan.branches.reduce((n, b) => n + b.ids.length, 0);
+}
+
+/**
+ * Consecutive plans packed into groups that send at most `maxTokens` token ids (a plan larger than
+ * that alone): a group's sequences go in one batch (SGLang: its trunks, then its branches).
+ */
+export function packPlans(plans: EnginePlan[], maxTokens: number): EnginePlan[][] {
+  const groups: EnginePlan[][] = [];
+  let tokens = Infinity;
+  for (const plan of plans) {
+    const n = planTokens(plan);
+    if (tokens + n > maxTokens) {
+      groups.push([]);
+      tokens = 0;
+    }
+    groups[groups.length - 1].push(plan);
+    tokens += n;
+  }
+  return groups;
 }

@@ -6,10 +6,10 @@
 // scheduler_output_processor puts None first). The radix cache may serve at most the first s tokens
 // of a request (schedule_batch.py: the matched prefix is capped at logprob_start_len), so s is the
 // first position read minus one: a branch then finds the prefix it shares with the trunk, which
-// went first. A tree is two requests: its trunk, then its branches as one batch (input_ids a list
-// of lists, logprob_start_len a list).
+// went first. Trees are packed into groups (maxRequestTokens); a group is two requests: its trunks
+// as one batch (input_ids a list of lists, logprob_start_len a list), then its branches as another.
 import { type EngineSequence, type EnginePlan } from './plan';
-import { engineOptionKeys, EngineSource, type EngineSourceOptions, resolveEngineOptions } from './source';
+import { engineOptionKeys, EngineSource, type EngineSourceOptions, type PlanValues, resolveEngineOptions } from './source';
 import { serverError } from './http';
 import { keysOf, options as optionsOf } from '../validate';
 
@@ -27,10 +27,12 @@ export function generateBody(sequences: EngineSequence[]): object {
       ? { input_ids: Array.from(s.ids), sampling_params, return_logprob: false }
       : { input_ids: Array.from(s.ids), sampling_params, return_logprob: true, logprob_start_len: s.first - 1 };
   }
+  // a trunk sent only to fill the cache reads nothing: return_logprob false for it (-1 is SGLang's default start)
+  const reads = sequences.every((s) => s.first > 0);
   return {
     input_ids: sequences.map((s) => Array.from(s.ids)),
     sampling_params,
-    return_logprob: true,
+    return_logprob: reads ? true : sequences.map((s) => s.first > 0),
     logprob_start_len: sequences.map((s) => s.first - 1),
   };
 }
@@ -90,7 +92,7 @@ export class SglangSource extends EngineSource {
   static async create(options: SglangSourceOptions): Promise<SglangSource> {
     const o = optionsOf<SglangSourceOptions>(options, 'options', optionKeys);
     const r = resolveEngineOptions(o);
-    const source = new SglangSource(r.client, r.tokenizer, r.maxLength);
+    const source = new SglangSource(r);
     try {
       const card = (await r.client.optional('GET', '/get_model_info')) as Record<string, unknown> | undefined;
       if (typeof card?.model_path === 'string') source.served = card.model_path;
@@ -104,17 +106,21 @@ export class SglangSource extends EngineSource {
     return source;
   }
 
-  protected async scorePlan(plan: EnginePlan, signal: AbortSignal) {
-    let trunk: Float32Array | undefined;
-    if (plan.trunk) {
-      // cold: all of it is prefilled (an upper bound: its prompt may still be cached from the rollout)
-      this.count([plan.trunk], plan.trunk.ids.length);
-      [trunk] = await this.send([plan.trunk], signal);
+  protected async scoreGroup(plans: EnginePlan[], signal: AbortSignal): Promise<PlanValues[]> {
+    const trunks = plans.flatMap((p) => (p.trunk ? [p.trunk] : [])), branches = plans.flatMap((p) => p.branches);
+    let trunkValues: Float32Array[] = [], branchValues: Float32Array[] = [];
+    if (trunks.length) {
+      // cold: all of each trunk is prefilled (an upper bound: its prompt may still be cached from the rollout)
+      this.count(trunks, trunks.reduce((n, t) => n + t.ids.length, 0));
+      trunkValues = await this.send(trunks, signal);
     }
-    if (!plan.branches.length) return { trunk, branches: [] };
-    // each branch: the cache holds what it shares with the trunk, up to logprob_start_len
-    this.count(plan.branches, plan.branches.reduce((n, b) => n + b.ids.length - Math.min(b.shared, b.first - 1), 0));
-    return { trunk, branches: await this.send(plan.branches, signal) };
+    if (branches.length) {
+      // each branch: the cache holds what it shares with its trunk, up to logprob_start_len
+      this.count(branches, branches.reduce((n, b) => n + b.ids.length - Math.min(b.shared, b.first - 1), 0));
+      branchValues = await this.send(branches, signal);
+    }
+    let t = 0, b = 0;
+    return plans.map((p) => ({ trunk: p.trunk ? trunkValues[t++] : undefined, branches: branchValues.slice(b, (b += p.branches.length)) }));
   }
 
   private async send(sequences: EngineSequence[], signal: AbortSignal): Promise<Float32Array[]> {

@@ -1,7 +1,8 @@
 // What SGLang and vLLM sources share: options, the tokenizer check, the accounting, and the scoring
-// loop (every tree planned and checked before the first request; trees scored concurrently under
-// the client's limit; the first failure aborts the rest of the call, so a result is whole or the
-// call rejects). The protocols themselves are in sglang.ts and vllm.ts.
+// loop (every tree planned and checked before the first request; trees packed into batches up to
+// maxRequestTokens, the batches sent concurrently under the client's limit; the first failure
+// aborts the rest of the call, so a result is whole or the call rejects). The protocols themselves
+// are in sglang.ts and vllm.ts.
 import { performance } from 'node:perf_hooks';
 
 import { codes, describe, plainError, rangeError, typeError } from '../errors';
@@ -9,7 +10,13 @@ import { emptyStats, type LogprobSource, type SourceStats, type TreeRequest, typ
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from '../tokenizer';
 import { boolean, integer, options as optionsOf, positiveNumber } from '../validate';
 import { JsonClient, serverError, type HttpOptions } from './http';
-import { type EnginePlan, type EngineSequence, gatherLogprobs, planForEngine } from './plan';
+import { type EnginePlan, type EngineSequence, gatherLogprobs, packPlans, planForEngine } from './plan';
+
+/** What an engine returned for one plan's sequences. */
+export interface PlanValues {
+  trunk: Float32Array | undefined;
+  branches: Float32Array[];
+}
 
 export interface EngineSourceOptions {
   /** The server's base URL, e.g. http://127.0.0.1:30000. */
@@ -28,9 +35,14 @@ export interface EngineSourceOptions {
   retryDelayMs?: number;
   /** Compare the tokenizer with the server's /tokenize on a probe text when it has one. Default true. */
   checkTokenizer?: boolean;
+  /**
+   * Most token ids in one request: the trees of a `score` call are packed into batches up to this
+   * (a larger tree alone). Fewer requests cost less; a smaller batch retries less. Default 32768.
+   */
+  maxRequestTokens?: number;
 }
 
-export const engineOptionKeys = ['server', 'tokenizer', 'maxLength', 'concurrency', 'timeoutMs', 'retries', 'retryDelayMs', 'checkTokenizer'] as const;
+export const engineOptionKeys = ['server', 'tokenizer', 'maxLength', 'concurrency', 'timeoutMs', 'retries', 'retryDelayMs', 'checkTokenizer', 'maxRequestTokens'] as const;
 
 /** What talking to the server cost, over the source's life. */
 export interface EngineStats {
@@ -69,6 +81,7 @@ interface Resolved {
   tokenizer: TextTokenizer;
   maxLength: number | undefined;
   checkTokenizer: boolean;
+  maxRequestTokens: number;
 }
 
 /** The options every engine source takes, checked; the client and tokenizer made. */
@@ -89,10 +102,11 @@ export function resolveEngineOptions(o: Partial<EngineSourceOptions>): Resolved 
   };
   const maxLength = o.maxLength === undefined ? undefined : integer(o.maxLength, 'maxLength', 1);
   const checkTokenizer = o.checkTokenizer === undefined ? true : boolean(o.checkTokenizer, 'checkTokenizer');
+  const maxRequestTokens = o.maxRequestTokens === undefined ? 32768 : integer(o.maxRequestTokens, 'maxRequestTokens', 1);
   const tokenizer = o.tokenizer === undefined ? byteTokenizer() : typeof o.tokenizer === 'string' ? loadTokenizer(o.tokenizer) : o.tokenizer;
   if (typeof tokenizer?.encode !== 'function' || !Number.isInteger(tokenizer.vocabSize))
     throw typeError('tokenizer', 'tokenizer must be a tokenizer.json path or a TextTokenizer');
-  return { client: new JsonClient(base, http), tokenizer, maxLength, checkTokenizer };
+  return { client: new JsonClient(base, http), tokenizer, maxLength, checkTokenizer, maxRequestTokens };
 }
 
 export abstract class EngineSource implements LogprobSource {
@@ -107,7 +121,18 @@ export abstract class EngineSource implements LogprobSource {
   /** Requests made while connecting (model card, tokenizer check): not scoring's. */
   private setupRequests = 0;
 
-  protected constructor(protected readonly client: JsonClient, readonly tokenizer: TextTokenizer, public maxLength: number | undefined) {}
+  protected readonly client: JsonClient;
+  readonly tokenizer: TextTokenizer;
+  maxLength: number | undefined;
+  private readonly maxRequestTokens: number;
+
+  protected constructor(r: Resolved) {
+    if (!(r?.client instanceof JsonClient)) throw typeError('options', 'an engine source is made by SglangSource.create(options) or VllmSource.create(options)');
+    this.client = r.client;
+    this.tokenizer = r.tokenizer;
+    this.maxLength = r.maxLength;
+    this.maxRequestTokens = r.maxRequestTokens;
+  }
 
   /** The server's base URL. */
   get server(): string {
@@ -133,16 +158,17 @@ export abstract class EngineSource implements LogprobSource {
     const abort = new AbortController();
     let client = performance.now() - started;
     try {
-      const results = await Promise.all(
-        plans.map(async (plan): Promise<TreeResult> => {
-          const values = await this.scorePlan(plan, abort.signal);
-          const t = performance.now();
-          const logprobs = gatherLogprobs(plan, values.trunk, values.branches);
-          client += performance.now() - t;
+      const groups = packPlans(plans, this.maxRequestTokens);
+      const values = await Promise.all(groups.map((g) => this.scoreGroup(g, abort.signal).catch((e) => (abort.abort(), Promise.reject(e)))));
+      const t = performance.now();
+      const results = values.flatMap((v, g) =>
+        v.map((plan, k): TreeResult => {
+          const logprobs = gatherLogprobs(groups[g][k], plan.trunk, plan.branches);
           this.stats.rowsScored += logprobs.length;
           return { logprobs, divergences: new Float32Array(0) };
-        }).map((p) => p.catch((e) => (abort.abort(), Promise.reject(e)))),
+        }),
       );
+      client += performance.now() - t;
       return results;
     } finally {
       this.engineCounts.clientMs += client;
@@ -153,8 +179,8 @@ export abstract class EngineSource implements LogprobSource {
   /** Whether the trunk is sent (first) even when only branches are read: worth it with a prefix cache. */
   protected abstract readonly warmsTrunk: boolean;
 
-  /** The log-probs of a plan's sequences: `trunk` for positions [trunk.first, n), likewise each branch. */
-  protected abstract scorePlan(plan: EnginePlan, signal: AbortSignal): Promise<{ trunk: Float32Array | undefined; branches: Float32Array[] }>;
+  /** The log-probs of each plan's sequences: `trunk` for positions [trunk.first, n), likewise each branch. */
+  protected abstract scoreGroup(plans: EnginePlan[], signal: AbortSignal): Promise<PlanValues[]>;
 
   /** Counts a batch of sequences about to be sent; `miss` is its estimate of tokens the prefix cache will not hold. */
   protected count(sequences: EngineSequence[], miss: number): void {

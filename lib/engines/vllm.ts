@@ -4,11 +4,11 @@
 // one entry per prompt token, the prompt's own token always among the keys (JSON keys are
 // strings). max_tokens is 1 because vLLM refuses 0. Asking for prompt log-probs makes vLLM skip
 // reading its prefix cache (sampling_params.py: skip_reading_prefix_cache), so there is nothing
-// to gain from order: a tree is one request, all its sequences a batch. Prompt log-probs are
-// computed from raw logits (the model runner's compute_logprobs, before any temperature); vLLM
-// writes -inf as -9999.0.
+// to gain from order: a group of trees (maxRequestTokens) is one request, all its sequences a
+// batch. Prompt log-probs are computed from raw logits (the model runner's compute_logprobs,
+// before any temperature); vLLM writes -inf as -9999.0.
 import { type EngineSequence, type EnginePlan } from './plan';
-import { engineOptionKeys, EngineSource, type EngineSourceOptions, resolveEngineOptions } from './source';
+import { engineOptionKeys, EngineSource, type EngineSourceOptions, type PlanValues, resolveEngineOptions } from './source';
 import { serverError } from './http';
 import type { ParsedAnswer } from './sglang';
 import { keysOf, options as optionsOf } from '../validate';
@@ -67,7 +67,7 @@ export class VllmSource extends EngineSource {
     const o = optionsOf<VllmSourceOptions>(options, 'options', optionKeys);
     if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) throw typeError('model', `model must be the served model's name, got ${describe(o.model)}`);
     const r = resolveEngineOptions(o);
-    const source = new VllmSource(r.client, r.tokenizer, r.maxLength);
+    const source = new VllmSource(r);
     try {
       const url = r.client.url('/v1/models');
       const listed = ((await r.client.get('/v1/models')) as { data?: unknown } | null)?.data;
@@ -88,14 +88,15 @@ export class VllmSource extends EngineSource {
     return source;
   }
 
-  protected async scorePlan(plan: EnginePlan, signal: AbortSignal) {
-    const sequences = plan.trunk ? [plan.trunk, ...plan.branches] : plan.branches;
-    if (!sequences.length) return { trunk: undefined, branches: [] };
+  protected async scoreGroup(plans: EnginePlan[], signal: AbortSignal): Promise<PlanValues[]> {
+    const sequences = plans.flatMap((p) => (p.trunk ? [p.trunk, ...p.branches] : p.branches));
+    if (!sequences.length) return plans.map(() => ({ trunk: undefined, branches: [] }));
     // no prefix cache reads with prompt log-probs: every token sent is prefilled
     this.count(sequences, sequences.reduce((n, s) => n + s.ids.length, 0));
     const answer = await this.client.post('/v1/completions', this.timed(() => completionBody(this.model, sequences)), signal);
     const parsed = this.timed(() => parseCompletionAnswer(answer, sequences, this.client.url('/v1/completions')));
     this.reported(parsed.promptTokens, parsed.cachedTokens);
-    return plan.trunk ? { trunk: parsed.values[0], branches: parsed.values.slice(1) } : { trunk: undefined, branches: parsed.values };
+    let k = 0;
+    return plans.map((p) => ({ trunk: p.trunk ? parsed.values[k++] : undefined, branches: parsed.values.slice(k, (k += p.branches.length)) }));
   }
 }
