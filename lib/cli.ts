@@ -33,7 +33,7 @@ score options (defaults in brackets):
   --server URL            the SGLang or vLLM server, e.g. http://127.0.0.1:30000
   --server-model NAME     vLLM: the served model's name [the first of GET /v1/models]
   --concurrency N         sglang / vllm: most requests in flight [8]
-  --timeout SECONDS       sglang / vllm: time limit of one attempt of a request (5 tries more on 429, 5xx, dropped connections) [300]
+  --timeout SECONDS       sglang / vllm: time limit of one attempt of a request (5 more tries on 429, 5xx, dropped connections) [300]
   --model FILE            causal LM in ONNX, with or without a KV cache (README) [the bundled tiny model]
   --tokenizer FILE        tokenizer.json for the model [UTF-8 bytes]
   --out FILE              JSONL output, one line per rollout; '-' for stdout [rewards.jsonl]

@@ -230,9 +230,11 @@ describe('the tokenizer and vocabulary check', () => {
     const s = await openSource({ backend: 'sglang', server: standin.url });
     const v = await openSource({ backend: 'vllm', server: standin.url });
     const w = await openSource({ backend: 'vllm', server: standin.url, maxLength: 100 });
-    assert.deepEqual([s.maxLength, v.maxLength, w.maxLength], [2048, 2047, 100]);
-    assert.equal(s.tokenizerCheck.checked, true);
-    await Promise.all([s.dispose(), v.dispose(), w.dispose()]);
+    const x = await openSource({ backend: 'sglang', server: standin.url, maxLength: 100 });
+    assert.deepEqual([s.maxLength, v.maxLength, w.maxLength, x.maxLength], [2048, 2047, 100, 100]);
+    // a context given does not skip the tokenizer check
+    assert.deepEqual([s, v, w, x].map((a) => a.tokenizerCheck.checked), [true, true, true, true]);
+    await Promise.all([s.dispose(), v.dispose(), w.dispose(), x.dispose()]);
   });
 });
 

@@ -93,17 +93,12 @@ export class SglangSource extends EngineSource {
     const o = optionsOf<SglangSourceOptions>(options, 'options', optionKeys);
     const r = resolveEngineOptions(o);
     const source = new SglangSource(r);
-    try {
+    return source.connect(async () => {
       const card = (await r.client.optional('GET', '/get_model_info')) as Record<string, unknown> | undefined;
       if (typeof card?.model_path === 'string') source.served = card.model_path;
-      const stated = r.checkTokenizer ? await source.checkTokenizer(card, {}) : source.skipTokenizerCheck();
+      const stated = await source.checkTokenizer(card, {});
       source.maxLength ??= stated;
-    } catch (e) {
-      await source.dispose();
-      throw e;
-    }
-    source.connected();
-    return source;
+    });
   }
 
   protected async scoreGroup(plans: EnginePlan[], signal: AbortSignal): Promise<PlanValues[]> {

@@ -125,6 +125,7 @@ export abstract class EngineSource implements LogprobSource {
   readonly tokenizer: TextTokenizer;
   maxLength: number | undefined;
   private readonly maxRequestTokens: number;
+  private readonly tokenizerCheckOn: boolean;
 
   protected constructor(r: Resolved) {
     if (!(r?.client instanceof JsonClient)) throw typeError('options', 'an engine source is made by SglangSource.create(options) or VllmSource.create(options)');
@@ -132,6 +133,19 @@ export abstract class EngineSource implements LogprobSource {
     this.tokenizer = r.tokenizer;
     this.maxLength = r.maxLength;
     this.maxRequestTokens = r.maxRequestTokens;
+    this.tokenizerCheckOn = r.checkTokenizer;
+  }
+
+  /** Runs the steps of connecting (model card, tokenizer check); on failure the connections close. */
+  protected async connect(steps: () => Promise<void>): Promise<this> {
+    try {
+      await steps();
+    } catch (e) {
+      await this.dispose();
+      throw e;
+    }
+    this.setupRequests = this.client.stats.requests;
+    return this;
   }
 
   /** The server's base URL. */
@@ -211,9 +225,13 @@ export abstract class EngineSource implements LogprobSource {
    * Compares the tokenizer with the server's (POST /tokenize on `tokenizerProbe`, special tokens
    * off) and the vocabulary with a `vocab_size` the model card may state. A mismatch is
    * ERR_INFOGAIN_VOCAB_MISMATCH; a server without /tokenize leaves the check undone, and says so.
-   * Returns the max_model_len /tokenize states, if it does.
+   * Returns the max_model_len /tokenize states, if it does. Off (checkTokenizer: false): unchecked.
    */
   protected async checkTokenizer(card: Record<string, unknown> | undefined, extra: Record<string, unknown>): Promise<number | undefined> {
+    if (!this.tokenizerCheckOn) {
+      this.tokenizerCheck = { checked: false, detail: 'unchecked (checkTokenizer: false)' };
+      return undefined;
+    }
     const stated = card?.vocab_size;
     if (typeof stated === 'number' && this.vocab > stated)
       throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${this.tokenizer.kind}) has ${this.vocab} ids but ${this.server} serves a model of ${stated}: they do not belong together`);
@@ -233,17 +251,6 @@ export abstract class EngineSource implements LogprobSource {
     }
     this.tokenizerCheck = { checked: true, detail: `checked: the server's /tokenize agrees on a ${ours.length}-token probe text` };
     return Number.isInteger(answer.max_model_len) && (answer.max_model_len as number) > 0 ? (answer.max_model_len as number) : undefined;
-  }
-
-  /** Marks the end of connecting: requests from here on are scoring's. */
-  protected connected(): void {
-    this.setupRequests = this.client.stats.requests;
-  }
-
-  /** Records that the tokenizer check was turned off. */
-  protected skipTokenizerCheck(): undefined {
-    this.tokenizerCheck = { checked: false, detail: 'unchecked (checkTokenizer: false)' };
-    return undefined;
   }
 
   async dispose(): Promise<void> {

@@ -68,7 +68,7 @@ export class VllmSource extends EngineSource {
     if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) throw typeError('model', `model must be the served model's name, got ${describe(o.model)}`);
     const r = resolveEngineOptions(o);
     const source = new VllmSource(r);
-    try {
+    return source.connect(async () => {
       const url = r.client.url('/v1/models');
       const listed = ((await r.client.get('/v1/models')) as { data?: unknown } | null)?.data;
       const cards = Array.isArray(listed) ? (listed as Record<string, unknown>[]).filter((m) => typeof m?.id === 'string') : [];
@@ -76,16 +76,11 @@ export class VllmSource extends EngineSource {
       const card = o.model === undefined ? cards[0] : cards.find((m) => m.id === o.model);
       if (!card) throw serverError(`${url} does not serve model ${JSON.stringify(o.model)}; it serves ${cards.map((m) => JSON.stringify(m.id)).join(', ')}`, { url });
       source.model = source.served = card.id as string;
-      const fromTokenize = r.checkTokenizer ? await source.checkTokenizer(card, { model: source.model }) : source.skipTokenizerCheck();
+      const fromTokenize = await source.checkTokenizer(card, { model: source.model });
       const stated = Number.isInteger(card.max_model_len) ? (card.max_model_len as number) : fromTokenize;
       // vLLM needs room for the one token it generates
       if (source.maxLength === undefined && stated !== undefined && stated > 1) source.maxLength = stated - 1;
-    } catch (e) {
-      await source.dispose();
-      throw e;
-    }
-    source.connected();
-    return source;
+    });
   }
 
   protected async scoreGroup(plans: EnginePlan[], signal: AbortSignal): Promise<PlanValues[]> {
