@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { engineRunSummary } from './engines/accounting';
+import { engineScoringProblem } from './engines/source';
 import { catchInterrupts } from './interrupts';
 import { defaultMaxMemory, mib, parseMemory } from './model/memory';
+import { isEngineSource, openSource, type OpenSourceOptions, sourceBackends } from './model/open';
+import type { LogprobSource } from './model/source';
 import { openOutput, sameFile } from './output';
 import { parseRollout, RolloutLineError, tokenizeRollout, type Rollout, type TokenizedRollout } from './rollouts';
 import { calibrate, calibrationCoverage, calibrationJson, calibrationTable, type ConformalCalibration } from './rewards/cip';
@@ -28,6 +32,12 @@ const usage = `usage:
   infogain --help | --version
 
 score options (defaults in brackets):
+  --backend onnx|sglang|vllm   run the model here (onnx), or read log-probs from the server that
+                          already serves it (sglang, vllm: --server; --mode sampled, --temperature 1) [onnx]
+  --server URL            the SGLang or vLLM server, e.g. http://127.0.0.1:30000
+  --server-model NAME     vLLM: the served model's name [the first of GET /v1/models]
+  --concurrency N         sglang / vllm: most requests in flight [8]
+  --timeout SECONDS       sglang / vllm: time limit of one attempt of a request (5 more tries on 429, 5xx, dropped connections) [300]
   --model FILE            causal LM in ONNX, with or without a KV cache (README) [the bundled tiny model]
   --tokenizer FILE        tokenizer.json for the model [UTF-8 bytes]
   --out FILE              JSONL output, one line per rollout; '-' for stdout [rewards.jsonl]
@@ -80,6 +90,7 @@ const scoreFlags = {
   reward: { type: 'string' }, calibration: { type: 'string' }, alpha: { type: 'string' },
   'pear-alpha': { type: 'string' }, 'pear-beta': { type: 'string' }, delimiter: { type: 'string' },
   'fused-head': { type: 'string' },
+  backend: { type: 'string' }, server: { type: 'string' }, 'server-model': { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' },
 } as const;
 
 function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
@@ -126,7 +137,7 @@ function readRollouts(path: string): { rollouts: Rollout[]; lines: number[] } {
 type Check = (rollouts: Rollout[], tokenized: TokenizedRollout[]) => RolloutProblem[];
 
 /** What fails only with the model (vocabulary, context, memory, float32 rewards, ...: `check`), checked before any forward pass. */
-function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], scorer: OnnxScorer, check: Check): TokenizedRollout[] {
+function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], scorer: LogprobSource, check: Check): TokenizedRollout[] {
   const problems: RolloutProblem[] = [];
   const tokenized = rollouts.map((r, index) => {
     try {
@@ -204,11 +215,13 @@ function summary(records: RolloutScore[], rewards: readonly Reward[]): string {
 }
 
 /** What the run cost: tokens fed vs tokens in the rollouts, passes, time split and peak memory. */
-function runSummary(scorer: OnnxScorer, tokenized: TokenizedRollout[], t: { started: number; loaded: number; maxMemory: number; calibration?: TokenizedRollout[] }) {
-  const s = scorer.stats, layout = scorer.layout;
+function runSummary(source: LogprobSource, tokenized: TokenizedRollout[], t: { started: number; loaded: number; maxMemory: number; calibration?: TokenizedRollout[] }) {
   const count = (list: TokenizedRollout[]) => list.reduce((n, r) => n + r.ids.length, 0);
   const calibration = count(t.calibration ?? []), inRollouts = calibration + count(tokenized);
   const total = (performance.now() - t.started) / 1000, load = (t.loaded - t.started) / 1000;
+  if (isEngineSource(source)) return engineRunSummary(source, tokenized.length + (t.calibration?.length ?? 0), inRollouts, { total, load });
+  const scorer = source as OnnxScorer;
+  const s = scorer.stats, layout = scorer.layout;
   const model = s.modelMs / 1000, head = s.headMs / 1000, kernels = s.kernelMs / 1000;
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const kind = layout.kind === 'past' ? `with a KV cache${layout.merged ? ' (merged decoder)' : ''}` : 'without a KV cache';
@@ -265,9 +278,33 @@ function rewardFlags(values: Record<string, string | boolean | undefined>): Pick
 }
 
 /** C-IP's calibration rollouts, read and checked like the input (exit 2 naming their lines) before any forward pass. */
-function readCalibration(path: string, scorer: OnnxScorer, o: ScoreOptions): TokenizedRollout[] {
+function readCalibration(path: string, scorer: LogprobSource, o: ScoreOptions): TokenizedRollout[] {
   const { rollouts, lines } = readRollouts(path);
   return tokenizeAndCheck(path, rollouts, lines, scorer, (rs, tk) => checkCalibrationRollouts(rs, tk, scorer, o));
+}
+
+/** The backend's options from the flags; a flag of another backend, or what an engine cannot score, is a UsageError. */
+function sourceFlags(values: Record<string, string | undefined>, onnx: { batchSize: number; threads?: number; maxMemory: number; maxLength?: number; fusedHead: boolean | 'auto' }, o: ScoreOptions): OpenSourceOptions {
+  const backend = choice(values.backend, 'backend', sourceBackends, 'onnx');
+  const given = (flags: string[]) => flags.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
+  if (backend === 'onnx') {
+    const engineOnly = given(['server', 'server-model', 'concurrency', 'timeout']);
+    if (engineOnly.length) throw new UsageError(`${engineOnly.join(', ')} need --backend sglang or vllm`);
+    return { backend, model: values.model, tokenizer: values.tokenizer, ...onnx };
+  }
+  const onnxOnly = given(['model', 'threads', 'max-memory', 'fused-head', ...(backend === 'sglang' ? ['server-model'] : [])]);
+  if (onnxOnly.length) throw new UsageError(`${onnxOnly.join(', ')} do not apply to --backend ${backend}`);
+  if (values.server === undefined) throw new UsageError(`--backend ${backend} needs --server URL (e.g. http://127.0.0.1:30000)`);
+  const problem = engineScoringProblem(o, backend);
+  if (problem) throw new UsageError(`--backend ${backend}: ${problem}`);
+  const engine = {
+    server: values.server,
+    tokenizer: values.tokenizer,
+    maxLength: onnx.maxLength,
+    concurrency: values.concurrency === undefined ? undefined : numberFlag(values.concurrency, 'concurrency', 8, (v) => Number.isInteger(v) && v >= 1 && v <= 1024, 'an integer in [1, 1024]'),
+    timeoutMs: values.timeout === undefined ? undefined : 1000 * numberFlag(values.timeout, 'timeout', 300, (v) => v > 0, 'a number of seconds > 0'),
+  };
+  return backend === 'vllm' ? { backend, ...engine, model: values['server-model'] } : { backend, ...engine };
 }
 
 async function score(args: string[]): Promise<number> {
@@ -294,6 +331,7 @@ async function score(args: string[]): Promise<number> {
   const fusedHead = ({ auto: 'auto', on: true, off: false } as const)[choice(values['fused-head'], 'fused-head', ['auto', 'on', 'off'] as const, 'auto')];
   const maxMemory = values['max-memory'] === undefined ? defaultMaxMemory() : parseMemory(values['max-memory']);
   if (maxMemory === undefined || maxMemory < 2 ** 20) throw new UsageError(`--max-memory must be a size of at least 1m (e.g. 2g, 512m), got '${values['max-memory']}'`);
+  const sourceOptions = sourceFlags(values, { batchSize, threads, maxMemory, maxLength, fusedHead }, o);
   const outPath = values.out ?? 'rewards.jsonl';
   if (outPath !== '-' && sameFile(outPath, input)) throw new UsageError(`--out ${outPath} is the input file; refusing to overwrite it`);
   if (outPath !== '-' && calibration !== undefined && sameFile(outPath, calibration)) throw new UsageError(`--out ${outPath} is the calibration file; refusing to overwrite it`);
@@ -307,7 +345,7 @@ async function score(args: string[]): Promise<number> {
 
   const started = performance.now();
   const { rollouts, lines } = readRollouts(input);
-  const scorer = await OnnxScorer.create({ model: values.model, tokenizer: values.tokenizer, batchSize, threads, maxMemory, maxLength, fusedHead });
+  const scorer = await openSource(sourceOptions);
   let tokenized: TokenizedRollout[], calibrationRollouts: TokenizedRollout[] = [];
   try {
     // C-IP: what the calibration rollouts cover is known before they are scored, so the input is checked against it now

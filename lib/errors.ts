@@ -21,6 +21,8 @@ export const codes = {
   worker: 'ERR_INFOGAIN_WORKER',
   userModule: 'ERR_INFOGAIN_USER_MODULE',
   aborted: 'ABORT_ERR',
+  // a serving engine (lib/engines): a request that failed for good, or an answer outside the protocol
+  server: 'ERR_INFOGAIN_SERVER',
 } as const;
 
 export type ErrorCode = (typeof codes)[keyof typeof codes];

@@ -215,6 +215,23 @@ describe('OnnxScorer', () => {
     await many.dispose();
   });
 
+  test('a branch at position 0 batched with branches that have a past (an empty prompt with a ground truth)', async () => {
+    // regression: padPast read the missing cache of the branch without a past and threw
+    const s = await OnnxScorer.create();
+    const trunk = s.encode('xyy'), belief = s.encode('\nA: zz');
+    const branches = [0, 1].map((at) => ({ at, ids: belief }));
+    const logprobs = branches.map((b, i) => ({ sequence: i, start: b.at + 1, end: b.at + belief.length }));
+    const [got] = await s.score([{ tree: { ids: trunk, branches }, logprobs }]);
+    const whole = branches.map((b) => Int32Array.from([...trunk.subarray(0, b.at), ...belief]));
+    const want = await s.spanLogprobs(whole, branches.map((b) => Int32Array.of(b.at + 1, b.at + belief.length)));
+    assertClose(got.logprobs, Float32Array.from(want.flatMap((w) => [...w])), { atol: 1e-4, what: 'branch logprobs' });
+    const file = join(dir, 'empty-prompt.jsonl');
+    writeFileSync(file, ['a', 'b'].map((id, k) => JSON.stringify({ id, group: 'g', prompt: '', turns: [{ action: 'x', observation: 'yy' }, { action: 'zz' }], reward: k, groundTruth: 'zz' })).join('\n'));
+    const r = run(['score', file, '--out', join(dir, 'empty-prompt-out.jsonl')]);
+    assert.equal(r.code, 0, r.stderr);
+    await s.dispose();
+  });
+
   test('bad sequences and spans are typed errors', async () => {
     const s = await OnnxScorer.create();
     await assert.rejects(s.spanLogprobs([Int32Array.of(1, 2)], [Int32Array.of(0, 2)]), { code: 'ERR_OUT_OF_RANGE', argument: 'spans[0]' });

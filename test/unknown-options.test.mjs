@@ -53,6 +53,10 @@ const rows = {
   linearLogprobs: [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, new Int32Array(2), {}], 3, 'softcapp', 'softcap'],
   linearKL: [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, {}], 3, 'directon', 'direction'],
   'OnnxScorer.create': [() => [{}], 0, 'batchsize', 'batchSize'],
+  // a server that is not there: the valid call fails at once with ERR_INFOGAIN_SERVER, not over its options
+  openSource: [() => [{ backend: 'sglang', server: 'http://127.0.0.1:1', retries: 0 }], 0, 'concurency', 'concurrency'],
+  'SglangSource.create': [() => [{ server: 'http://127.0.0.1:1', retries: 0 }], 0, 'timeoutMS', 'timeoutMs'],
+  'VllmSource.create': [() => [{ server: 'http://127.0.0.1:1', retries: 0 }], 0, 'modle', 'model'],
   scoreChunk: [() => [[], fakeSource, { ...ig.defaultScoreOptions }], 2, 'gama', 'gamma'],
   finishScores: [() => [[], [], { ...ig.defaultScoreOptions }], 2, 'gateTemp', 'gateTemperature'],
   checkRollouts: [() => [[], [], fakeSource, { ...ig.defaultScoreOptions }], 3, 'placeholdr', 'placeholder'],
@@ -72,6 +76,8 @@ const rows = {
 function target(name) {
   if (name === 'ShapleyEstimator') return (...a) => new ig.ShapleyEstimator(...a);
   if (name === 'OnnxScorer.create') return (...a) => ig.OnnxScorer.create(...a);
+  if (name === 'SglangSource.create') return (...a) => ig.SglangSource.create(...a);
+  if (name === 'VllmSource.create') return (...a) => ig.VllmSource.create(...a);
   return ig[name];
 }
 

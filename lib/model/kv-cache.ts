@@ -66,7 +66,8 @@ export class Scratch {
  */
 export function padPast(prefixes: { cache: KvCache; length: number }[], width: number, shape: CacheShape, scratch?: Scratch): CacheArray[] {
   const { kvHeads, headDim } = shape;
-  const count = prefixes[0]?.cache.arrays.length ?? 0;
+  // a row without a past (a branch at position 0 batched with branches that have one) holds no arrays
+  const count = prefixes.find((p) => p.length > 0)?.cache.arrays.length ?? 0;
   const size = prefixes.length * kvHeads * width * headDim;
   const out: CacheArray[] = [];
   for (let a = 0; a < count; a++) {
@@ -77,6 +78,7 @@ export function padPast(prefixes: { cache: KvCache; length: number }[], width: n
         const row = ((b * kvHeads + h) * width) * headDim, pad = (width - length) * headDim;
         // the padding is masked out, but must be finite (0 x Infinity is NaN): zeros
         if (scratch) dst.fill(0, row, row + pad);
+        if (length === 0) continue;
         const from = (cache.row * kvHeads + h) * cache.width * headDim;
         dst.set(src.subarray(from, from + length * headDim), row + pad);
       }
