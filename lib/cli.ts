@@ -155,15 +155,18 @@ function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], sc
   return tokenized as TokenizedRollout[];
 }
 
-/** A one-line progress bar on stderr, shown only on a terminal and only after the first second. */
+/** A one-line progress bar on stderr, shown only on a terminal and only after the first second
+ * (INFOGAIN_PROGRESS_AFTER_MS sets that delay; 0 shows it from the first batch on). */
 function progress(total: number) {
   const start = Date.now();
   const tty = process.stderr.isTTY;
+  const after = Number(process.env.INFOGAIN_PROGRESS_AFTER_MS ?? 1000);
+  const delay = Number.isFinite(after) && after >= 0 ? after / 1000 : 1;
   let shown = false;
   return {
     update(done: number) {
       const elapsed = (Date.now() - start) / 1000;
-      if (!tty || elapsed < 1) return;
+      if (!tty || elapsed < delay) return;
       shown = true;
       const rate = done / elapsed, eta = rate > 0 ? (total - done) / rate : 0;
       const text = ` ${done}/${total} rollouts  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)}s`;

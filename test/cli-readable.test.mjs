@@ -99,7 +99,8 @@ test('the progress bar fits the terminal: no line longer than its width (a pseud
   if (spawnSync('script', ['--version']).status !== 0) return t.skip('util-linux script is not installed');
   const input = join(dir, 'progress.jsonl');
   writeFileSync(input, copies(4));
-  const command = `stty cols 50; '${process.execPath}' '${cli}' score '${input}' --out '${join(dir, 'progress-out.jsonl')}' --batch-size 2`;
+  // INFOGAIN_PROGRESS_AFTER_MS=0: the bar from the first batch on, however fast this machine scores
+  const command = `stty cols 50; INFOGAIN_PROGRESS_AFTER_MS=0 '${process.execPath}' '${cli}' score '${input}' --out '${join(dir, 'progress-out.jsonl')}' --batch-size 2`;
   const r = spawnSync('script', ['-q', '-c', command, '/dev/null'], { cwd: dir, encoding: 'utf8' });
   const bars = r.stdout.split(/[\r\n]/).filter((l) => /rollouts .*\/s .*ETA/.test(l));
   assert.ok(bars.length > 0, `no progress line in ${JSON.stringify(r.stdout.slice(0, 300))}`);

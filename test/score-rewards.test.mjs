@@ -230,11 +230,15 @@ describe('C-IP calibration through the CLI', () => {
 test('Ctrl-C during the calibration: exit 130, nothing scored or written', async () => {
   const out = join(dir, 'interrupted.jsonl');
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [cli, 'score', '--reward', 'cip', '--calibration', calibrationPath, '--out', out], { cwd: dir });
+  // ten copies of the calibration set: long enough (minutes here, many seconds on a fast machine) that the
+  // signal sent after 2 s always lands while it is being scored
+  const longCalibration = join(dir, 'long-calibration.jsonl');
+  writeFileSync(longCalibration, Array.from({ length: 10 }, (_, c) => calibrationExamples.map((e) => JSON.stringify({ ...e, id: `${e.id}-${c}` }))).flat().join('\n'));
+  const child = spawn(process.execPath, [cli, 'score', '--reward', 'cip', '--calibration', longCalibration, '--out', out], { cwd: dir });
   let output = '';
   child.stderr.on('data', (d) => (output += d));
   child.stdout.on('data', (d) => (output += d));
-  await new Promise((resolve) => setTimeout(resolve, 2000));  // the calibration takes 8 s or more at batch size 8
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   child.kill('SIGINT');
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 130, output);

@@ -11,7 +11,8 @@ import { rng, runSeed } from './helpers/random.mjs';
 const sampling = shapleyMethods.filter((m) => m !== 'auto' && m !== 'promed-reference');
 
 // KernelSHAP's regression (kernel, leverage) is biased by design (Covert & Lee 2021): its mean must
-// lie within half its stated standard error. Every other method must be unbiased: its mean over
+// lie within 0.8 of its stated standard error (over 1000 seeds of this game the worst was 0.68; a
+// bound of 0.5 failed about one run in 60). Every other method must be unbiased: its mean over
 // the runs within 4 standard errors of that mean.
 const biasedByDesign = new Set(['kernel', 'leverage']);
 
@@ -36,7 +37,7 @@ describe('each method is unbiased within its stated standard error', () => {
       }
       for (let i = 0; i < n; i++) {
         const bound = biasedByDesign.has(method)
-          ? 0.5 * Math.sqrt(se2[i] / runs)     // half the root-mean-square stated stderr
+          ? 0.8 * Math.sqrt(se2[i] / runs)     // 0.8 of the root-mean-square stated stderr
           : (4 * Math.sqrt(se2[i])) / runs + 1e-9;  // 4 standard errors of the mean of `runs` estimates
         assert.ok(Math.abs(mean[i] - phi[i]) <= bound,
           `${method} player ${i}: mean ${mean[i]} vs exact ${phi[i]}, bound ${bound} (seed ${runSeed})`);
