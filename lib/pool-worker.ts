@@ -7,8 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 
 import { codes } from './errors';
-import * as api from './index';
-import { poolKernels, type PoolKernel, type SyncKernels } from './kernels';
+import { poolKernels, type PoolKernel, syncKernel } from './kernels';
 import { type PlainError, safely, toPlainError } from './remote-error';
 import { resultBuffers } from './transfer';
 
@@ -16,12 +15,11 @@ export type Task = { kernel: string; args: unknown[] } | { module: string; fn: s
 /** `ms`: how long the worker spent on the task (for the pool's utilization). */
 export type Reply = ({ ok: true; value: unknown } | { ok: false; error: PlainError }) & { ms: number };
 
-const kernels = new Set<string>(poolKernels);
+const served = new Set<string>(poolKernels);
 
 function callKernel(name: string, args: unknown[]): unknown {
-  if (!kernels.has(name)) throw new TypeError(`'${name}' is not a kernel of the reward pool`);
-  const sync = (api as unknown as SyncKernels)[`${name as PoolKernel}Sync`] as (...a: unknown[]) => unknown;
-  return sync(...args);
+  if (!served.has(name)) throw new TypeError(`'${name}' is not a kernel of the reward pool`);
+  return syncKernel(name as PoolKernel)(...args);
 }
 
 // TypeScript would turn import() into require(); user modules may be ES modules.

@@ -10,8 +10,7 @@ import { types } from 'node:util';
 import type Piscina from 'piscina';
 
 import { codes, describe, plainError, rangeError, typeError } from './errors';
-import * as api from './index';
-import { poolKernels, type PoolKernelMethods, type SyncKernels } from './kernels';
+import { poolKernels, type PoolKernelMethods, syncKernel } from './kernels';
 import type { Reply, Task } from './pool-worker';
 import { fromPlainError } from './remote-error';
 import { prepareArguments } from './transfer';
@@ -351,8 +350,7 @@ class Calls {
 }
 
 for (const name of poolKernels) {
-  // looked up at call time: index.ts imports this file
-  const sync = (...args: unknown[]) => ((api as unknown as SyncKernels)[`${name}Sync`] as (...a: unknown[]) => unknown)(...args);
+  const sync = syncKernel(name);
   const method = function (this: Calls, ...args: unknown[]) {
     return this.core.submit({ kernel: name, args }, this.call, (prepared) => sync(...prepared));
   };

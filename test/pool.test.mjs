@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test';
 
 import * as ig from '../dist/index.js';
 import { codes, createRewardPool, poolKernels, tokenLogprobsSync } from '../dist/index.js';
+import { kernels as table } from '../dist/kernels.js';
 import { assertTypedError } from './helpers/assert.mjs';
 import { assertSameBits, isDetachedView, rejection, rewardsUrl, shared } from './helpers/pool.mjs';
 import { randomLogits, randomTargets, rng, runSeed } from './helpers/random.mjs';
@@ -18,6 +19,8 @@ test('every registered kernel is a pool method', () => {
   const exported = Object.keys(ig).filter((k) => typeof ig[k] === 'function' && typeof ig[`${k}Sync`] === 'function');
   assert.deepEqual([...poolKernels].sort(), exported.sort());
   for (const name of poolKernels) {
+    // the table's functions are the exported ones (not a copy that could drift)
+    assert.deepEqual(table[name], [ig[name], ig[`${name}Sync`]], name);
     assert.equal(typeof pool[name], 'function');
     assert.equal(typeof pool.with({}).run, 'function');
   }
