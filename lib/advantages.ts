@@ -1,8 +1,8 @@
 // groupAdvantages: the GRPO family of group-normalized advantages on ragged groups (verl's
 // semantics), and rlpAdvantages: RLP's leave-one-out advantage of a log-ratio reward.
-import { type GroupStatistics, type Grouping, choice, field, grouping, optionalArray, stdEpsilon } from './grouping';
+import { type GroupStatistics, type Grouping, grouping, stdEpsilon } from './grouping';
 import { native } from './native';
-import { boolean, keysOf, options, typedArray } from './validate';
+import { boolean, choice, field, keysOf, optionalArray, options, typedArray } from './validate';
 
 export type AdvantageEstimator = 'grpo' | 'drgrpo' | 'rloo' | 'reinforce++-baseline' | 'passk';
 const estimators: readonly AdvantageEstimator[] = ['grpo', 'drgrpo', 'rloo', 'reinforce++-baseline', 'passk'];

@@ -1,9 +1,8 @@
 // beliefEntropyGain (Nous): per step, the summed entropy of the agent's beliefs over the task's
 // attributes, and its reduction step to step. See native/core/belief_entropy.h, docs/uncertainty.md.
 import { type CandidateGroups, candidateGroups, optionalOffsets } from './candidates';
-import { field, inputObject } from './grouping';
 import { native } from './native';
-import { keysOf, options, positiveNumber } from './validate';
+import { field, inputObject, keysOf, options, positiveNumber } from './validate';
 
 export interface BeliefEntropyInput extends CandidateGroups {
   /**

@@ -1,9 +1,8 @@
 // beliefGain (IGPO): per step, the belief in the ground-truth answer and its gain over the step
 // before. See native/core/belief_gain.h.
-import { describe, typeError } from './errors';
 import { native } from './native';
 import { offsetList, spanList } from './spans';
-import { keysOf, knownKeys, oneOf, typedArray } from './validate';
+import { inputObject, keysOf, oneOf, typedArray } from './validate';
 
 export interface BeliefGainInput {
   /** Teacher-forced log-probs of the ground-truth answer tokens, any layout. NaN / inf are data (skipped). */
@@ -27,9 +26,7 @@ export interface BeliefGainResult {
 }
 
 function prepare(value: unknown) {
-  if (value === null || typeof value !== 'object') throw typeError('input', `the input must be an object, got ${describe(value)}`);
-  knownKeys(value, 'input', keysOf<BeliefGainInput>()('logprobs', 'spans', 'rollouts', 'mode'));
-  const input = value as Partial<BeliefGainInput>;
+  const input = inputObject<BeliefGainInput>(value, keysOf<BeliefGainInput>()('logprobs', 'spans', 'rollouts', 'mode'));
   const logprobs = typedArray<Float32Array>(input.logprobs, 'logprobs', Float32Array);
   const spans = spanList(input.spans, 'spans', logprobs.length);
   const rollouts = offsetList(input.rollouts, 'rollouts', spans.length / 2);

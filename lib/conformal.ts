@@ -3,10 +3,9 @@
 // native/core/conformal.h, docs/uncertainty.md.
 import { type CandidateGroups, candidateGroups, optionalOffsets } from './candidates';
 import { codes, rangeError, typeError } from './errors';
-import { choice, field, inputObject } from './grouping';
 import { type LogitsInput, type NativeLogits, normalizeLogits } from './logits';
 import { native } from './native';
-import { keysOf, options, positiveNumber, typedArray } from './validate';
+import { choice, field, inputObject, keysOf, options, positiveNumber, typedArray } from './validate';
 
 /**
  * The candidates of each row, one of two forms: a few answers (ragged `candidateLogits` with

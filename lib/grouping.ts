@@ -3,7 +3,7 @@
 // here; element values (negative ids, non-monotone offsets, mask values, NaN) are checked by the
 // native code before any work, with the same typed errors.
 import { codes, rangeError, typeError } from './errors';
-import { finiteNumber, integer, knownKeys, oneOf, typedArray } from './validate';
+import { finiteNumber, integer, knownKeys, typedArray } from './validate';
 import { offsetList } from './spans';
 
 /**
@@ -104,23 +104,6 @@ export function tokenLayout(value: unknown, rows?: number, tokens?: number): { l
   return { layout, rows, tokens };
 }
 
-/** An optional typed array: undefined stays undefined. */
-export function optionalArray<T extends ArrayBufferView>(
-  value: unknown,
-  name: string,
-  ctor: Int32ArrayConstructor | Float32ArrayConstructor | Uint8ArrayConstructor,
-  length?: number,
-): T | undefined {
-  return value === undefined ? undefined : typedArray<T>(value, name, ctor, length);
-}
-
-/** A finite number >= 0 (epsilons, standard deviations). */
-export function nonNegative(value: unknown, name: string): number {
-  const v = finiteNumber(value, name);
-  if (v < 0) throw rangeError(codes.outOfRange, name, `${name} must be >= 0, got ${v}`);
-  return v;
-}
-
 /** The smallest epsilon added to a standard deviation before dividing by it. */
 export const minStdEpsilon = 1e-300;
 
@@ -134,30 +117,4 @@ export function stdEpsilon(value: unknown, name: string): number {
   if (!(v >= minStdEpsilon))
     throw rangeError(codes.outOfRange, name, `${name} must be >= ${minStdEpsilon} (it keeps a group whose values are all equal at 0 / ${name} = 0, not 0 / 0), got ${v}`);
   return v;
-}
-
-/** A number in [0, 1] (discount factors). */
-export function unitInterval(value: unknown, name: string): number {
-  const v = finiteNumber(value, name);
-  if (v < 0 || v > 1) throw rangeError(codes.outOfRange, name, `${name} must be in [0, 1], got ${v}`);
-  return v;
-}
-
-/** The input object of a fusion kernel, every key one of `keys`. */
-export function inputObject<T extends object>(value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Array.isArray(value))
-    throw typeError('input', 'input must be an object of typed arrays');
-  knownKeys(value, 'input', keys);
-  return value as Partial<T>;
-}
-
-/** o[key] checked by `check` (which names the key in its errors), or `fallback` when absent. */
-export function field<O extends object, T>(o: O, key: keyof O & string, fallback: T, check: (value: unknown, name: string) => T): T {
-  const value = o[key];
-  return value === undefined ? fallback : check(value, key);
-}
-
-/** o[key] as the native code of one of `choices` (its index); `fallback` when absent. */
-export function choice<O extends object>(o: O, key: keyof O & string, choices: readonly string[], fallback: string): number {
-  return choices.indexOf(field(o, key, fallback, (v, name) => oneOf(v, name, choices)));
 }

@@ -1,7 +1,7 @@
 // igpoAdvantages: IGPO's turn-level advantage from per-turn information gains and the final F1.
-import { type Grouping, type TokenLayout, choice, field, grouping, inputObject, nonNegative, tokenLayout, unitInterval } from './grouping';
+import { type Grouping, type TokenLayout, grouping, tokenLayout } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, keysOf, options, typedArray } from './validate';
+import { boolean, choice, field, finiteNumber, inputObject, keysOf, nonNegative, options, typedArray, unitInterval } from './validate';
 
 /** The rollouts' arrays and their grouping (`groups` or `groupSize`). */
 export type IgpoInput = IgpoArrays & Grouping;

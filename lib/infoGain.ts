@@ -1,11 +1,11 @@
 // infoGain (InfoPO): how much each turn's feedback changed the next action, credited to the
 // action that earned the feedback. See native/core/info_gain.h.
 import { backendCode, type BackendOption } from './backend';
-import { codes, describe, rangeError, typeError } from './errors';
+import { codes, rangeError } from './errors';
 import { type LogitsInput, normalizeLogits } from './logits';
 import { native } from './native';
 import { offsetList } from './spans';
-import { integer, keysOf, knownKeys, oneOf, positiveNumber, typedArray } from './validate';
+import { inputObject, integer, keysOf, oneOf, positiveNumber, typedArray } from './validate';
 
 /** Turns as token spans into one sequence (rollouts packed one after another). */
 export interface Turns {
@@ -66,9 +66,7 @@ const inputKeys = keysOf<InfoGainInput>()(
 );
 
 function turnsOf(value: unknown) {
-  if (value === null || typeof value !== 'object') throw typeError('input', `the input must be an object, got ${describe(value)}`);
-  knownKeys(value, 'input', inputKeys);
-  const t = value as Partial<Turns>;
+  const t = inputObject<InfoGainInput>(value, inputKeys);
   const length = integer(t.length, 'length', 0, 2 ** 31 - 1);
   const actionStart = typedArray<Int32Array>(t.actionStart, 'actionStart', Int32Array);
   const n = actionStart.length;

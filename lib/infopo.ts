@@ -1,8 +1,8 @@
 // infopoAdvantages: InfoPO's fusion of a group-normalized outcome advantage with token-level
 // information-gain rewards (compute_info_grpo_advantage, Equalized turn credits).
-import { type Grouping, type TokenLayout, field, grouping, inputObject, nonNegative, stdEpsilon, tokenLayout } from './grouping';
+import { type Grouping, type TokenLayout, grouping, stdEpsilon, tokenLayout } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, keysOf, options, positiveNumber, typedArray } from './validate';
+import { boolean, field, finiteNumber, inputObject, keysOf, nonNegative, options, positiveNumber, typedArray } from './validate';
 
 /** The rollouts' arrays and their grouping (`groups` or `groupSize`). */
 export type InfopoInput = InfopoArrays & Grouping;

@@ -2,9 +2,8 @@
 // answer phase, and a reward that penalizes thinking-phase entropy. See native/core/phase_entropy.h
 // and docs/uncertainty.md (the exact form in the paper could not be read: the form here is ours).
 import { codes, rangeError, typeError } from './errors';
-import { field, inputObject } from './grouping';
 import { native } from './native';
-import { finiteNumber, keysOf, options, typedArray } from './validate';
+import { field, finiteNumber, inputObject, keysOf, options, typedArray } from './validate';
 
 /** The responses, and where each thinking phase ends: `delimiters`, or `tokens` with `delimiter`. */
 export type PhaseEntropyInput = PhaseEntropyArrays &

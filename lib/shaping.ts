@@ -1,9 +1,8 @@
 // Small reward / advantage formulas, vectorized: EMPG, SAR, PAR, Clip / Delta and InSight.
 // Where the reference is uncertain ([unverified] in the notes), the uncertain part is an option.
 import { typeError } from './errors';
-import { choice, field, inputObject, optionalArray } from './grouping';
 import { native } from './native';
-import { boolean, finiteNumber, integer, keysOf, oneOf, options, typedArray } from './validate';
+import { boolean, choice, field, finiteNumber, inputObject, integer, keysOf, oneOf, optionalArray, options, typedArray } from './validate';
 
 // ---- EMPG -----------------------------------------------------------------------------------
 

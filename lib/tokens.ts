@@ -1,9 +1,9 @@
 // Token-level advantages on a TokenLayout: broadcastToTokens (a per-sample value over each
 // sequence's valid tokens), reinforcePP (REINFORCE++'s discounted return, batch-whitened) and
 // promedAdvantages (ProMed's token reward minus its group's mean over all valid tokens).
-import { type GroupStatistics, type Grouping, type TokenLayout, choice, field, grouping, inputObject, stdEpsilon, tokenLayout, unitInterval } from './grouping';
+import { type GroupStatistics, type Grouping, type TokenLayout, grouping, stdEpsilon, tokenLayout } from './grouping';
 import { native } from './native';
-import { keysOf, options, typedArray } from './validate';
+import { choice, field, inputObject, keysOf, options, typedArray, unitInterval } from './validate';
 
 function prepareBroadcast(perSample: unknown, layout: unknown) {
   const v = typedArray<Float32Array>(perSample, 'perSample', Float32Array);

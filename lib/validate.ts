@@ -168,6 +168,49 @@ export function int32InRange(values: Int32Array, name: string, min: number, max:
   }
 }
 
+/** The input object of a fusion kernel, every key one of `keys`. */
+export function inputObject<T extends object>(value: unknown, keys: readonly (keyof T & string)[]): Partial<T> {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Array.isArray(value))
+    throw typeError('input', `input must be an object of typed arrays, got ${describe(value)}`);
+  knownKeys(value, 'input', keys);
+  return value as Partial<T>;
+}
+
+/** An optional typed array: undefined stays undefined. */
+export function optionalArray<T extends ArrayBufferView>(
+  value: unknown,
+  name: string,
+  ctor: Int32ArrayConstructor | Float32ArrayConstructor | Uint8ArrayConstructor,
+  length?: number,
+): T | undefined {
+  return value === undefined ? undefined : typedArray<T>(value, name, ctor, length);
+}
+
+/** A finite number >= 0 (epsilons, standard deviations). */
+export function nonNegative(value: unknown, name: string): number {
+  const v = finiteNumber(value, name);
+  if (v < 0) throw rangeError(codes.outOfRange, name, `${name} must be >= 0, got ${v}`);
+  return v;
+}
+
+/** A number in [0, 1] (discount factors). */
+export function unitInterval(value: unknown, name: string): number {
+  const v = finiteNumber(value, name);
+  if (v < 0 || v > 1) throw rangeError(codes.outOfRange, name, `${name} must be in [0, 1], got ${v}`);
+  return v;
+}
+
+/** o[key] checked by `check` (which names the key in its errors), or `fallback` when absent. */
+export function field<O extends object, T>(o: O, key: keyof O & string, fallback: T, check: (value: unknown, name: string) => T): T {
+  const value = o[key];
+  return value === undefined ? fallback : check(value, key);
+}
+
+/** o[key] as the native code of one of `choices` (its index); `fallback` when absent. */
+export function choice<O extends object>(o: O, key: keyof O & string, choices: readonly string[], fallback: string): number {
+  return choices.indexOf(field(o, key, fallback, (v, name) => oneOf(v, name, choices)));
+}
+
 /**
  * Every key of T, listed at run time for `options(value, name, keys)`; tsc rejects a list that
  * misses a key of T (so a new option cannot be forgotten) or names one T does not have.

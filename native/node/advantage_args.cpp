@@ -92,37 +92,10 @@ Napi::Value propOf(Napi::Env env, Napi::Value v, const char* key) {
   return v.IsObject() ? v.As<Napi::Object>().Get(key) : env.Undefined();
 }
 
-Napi::Object inputArg(Napi::Env env, Napi::Value v) {
-  if (!v.IsObject()) throwType(env, "input", "input must be an object");
-  return v.As<Napi::Object>();
-}
-
 float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
   Napi::Float32Array a = poisonedFloat32(env, length);
   result.Set(name, a);
   return a.Data();
-}
-
-Napi::Object optionsArg(Napi::Env env, Napi::Value v) {
-  return v.IsObject() ? v.As<Napi::Object>() : Napi::Object::New(env);
-}
-
-int32_t enumProp(Napi::Env env, Napi::Object o, const char* key, int32_t count, int32_t fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= 0 && d < count) || d != std::floor(d))
-    throwRange(env, codes::kRange, key, -1, std::string(key) + " is not a valid code");
-  return int32_t(d);
-}
-
-int64_t integerProp(Napi::Env env, Napi::Object o, const char* key, int64_t fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (d != std::floor(d) || std::fabs(d) > 9007199254740991.0)
-    throwRange(env, codes::kRange, key, -1, std::string(key) + " must be an integer");
-  return int64_t(d);
 }
 
 Napi::Float32Array float32Copy(Napi::Env env, const std::vector<float>& v) {

@@ -1,6 +1,7 @@
-// Unpacking shared by the advantages family's bindings: groupings, token layouts, masks, enum
-// options, and the per-group statistics handed back. Lengths are checked here (so native code never
-// reads out of bounds); element values (ids, offsets, masks, NaN) are checked by native/core.
+// Unpacking shared by the advantages family's bindings: groupings, token layouts, masks, and the
+// per-group statistics handed back (what every family unpacks is in args.h). Lengths are checked
+// here (so native code never reads out of bounds); element values (ids, offsets, masks, NaN) are
+// checked by native/core.
 #pragma once
 #include <napi.h>
 
@@ -31,20 +32,8 @@ const float* optionalFloat32(Napi::Env env, Napi::Object o, const char* key, int
 // v[key] when v is an object, else undefined (for keep-alive lists of nested typed arrays).
 Napi::Value propOf(Napi::Env env, Napi::Value v, const char* key);
 
-// The `input` object of a fusion kernel (TypeError otherwise).
-Napi::Object inputArg(Napi::Env env, Napi::Value v);
-
 // A NaN-poisoned Float32Array of `length`, set as result[name]; returns its data for the kernel.
 float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
-
-// An options object, or an empty one.
-Napi::Object optionsArg(Napi::Env env, Napi::Value v);
-
-// An enum code: an integer in [0, count), `fallback` when absent.
-int32_t enumProp(Napi::Env env, Napi::Object o, const char* key, int32_t count, int32_t fallback);
-
-// An integer option (range checked by native/core), `fallback` when absent.
-int64_t integerProp(Napi::Env env, Napi::Object o, const char* key, int64_t fallback);
 
 // { mean, std?, count } of a GroupStats; groupStatsObject adds the group ids.
 Napi::Object statsObject(Napi::Env env, const GroupStats& stats, bool withStd);

@@ -64,6 +64,42 @@ const int32_t* offsetsArg(Napi::Env env, Napi::Value v, const char* name, int64_
   return offsets;
 }
 
+Napi::Object inputArg(Napi::Env env, Napi::Value v, const char* kernel) {
+  if (!v.IsObject()) throwType(env, "input", std::string(kernel) + " takes an input object");
+  return v.As<Napi::Object>();
+}
+
+Napi::Object optionsArg(Napi::Env env, Napi::Value v) {
+  return v.IsObject() ? v.As<Napi::Object>() : Napi::Object::New(env);
+}
+
+int32_t enumProp(Napi::Env env, Napi::Object o, const char* key, int32_t count, int32_t fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= 0 && d < count) || d != std::floor(d))
+    throwRange(env, codes::kRange, key, -1, std::string(key) + " is not a valid code");
+  return int32_t(d);
+}
+
+int64_t integerProp(Napi::Env env, Napi::Object o, const char* key, int64_t fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (d != std::floor(d) || std::fabs(d) > 9007199254740991.0)
+    throwRange(env, codes::kRange, key, -1, std::string(key) + " must be an integer");
+  return int64_t(d);
+}
+
+Spans spansArg(Napi::Env env, Napi::Value v, const char* name) {
+  size_t n = 0;
+  Spans spans;
+  spans.data = int32Arg(env, v, name, -1, &n);
+  if (n % 2) throwRange(env, codes::kShape, name, -1, std::string(name) + " must hold [start, end) pairs (an even length)");
+  spans.count = int64_t(n / 2);
+  return spans;
+}
+
 int64_t int64Prop(Napi::Env env, Napi::Object o, const char* key, const char* name) {
   Napi::Value v = o.Get(key);
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "../core/dtype.h"
+#include "../core/spans.h"
 
 namespace infogain {
 
@@ -32,6 +33,23 @@ LogitsView logitsArg(Napi::Env env, Napi::Value v, const char* name);
 // Group offsets (count + 1 values, at least the 0): *count = length - 1. Absent (undefined / null):
 // nullptr and *count = absentCount. The core checks the values.
 const int32_t* offsetsArg(Napi::Env env, Napi::Value v, const char* name, int64_t absentCount, int64_t* count);
+
+// The input object of a kernel that takes one (`kernel` names it in the TypeError).
+Napi::Object inputArg(Napi::Env env, Napi::Value v, const char* kernel);
+
+// An options object, or an empty one when v is anything else (TS has rejected that already).
+Napi::Object optionsArg(Napi::Env env, Napi::Value v);
+
+// An enum code: an integer in [0, count), `fallback` when absent; a RangeError otherwise, so a NaN
+// never reaches an enum cast. (The core checks the enum again: it has callers other than this.)
+int32_t enumProp(Napi::Env env, Napi::Object o, const char* key, int32_t count, int32_t fallback);
+
+// An integer option (range checked by native/core), `fallback` when absent.
+int64_t integerProp(Napi::Env env, Napi::Object o, const char* key, int64_t fallback);
+
+// Flattened [start, end) pairs: an Int32Array of even length. The values are checked by the core
+// (checkSpans), against the axis they cut.
+Spans spansArg(Napi::Env env, Napi::Value v, const char* name);
 
 int64_t int64Prop(Napi::Env env, Napi::Object o, const char* key, const char* name);
 double numberProp(Napi::Object o, const char* key, double fallback);

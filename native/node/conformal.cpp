@@ -13,13 +13,6 @@
 namespace infogain {
 namespace {
 
-Napi::Object objectArg(Napi::Env env, Napi::Value v, const char* what) {
-  if (!v.IsObject()) throwType(env, "input", std::string(what) + " takes an input object");
-  return v.As<Napi::Object>();
-}
-
-Napi::Object optionsArg(Napi::Env env, Napi::Value v) { return v.IsObject() ? v.As<Napi::Object>() : Napi::Object::New(env); }
-
 // input.logits (a dense matrix), or input.candidateLogits with input.candidates (ragged rows).
 CandidateRows rowsArg(Napi::Env env, Napi::Object o, Napi::Object options) {
   CandidateRows rows;
@@ -39,7 +32,7 @@ CandidateRows rowsArg(Napi::Env env, Napi::Object o, Napi::Object options) {
 
 Napi::Value ConformalScores(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  Napi::Object o = objectArg(env, info[0], "conformalScores");
+  Napi::Object o = inputArg(env, info[0], "conformalScores");
   const CandidateRows rows = rowsArg(env, o, optionsArg(env, info[1]));
   const int32_t* labels = int32Arg(env, o.Get("labels"), "labels", rows.rowCount());
   Napi::Float64Array scores = poisonedFloat64(env, rows.rowCount());
@@ -70,7 +63,7 @@ Napi::Value ConformalQuantile(const Napi::CallbackInfo& info, bool async) {
 
 Napi::Value PredictionSetSizes(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  Napi::Object o = objectArg(env, info[0], "predictionSetSizes");
+  Napi::Object o = inputArg(env, info[0], "predictionSetSizes");
   Napi::Object opt = optionsArg(env, info[1]);
   PredictionSetInput in;
   in.rows = rowsArg(env, o, opt);

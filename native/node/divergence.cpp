@@ -14,16 +14,9 @@
 namespace infogain {
 namespace {
 
-Napi::Object optionsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t at) {
-  return info[at].IsObject() ? info[at].As<Napi::Object>() : Napi::Object::New(env);
-}
-
-// An enum code (direction, estimator); -1 for anything that is not a small integer, which the
-// core's checks reject (a NaN must not reach an int cast).
-int32_t codeProp(Napi::Object o, const char* key) {
-  const double d = numberProp(o, key, 0);
-  return d >= 0 && d <= 255 && d == double(int32_t(d)) ? int32_t(d) : -1;
-}
+// How many codes each enum option has (the core checks them again).
+constexpr int32_t kKLDirections = int32_t(KLDirection::JensenShannon) + 1;
+constexpr int32_t kEstimators = int32_t(Estimator::Abs) + 1;
 
 // options.spans (Int32Array of [start, end) pairs over `length` items) and options.reduce.
 struct SpanOption {
@@ -36,10 +29,7 @@ SpanOption spanOption(Napi::Env env, Napi::Object o, int64_t length) {
   SpanOption s;
   Napi::Value v = o.Get("spans");
   if (v.IsUndefined() || v.IsNull()) return s;
-  size_t n = 0;
-  s.spans.data = int32Arg(env, v, "spans", -1, &n);
-  if (n % 2) throwRange(env, codes::kShape, "spans", -1, "spans must hold [start, end) pairs (an even length)");
-  s.spans.count = int64_t(n / 2);
+  s.spans = spansArg(env, v, "spans");
   s.reduce = numberProp(o, "reduce", 0) == 1 ? Reduce::Sum : Reduce::Mean;
   s.present = true;
   Status st = checkSpans(s.spans, length, "spans", s.reduce == Reduce::Mean);
@@ -71,9 +61,9 @@ Napi::Value KlDivergence(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   LogitsView p = logitsArg(env, info[0], "p");
   LogitsView q = logitsArg(env, info[1], "q");
-  Napi::Object o = optionsArg(env, info, 2);
+  Napi::Object o = optionsArg(env, info[2]);
   KLOptions opt;
-  opt.direction = KLDirection(codeProp(o, "direction"));
+  opt.direction = KLDirection(enumProp(env, o, "direction", kKLDirections, 0));
   opt.temperature = float(numberProp(o, "temperature", 1.0));
   Status st = checkKLDivergence(p, q, opt);
   if (!st.ok()) throwStatus(env, st);
@@ -99,9 +89,9 @@ Napi::Value LogRatio(const Napi::CallbackInfo& info, bool async) {
   size_t n = 0;
   const float* a = float32Arg(env, info[0], "logpA", -1, &n);
   const float* b = float32Arg(env, info[1], "logpB", int64_t(n));
-  Napi::Object o = optionsArg(env, info, 2);
+  Napi::Object o = optionsArg(env, info[2]);
   LogRatioOptions opt;
-  opt.estimator = Estimator(codeProp(o, "estimator"));
+  opt.estimator = Estimator(enumProp(env, o, "estimator", kEstimators, 0));
   opt.clamp = boolProp(o, "clamp", false);
   SpanOption spans = spanOption(env, o, int64_t(n));
 
@@ -142,12 +132,12 @@ Napi::Value TopkKL(const Napi::CallbackInfo& info, bool async) {
   in.q = topkSideArg(env, info[1], "q", &rows, &k);
   in.rows = rows;
   in.k = int32_t(k);
-  Napi::Object o = optionsArg(env, info, 2);
+  Napi::Object o = optionsArg(env, info[2]);
   Napi::Value sampled = o.Get("sampled");
   if (!sampled.IsUndefined() && !sampled.IsNull()) in.sampled = int32Arg(env, sampled, "sampled", rows);
   if ((in.p.sampledLogprobs || in.q.sampledLogprobs) && !in.sampled)
     throwType(env, "sampled", "options.sampled (the sampled token ids) is required with sampledLogprobs");
-  KLDirection direction = KLDirection(codeProp(o, "direction"));
+  KLDirection direction = KLDirection(enumProp(env, o, "direction", kKLDirections, 0));
   SpanOption spans = spanOption(env, o, rows);
 
   float *values, *spanValues;

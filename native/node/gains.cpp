@@ -16,23 +16,6 @@
 namespace infogain {
 namespace {
 
-Napi::Object inputArg(Napi::Env env, Napi::Value v, const char* what) {
-  if (!v.IsObject()) throwType(env, "input", std::string(what) + " takes one input object");
-  return v.As<Napi::Object>();
-}
-
-// input.rollouts: an Int32Array of group offsets (count + 1 values), or absent (one group).
-void rolloutsArg(Napi::Env env, Napi::Object o, const int32_t** offsets, int64_t* count) {
-  Napi::Value v = o.Get("rollouts");
-  *offsets = nullptr;
-  *count = 1;
-  if (v.IsUndefined() || v.IsNull()) return;
-  size_t n = 0;
-  *offsets = int32Arg(env, v, "rollouts", -1, &n);
-  if (n < 1) throwRange(env, codes::kShape, "rollouts", -1, "rollouts must hold at least one offset (0)");
-  *count = int64_t(n) - 1;
-}
-
 Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   Napi::Object o = inputArg(env, info[0], "infoGain");
@@ -44,7 +27,7 @@ Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
   turns.actionEnd = int32Arg(env, o.Get("actionEnd"), "actionEnd", turns.count);
   turns.obsStart = int32Arg(env, o.Get("obsStart"), "obsStart", turns.count);
   turns.obsEnd = int32Arg(env, o.Get("obsEnd"), "obsEnd", turns.count);
-  rolloutsArg(env, o, &turns.rollouts, &turns.rolloutCount);
+  turns.rollouts = offsetsArg(env, o.Get("rollouts"), "rollouts", 1, &turns.rolloutCount);
   Status st = checkTurns(turns);
   if (!st.ok()) throwStatus(env, st);
   const int64_t scored = scoredTokenCount(turns);
@@ -106,13 +89,11 @@ Napi::Value BeliefGain(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   Napi::Object o = inputArg(env, info[0], "beliefGain");
   BeliefGainInput in;
-  size_t length = 0, spans = 0;
+  size_t length = 0;
   in.logprobs = float32Arg(env, o.Get("logprobs"), "logprobs", -1, &length);
   in.length = int64_t(length);
-  in.steps.data = int32Arg(env, o.Get("spans"), "spans", -1, &spans);
-  if (spans % 2) throwRange(env, codes::kShape, "spans", -1, "spans must hold [start, end) pairs (an even length)");
-  in.steps.count = int64_t(spans / 2);
-  rolloutsArg(env, o, &in.rollouts, &in.rolloutCount);
+  in.steps = spansArg(env, o.Get("spans"), "spans");
+  in.rollouts = offsetsArg(env, o.Get("rollouts"), "rollouts", 1, &in.rolloutCount);
   in.mode = numberProp(o, "mode", 0) == 1 ? BeliefMode::LogProb : BeliefMode::Prob;
 
   Napi::Object result = Napi::Object::New(env);

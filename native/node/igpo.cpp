@@ -16,7 +16,7 @@ namespace {
 
 Napi::Value IgpoAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  Napi::Object input = inputArg(env, info[0]);
+  Napi::Object input = inputArg(env, info[0], "igpoAdvantages");
   size_t rows = 0, gains = 0;
   IgpoInput in;
   in.outcome = float32Arg(env, input.Get("outcome"), "outcome", -1, &rows);

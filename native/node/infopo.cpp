@@ -16,7 +16,7 @@ namespace {
 
 Napi::Value InfopoAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  Napi::Object input = inputArg(env, info[0]);
+  Napi::Object input = inputArg(env, info[0], "infopoAdvantages");
   size_t rows = 0;
   InfopoInput in;
   in.scores = float32Arg(env, input.Get("scores"), "scores", -1, &rows);

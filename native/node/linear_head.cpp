@@ -65,10 +65,6 @@ LinearHeadOptions headOptions(Napi::Env env, Napi::Object o, int64_t vocab) {
   return opt;
 }
 
-Napi::Object optionsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t at) {
-  return info[at].IsObject() ? info[at].As<Napi::Object>() : Napi::Object::New(env);
-}
-
 int64_t inputBytes(const HiddenView& h, const HeadWeight& w) {
   return h.rows * h.dim * dtypeSize(h.dtype) + w.vocab * w.dim * dtypeSize(w.dtype);
 }
@@ -78,7 +74,7 @@ Napi::Value LinearLogprobs(const Napi::CallbackInfo& info, bool async) {
   const HiddenView hidden = hiddenArg(env, info[0], "hidden");
   const HeadWeight weight = weightArg(env, info[1]);
   const int32_t* targets = int32Arg(env, info[2], "targets", hidden.rows);
-  Napi::Object o = optionsArg(env, info, 3);
+  Napi::Object o = optionsArg(env, info[3]);
   const LinearHeadOptions opt = headOptions(env, o, weight.vocab);
   const bool wantEntropy = boolProp(o, "entropy", false);
   const Backend backend = backendArg(env, o);
@@ -111,7 +107,7 @@ Napi::Value LinearKL(const Napi::CallbackInfo& info, bool async) {
   const HiddenView p = hiddenArg(env, info[0], "hiddenP");
   const HiddenView q = hiddenArg(env, info[1], "hiddenQ");
   const HeadWeight weight = weightArg(env, info[2]);
-  Napi::Object o = optionsArg(env, info, 3);
+  Napi::Object o = optionsArg(env, info[3]);
   LinearKLOptions opt;
   opt.head = headOptions(env, o, weight.vocab);
   const double direction = numberProp(o, "direction", 0);

@@ -16,7 +16,7 @@ namespace {
 
 Napi::Value EmpgAdvantages(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  Napi::Object input = inputArg(env, info[0]);
+  Napi::Object input = inputArg(env, info[0], "empgAdvantages");
   size_t steps = 0, trajectories = 0;
   EmpgInput in;
   in.entropy = float32Arg(env, input.Get("entropy"), "entropy", -1, &steps);
@@ -58,7 +58,7 @@ Napi::Value SarRewards(const Napi::CallbackInfo& info, bool async) {
 
 Napi::Value ParRewards(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  Napi::Object input = inputArg(env, info[0]);
+  Napi::Object input = inputArg(env, info[0], "parRewards");
   size_t n = 0, refs = 0;
   ParInput in;
   in.rewards = float32Arg(env, input.Get("rewards"), "rewards", -1, &n);
