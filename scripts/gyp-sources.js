@@ -10,7 +10,7 @@ const list = (dir, keep) =>
 const isa = (f) => /_avx(2|512)\.cpp$/.test(f) || f === 'isa_fallback.cpp';
 
 const kinds = {
-  core: () => list('core', (f) => !isa(f)),
+  core: () => [...list('core', (f) => !isa(f)), ...list('core/shapley', () => true)],
   avx2: () => list('core', (f) => f.endsWith('_avx2.cpp')),
   avx512: () => list('core', (f) => f.endsWith('_avx512.cpp')),
   node: () => list('node', () => true),

@@ -16,7 +16,7 @@ lib=$out/libcore.a
 if [ ! -f "$lib" ] || [ -n "$(find native/core -newer "$lib" -print -quit)" ]; then
   echo "== building native/core with $CXX -O1 -g"
   rm -f "$out"/obj/*.o
-  for src in native/core/*.cpp; do
+  for src in native/core/*.cpp native/core/shapley/*.cpp; do
     [ "$(basename "$src")" = isa_fallback.cpp ] && continue
     case "$src" in
       *_avx2.cpp) isa=(-mavx2 -mfma -mf16c) ;;

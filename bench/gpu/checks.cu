@@ -10,7 +10,7 @@
 
 #include "../../native/core/kl_divergence.h"
 #include "../../native/core/logprobs.h"
-#include "../../native/core/shapley.h"
+#include "../../native/core/shapley/shapley.h"
 #include "../../native/cuda/cuda.h"
 #include "../../native/cuda/device.cuh"
 #include "../../native/cuda/kl_divergence.cuh"

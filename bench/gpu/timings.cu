@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "../../native/core/advantages.h"
-#include "../../native/core/shapley.h"
+#include "../../native/core/shapley/shapley.h"
 #include "../../native/cuda/cuda.h"
 #include "../../native/cuda/kl_divergence.cuh"
 #include "../../native/cuda/logprobs.cuh"

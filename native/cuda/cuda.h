@@ -9,7 +9,7 @@
 #include "../core/kl_divergence.h"
 #include "../core/linear_head.h"
 #include "../core/logprobs.h"
-#include "../core/shapley.h"
+#include "../core/shapley/shapley.h"
 #include "../core/status.h"
 
 namespace infogain {

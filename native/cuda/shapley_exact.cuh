@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "../core/shapley.h"
+#include "../core/shapley/shapley.h"
 #include "plan.h"
 
 namespace infogain {

@@ -1,13 +1,13 @@
 // shapleyExact(values, options) -> Float64Array, and the ShapleyEstimator class
 // (nextBatch / observe / estimate over native/core/shapley_estimator.h).
-#include "../core/shapley.h"
+#include "../core/shapley/shapley.h"
 
 #include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "../core/shapley_estimator.h"
+#include "../core/shapley/shapley_estimator.h"
 #include "../cuda/cuda.h"
 #include "args.h"
 #include "backend.h"

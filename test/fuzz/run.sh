@@ -32,7 +32,7 @@ if [ ! -f "$lib" ] || [ -n "$(find native/core -newer "$lib" -print -quit)" ]; t
   echo "== building native/core with $CXX (ASan + UBSan + fuzzer coverage)"
   rm -f "$out"/obj/*.o
   pids=()
-  for src in native/core/*.cpp; do
+  for src in native/core/*.cpp native/core/shapley/*.cpp; do
     [ "$(basename "$src")" = isa_fallback.cpp ] && continue  # non-x86 builds only
     obj=$out/obj/$(basename "$src" .cpp).o
     # shellcheck disable=SC2046

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "../../../native/core/shapley_estimator.h"
+#include "../../../native/core/shapley/shapley_estimator.h"
 #include "../fuzz.h"
 
 using namespace infogain;

@@ -1,7 +1,7 @@
 // shapleyExact (native/node/shapley.cpp): a Float64Array of any length (a power of two up to
 // 2^10 most of the time), values from the edges (NaN, +-inf, 1e300), either index; in race mode
 // (fuzz.h) the values change while the kernel runs.
-#include "../../../native/core/shapley.h"
+#include "../../../native/core/shapley/shapley.h"
 #include "../fuzz.h"
 
 using namespace infogain;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "coalition_store.h"
-#include "heap_bytes.h"
+#include "../heap_bytes.h"
 #include "shapley_estimator.h"
 
 namespace infogain {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bits.h"
-#include "parallel.h"
+#include "../parallel.h"
 #include "shapley.h"
 
 namespace infogain {

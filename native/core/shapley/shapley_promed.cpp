@@ -19,7 +19,7 @@
 #include <numeric>
 
 #include "bits.h"
-#include "groups.h"
+#include "../groups.h"
 #include "shapley_design.h"
 #include "student_t.h"
 #include "xoshiro.h"

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "heap_bytes.h"
+#include "../heap_bytes.h"
 #include "xoshiro.h"
 
 namespace infogain {

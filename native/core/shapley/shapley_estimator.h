@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "status.h"
+#include "../status.h"
 
 namespace infogain {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "heap_bytes.h"
+#include "../heap_bytes.h"
 
 namespace infogain {
 
