@@ -11,13 +11,13 @@ export { linearKL, linearKLSync, linearLogprobs, linearLogprobsSync } from './li
 export type { HeadWeight, HeadWeightInput, Hidden, HiddenInput, LinearHeadOptions, LinearKLOptions, LinearLogprobsOptions } from './linearHead';
 export { createRewardPool } from './pool';
 export type { CallOptions, PoolStats, RewardCalls, RewardPool, RewardPoolOptions } from './pool';
-export { poolKernels } from './kernels';
-export type { PoolKernel } from './kernels';
+export { poolKernels } from './pool/kernels';
+export type { PoolKernel } from './pool/kernels';
 export { groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from './advantages';
 export type { AdvantageEstimator, GroupAdvantagesOptions, GroupAdvantagesResult, RlpAdvantagesResult } from './advantages';
 export type { GroupStatistics, Grouping, TokenLayout } from './grouping';
-export { broadcastToTokens, broadcastToTokensSync, promedAdvantages, promedAdvantagesSync, reinforcePP, reinforcePPSync } from './tokens';
-export type { PromedInput, PromedResult, ReinforcePPOptions, ReinforcePPResult } from './tokens';
+export { broadcastToTokens, broadcastToTokensSync, promedAdvantages, promedAdvantagesSync, reinforcePP, reinforcePPSync } from './tokenAdvantages';
+export type { PromedInput, PromedResult, ReinforcePPOptions, ReinforcePPResult } from './tokenAdvantages';
 export { infopoAdvantages, infopoAdvantagesSync } from './infopo';
 export type { InfopoInput, InfopoOptions, InfopoResult } from './infopo';
 export { igpoAdvantages, igpoAdvantagesSync } from './igpo';
@@ -33,10 +33,10 @@ export {
   parRewardsSync,
   sarRewards,
   sarRewardsSync,
-} from './shaping';
-export type { ClipDeltaOptions, EmpgInput, EmpgOptions, EmpgResult, InsightOptions, InsightResult, ParInput, ParOptions, SarOptions } from './shaping';
-export { directions, klDivergence, klDivergenceSync } from './divergence';
-export type { Direction, DivergenceResult, KLDivergenceOptions } from './divergence';
+} from './rewardShaping';
+export type { ClipDeltaOptions, EmpgInput, EmpgOptions, EmpgResult, InsightOptions, InsightResult, ParInput, ParOptions, SarOptions } from './rewardShaping';
+export { directions, klDivergence, klDivergenceSync } from './klDivergence';
+export type { Direction, DivergenceResult, KLDivergenceOptions } from './klDivergence';
 export { logRatio, logRatioSync } from './logRatio';
 export type { KLEstimator, LogRatioOptions } from './logRatio';
 export { topkKL, topkKLSync } from './topkKL';
@@ -69,9 +69,9 @@ export type {
 export { phaseEntropyRewards, phaseEntropyRewardsSync } from './phaseEntropy';
 export type { PhaseEntropyInput, PhaseEntropyOptions, PhaseEntropyResult } from './phaseEntropy';
 export type { Reduce, SpanOptions } from './spans';
-export { shapleyExact, shapleyExactSync, maxExactPlayers } from './shapley';
-export type { SemivalueIndex, ShapleyExactOptions } from './shapley';
-export { ShapleyEstimator, shapley, shapleyMethods } from './shapley-estimator';
+export { shapleyExact, shapleyExactSync, maxExactPlayers } from './shapleyExact';
+export type { SemivalueIndex, ShapleyExactOptions } from './shapleyExact';
+export { ShapleyEstimator, shapley, shapleyMethods } from './shapleyEstimator';
 export type {
   PromedReferenceOptions,
   ShapleyEstimate,
@@ -80,7 +80,7 @@ export type {
   ShapleyOptions,
   SizeDistribution,
   ValueFunction,
-} from './shapley-estimator';
+} from './shapleyEstimator';
 export { newlyAcquiredGains, questionGains, shapleyWeights } from './promed';
 export type { QuestionGainsOptions, ShapleyWeightsOptions } from './promed';
 export { OnnxScorer, bundledModel } from './scorer';

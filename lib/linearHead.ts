@@ -1,7 +1,7 @@
 // The fused output head: token log-probs, entropy and full-vocabulary divergences from hidden
 // states and the head weight, logits = hidden · weightᵀ (+ bias, softcap), never materialized.
 import { backendCode, type BackendOption } from './backend';
-import { type Direction, directionCodes, directions } from './divergence';
+import { type Direction, directionCodes, directions } from './klDivergence';
 import { type DTyped, dtypeCode, dtypeData, dtypes } from './dtype';
 import { codes, describe, rangeError, typeError } from './errors';
 import { fromTensor, isTensorLike, type TensorLike } from './logits';

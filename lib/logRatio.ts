@@ -1,5 +1,5 @@
 // logRatio: per-token estimators of KL(A||B) from sampled-token log-probs (verl's kl_penalty).
-import type { DivergenceResult } from './divergence';
+import type { DivergenceResult } from './klDivergence';
 import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';
 import { boolean, keysOf, oneOf, options, typedArray } from './validate';

@@ -1,6 +1,6 @@
 // topkKL: divergences between sparse top-k distributions (OpenAI-compatible top_logprobs), with
 // the mass outside each side's top k kept in one tail bucket. See native/core/topk_kl.h.
-import { type Direction, directionCodes, directions, type DivergenceResult } from './divergence';
+import { type Direction, directionCodes, directions, type DivergenceResult } from './klDivergence';
 import { codes, describe, rangeError, typeError } from './errors';
 import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';

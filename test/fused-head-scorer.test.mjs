@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { OnnxScorer, tokenLogprobsSync } from '../dist/index.js';
-import { fusedHeadOf } from '../dist/model/fused-head.js';
+import { fusedHeadOf } from '../dist/model/fusedHead.js';
 import { LogprobChunks } from '../dist/model/reduce.js';
 import { model, node, tensor, valueInfo } from '../dist/onnx/build.js';
 import { decodeModel, encodeModel } from '../dist/onnx/proto.js';

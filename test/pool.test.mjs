@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 
 import * as ig from '../dist/index.js';
 import { codes, createRewardPool, poolKernels, tokenLogprobsSync } from '../dist/index.js';
-import { kernels as table } from '../dist/kernels.js';
+import { kernels as table } from '../dist/pool/kernels.js';
 import { assertTypedError } from './helpers/assert.mjs';
 import { assertSameBits, isDetachedView, rejection, rewardsUrl, shared } from './helpers/pool.mjs';
 import { randomLogits, randomTargets, rng, runSeed } from './helpers/random.mjs';

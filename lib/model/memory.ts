@@ -4,7 +4,7 @@
 // large footprint; a small one shrinks passes down to one token / one row.
 import { freemem } from 'node:os';
 
-import { cacheBytes } from './kv-cache';
+import { cacheBytes } from './kvCache';
 import type { ModelRunner } from './runner';
 
 

@@ -4,11 +4,11 @@
 // take the chunk's hidden rows and the head's weight.
 import { performance } from 'node:perf_hooks';
 
-import { klDivergenceSync } from '../divergence';
+import { klDivergenceSync } from '../klDivergence';
 import { linearKL, linearLogprobs, type Hidden, type LinearHeadOptions } from '../linearHead';
 import type { Logits } from '../logits';
 import { tokenLogprobsSync, type TokenLogprobsResult } from '../logprobs';
-import type { FusedHead } from './fused-head';
+import type { FusedHead } from './fusedHead';
 import type { MemoryBudget } from './memory';
 import type { ModelRunner, RowArray } from './runner';
 

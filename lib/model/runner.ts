@@ -12,9 +12,9 @@ import type { Logits } from '../logits';
 import { subgraphsOf } from '../onnx/graph';
 import { decodeModel, decodeSignature, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
 import { loadOrt } from '../ort';
-import { fusedHeadOf, ownedHeadModel, type FusedHead } from './fused-head';
+import { fusedHeadOf, ownedHeadModel, type FusedHead } from './fusedHead';
 import { splitHead, type HeadSplit } from './head';
-import { padPast, Scratch, wholeCache, type CacheArray, type KvCache } from './kv-cache';
+import { padPast, Scratch, wholeCache, type CacheArray, type KvCache } from './kvCache';
 import { detectLayout, type ModelLayout } from './layout';
 import { emptyStats, type SourceStats } from './source';
 

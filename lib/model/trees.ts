@@ -9,7 +9,7 @@
 //     reduced as the pass makes them, and only the rows a KL needs are kept (reduce.ts).
 import { codes, rangeError } from '../errors';
 import type { Logits } from '../logits';
-import { cacheBytes, type KvCache } from './kv-cache';
+import { cacheBytes, type KvCache } from './kvCache';
 import { type MemoryBudget, mib } from './memory';
 import { planTree, type TreePlan } from './plan';
 import { chunkCapacity, type Destination, DivergenceChunks, LogprobChunks } from './reduce';

@@ -3,8 +3,8 @@
 // Views over an ArrayBuffer are copied when the call is made, or with { transfer: true } moved out
 // of the caller's hands (detached) when the call is made. Either way the worker then receives a
 // buffer of its own by transfer, so nothing is copied twice. Results come back by transfer.
-import { isTensorLike } from './logits';
-import { isDetached, isOpaqueProxy, isPlainObject } from './validate';
+import { isTensorLike } from '../logits';
+import { isDetached, isOpaqueProxy, isPlainObject } from '../validate';
 
 export interface Outgoing {
   value: unknown;

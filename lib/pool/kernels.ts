@@ -2,9 +2,9 @@
 // twin, taken from the op modules. RewardPool's methods and the pool worker's dispatch are both
 // built from this table (they import it, not index.ts, so lib/ has no import loop), and a new
 // kernel is one more row here.
-import { groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from './advantages';
-import { beliefEntropyGain, beliefEntropyGainSync } from './beliefEntropy';
-import { beliefGain, beliefGainSync } from './beliefGain';
+import { groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from '../advantages';
+import { beliefEntropyGain, beliefEntropyGainSync } from '../beliefEntropy';
+import { beliefGain, beliefGainSync } from '../beliefGain';
 import {
   conformalQuantile,
   conformalQuantileSync,
@@ -12,16 +12,16 @@ import {
   conformalScoresSync,
   predictionSetSizes,
   predictionSetSizesSync,
-} from './conformal';
-import { klDivergence, klDivergenceSync } from './divergence';
-import { igpoAdvantages, igpoAdvantagesSync } from './igpo';
-import { infoGain, infoGainSync } from './infoGain';
-import { infopoAdvantages, infopoAdvantagesSync } from './infopo';
-import { linearKL, linearKLSync, linearLogprobs, linearLogprobsSync } from './linearHead';
-import { logRatio, logRatioSync } from './logRatio';
-import { tokenLogprobs, tokenLogprobsSync } from './logprobs';
-import { phaseEntropyRewards, phaseEntropyRewardsSync } from './phaseEntropy';
-import { shapleyExact, shapleyExactSync } from './shapley';
+} from '../conformal';
+import { klDivergence, klDivergenceSync } from '../klDivergence';
+import { igpoAdvantages, igpoAdvantagesSync } from '../igpo';
+import { infoGain, infoGainSync } from '../infoGain';
+import { infopoAdvantages, infopoAdvantagesSync } from '../infopo';
+import { linearKL, linearKLSync, linearLogprobs, linearLogprobsSync } from '../linearHead';
+import { logRatio, logRatioSync } from '../logRatio';
+import { tokenLogprobs, tokenLogprobsSync } from '../logprobs';
+import { phaseEntropyRewards, phaseEntropyRewardsSync } from '../phaseEntropy';
+import { shapleyExact, shapleyExactSync } from '../shapleyExact';
 import {
   clipDeltaRewards,
   clipDeltaRewardsSync,
@@ -33,8 +33,8 @@ import {
   parRewardsSync,
   sarRewards,
   sarRewardsSync,
-} from './shaping';
-import { topkKL, topkKLSync } from './topkKL';
+} from '../rewardShaping';
+import { topkKL, topkKLSync } from '../topkKL';
 import {
   broadcastToTokens,
   broadcastToTokensSync,
@@ -42,7 +42,7 @@ import {
   promedAdvantagesSync,
   reinforcePP,
   reinforcePPSync,
-} from './tokens';
+} from '../tokenAdvantages';
 
 /** name: [the async function, its ...Sync twin]. */
 export const kernels = {

@@ -6,9 +6,9 @@ import { performance } from 'node:perf_hooks';
 
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 
-import { codes } from './errors';
+import { codes } from '../errors';
 import { poolKernels, type PoolKernel, syncKernel } from './kernels';
-import { type PlainError, safely, toPlainError } from './remote-error';
+import { type PlainError, safely, toPlainError } from './remoteError';
 import { resultBuffers } from './transfer';
 
 export type Task = { kernel: string; args: unknown[] } | { module: string; fn: string; args: unknown[] };

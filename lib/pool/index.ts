@@ -9,12 +9,12 @@ import { types } from 'node:util';
 
 import type Piscina from 'piscina';
 
-import { codes, describe, plainError, rangeError, typeError } from './errors';
+import { codes, describe, plainError, rangeError, typeError } from '../errors';
 import { poolKernels, type PoolKernelMethods, syncKernel } from './kernels';
-import type { Reply, Task } from './pool-worker';
-import { fromPlainError } from './remote-error';
+import type { Reply, Task } from './worker';
+import { fromPlainError } from './remoteError';
 import { prepareArguments } from './transfer';
-import { boolean, integer, keysOf, options } from './validate';
+import { boolean, integer, keysOf, options } from '../validate';
 
 export interface RewardPoolOptions {
   /** Worker threads, 1..1024. Default: the cores available to the process. */
@@ -129,7 +129,7 @@ class Core {
     // loaded here, not when the package loads: only pool users pay for it
     const PiscinaPool = require('piscina') as typeof Piscina;
     this.piscina = new PiscinaPool<Task, Reply>({
-      filename: join(__dirname, 'pool-worker.js'),
+      filename: join(__dirname, 'worker.js'),
       minThreads: 0,
       maxThreads: threads,
       idleTimeout,
