@@ -1,5 +1,5 @@
 // shapleyExact(values, options) -> Float64Array, and the ShapleyEstimator class
-// (nextBatch / observe / estimate over native/core/shapley_estimator.h).
+// (nextBatch / observe / estimate over native/core/shapley/shapley_estimator.h).
 #include "../core/shapley/shapley.h"
 
 #include <cmath>

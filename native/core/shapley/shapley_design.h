@@ -9,7 +9,7 @@
 
 #include "coalition_store.h"
 #include "../heap_bytes.h"
-#include "shapley_estimator.h"
+#include "shapley_options.h"
 
 namespace infogain {
 
