@@ -2,76 +2,51 @@
 // twin, taken from the op modules. RewardPool's methods and the pool worker's dispatch are both
 // built from this table (they import it, not index.ts, so lib/ has no import loop), and a new
 // kernel is one more row here.
-import { groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from '../advantages';
-import { beliefEntropyGain, beliefEntropyGainSync } from '../beliefEntropy';
-import { beliefGain, beliefGainSync } from '../beliefGain';
-import {
-  conformalQuantile,
-  conformalQuantileSync,
-  conformalScores,
-  conformalScoresSync,
-  predictionSetSizes,
-  predictionSetSizesSync,
-} from '../conformal';
-import { klDivergence, klDivergenceSync } from '../klDivergence';
-import { igpoAdvantages, igpoAdvantagesSync } from '../igpo';
-import { infoGain, infoGainSync } from '../infoGain';
-import { infopoAdvantages, infopoAdvantagesSync } from '../infopo';
-import { linearKL, linearKLSync, linearLogprobs, linearLogprobsSync } from '../linearHead';
-import { logRatio, logRatioSync } from '../logRatio';
-import { tokenLogprobs, tokenLogprobsSync } from '../logprobs';
-import { phaseEntropyRewards, phaseEntropyRewardsSync } from '../phaseEntropy';
-import { shapleyExact, shapleyExactSync } from '../shapleyExact';
-import {
-  clipDeltaRewards,
-  clipDeltaRewardsSync,
-  empgAdvantages,
-  empgAdvantagesSync,
-  insightScores,
-  insightScoresSync,
-  parRewards,
-  parRewardsSync,
-  sarRewards,
-  sarRewardsSync,
-} from '../rewardShaping';
-import { topkKL, topkKLSync } from '../topkKL';
-import {
-  broadcastToTokens,
-  broadcastToTokensSync,
-  promedAdvantages,
-  promedAdvantagesSync,
-  reinforcePP,
-  reinforcePPSync,
-} from '../tokenAdvantages';
+import * as advantages from '../advantages';
+import * as beliefEntropy from '../beliefEntropy';
+import * as beliefGain from '../beliefGain';
+import * as conformal from '../conformal';
+import * as igpo from '../igpo';
+import * as infoGain from '../infoGain';
+import * as infopo from '../infopo';
+import * as klDivergence from '../klDivergence';
+import * as linearHead from '../linearHead';
+import * as logprobs from '../logprobs';
+import * as logRatio from '../logRatio';
+import * as phaseEntropy from '../phaseEntropy';
+import * as rewardShaping from '../rewardShaping';
+import * as shapleyExact from '../shapleyExact';
+import * as tokenAdvantages from '../tokenAdvantages';
+import * as topkKL from '../topkKL';
 
 /** name: [the async function, its ...Sync twin]. */
 export const kernels = {
-  tokenLogprobs: [tokenLogprobs, tokenLogprobsSync],
-  linearLogprobs: [linearLogprobs, linearLogprobsSync],
-  linearKL: [linearKL, linearKLSync],
-  groupAdvantages: [groupAdvantages, groupAdvantagesSync],
-  rlpAdvantages: [rlpAdvantages, rlpAdvantagesSync],
-  broadcastToTokens: [broadcastToTokens, broadcastToTokensSync],
-  reinforcePP: [reinforcePP, reinforcePPSync],
-  promedAdvantages: [promedAdvantages, promedAdvantagesSync],
-  infopoAdvantages: [infopoAdvantages, infopoAdvantagesSync],
-  igpoAdvantages: [igpoAdvantages, igpoAdvantagesSync],
-  empgAdvantages: [empgAdvantages, empgAdvantagesSync],
-  sarRewards: [sarRewards, sarRewardsSync],
-  parRewards: [parRewards, parRewardsSync],
-  clipDeltaRewards: [clipDeltaRewards, clipDeltaRewardsSync],
-  insightScores: [insightScores, insightScoresSync],
-  klDivergence: [klDivergence, klDivergenceSync],
-  logRatio: [logRatio, logRatioSync],
-  topkKL: [topkKL, topkKLSync],
-  infoGain: [infoGain, infoGainSync],
-  beliefGain: [beliefGain, beliefGainSync],
-  beliefEntropyGain: [beliefEntropyGain, beliefEntropyGainSync],
-  conformalScores: [conformalScores, conformalScoresSync],
-  conformalQuantile: [conformalQuantile, conformalQuantileSync],
-  predictionSetSizes: [predictionSetSizes, predictionSetSizesSync],
-  phaseEntropyRewards: [phaseEntropyRewards, phaseEntropyRewardsSync],
-  shapleyExact: [shapleyExact, shapleyExactSync],
+  tokenLogprobs: [logprobs.tokenLogprobs, logprobs.tokenLogprobsSync],
+  linearLogprobs: [linearHead.linearLogprobs, linearHead.linearLogprobsSync],
+  linearKL: [linearHead.linearKL, linearHead.linearKLSync],
+  groupAdvantages: [advantages.groupAdvantages, advantages.groupAdvantagesSync],
+  rlpAdvantages: [advantages.rlpAdvantages, advantages.rlpAdvantagesSync],
+  broadcastToTokens: [tokenAdvantages.broadcastToTokens, tokenAdvantages.broadcastToTokensSync],
+  reinforcePP: [tokenAdvantages.reinforcePP, tokenAdvantages.reinforcePPSync],
+  promedAdvantages: [tokenAdvantages.promedAdvantages, tokenAdvantages.promedAdvantagesSync],
+  infopoAdvantages: [infopo.infopoAdvantages, infopo.infopoAdvantagesSync],
+  igpoAdvantages: [igpo.igpoAdvantages, igpo.igpoAdvantagesSync],
+  empgAdvantages: [rewardShaping.empgAdvantages, rewardShaping.empgAdvantagesSync],
+  sarRewards: [rewardShaping.sarRewards, rewardShaping.sarRewardsSync],
+  parRewards: [rewardShaping.parRewards, rewardShaping.parRewardsSync],
+  clipDeltaRewards: [rewardShaping.clipDeltaRewards, rewardShaping.clipDeltaRewardsSync],
+  insightScores: [rewardShaping.insightScores, rewardShaping.insightScoresSync],
+  klDivergence: [klDivergence.klDivergence, klDivergence.klDivergenceSync],
+  logRatio: [logRatio.logRatio, logRatio.logRatioSync],
+  topkKL: [topkKL.topkKL, topkKL.topkKLSync],
+  infoGain: [infoGain.infoGain, infoGain.infoGainSync],
+  beliefGain: [beliefGain.beliefGain, beliefGain.beliefGainSync],
+  beliefEntropyGain: [beliefEntropy.beliefEntropyGain, beliefEntropy.beliefEntropyGainSync],
+  conformalScores: [conformal.conformalScores, conformal.conformalScoresSync],
+  conformalQuantile: [conformal.conformalQuantile, conformal.conformalQuantileSync],
+  predictionSetSizes: [conformal.predictionSetSizes, conformal.predictionSetSizesSync],
+  phaseEntropyRewards: [phaseEntropy.phaseEntropyRewards, phaseEntropy.phaseEntropyRewardsSync],
+  shapleyExact: [shapleyExact.shapleyExact, shapleyExact.shapleyExactSync],
 } as const;
 
 export type PoolKernel = keyof typeof kernels;

@@ -11,9 +11,8 @@ namespace {
 
 Napi::Value BeliefEntropyGain(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throwType(env, "input", "beliefEntropyGain takes an input object");
-  Napi::Object o = info[0].As<Napi::Object>();
-  Napi::Object opt = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Object o = inputArg(env, info[0], "beliefEntropyGain");
+  Napi::Object opt = optionsArg(env, info[1]);
   BeliefEntropyInput in;
   size_t length = 0;
   in.candidateLogits = float32Arg(env, o.Get("candidateLogits"), "candidateLogits", -1, &length);

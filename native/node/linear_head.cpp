@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "errors.h"
 #include "families.h"
+#include "logprobs_result.h"
 #include "run.h"
 
 namespace infogain {
@@ -82,16 +83,8 @@ Napi::Value LinearLogprobs(const Napi::CallbackInfo& info, bool async) {
   if (!st.ok()) throwStatus(env, st);
   const bool cuda = useCuda(env, backend, inputBytes(hidden, weight));
 
-  Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array logprobs = poisonedFloat32(env, hidden.rows), lse = poisonedFloat32(env, hidden.rows);
-  result.Set("logprobs", logprobs);
-  result.Set("logsumexp", lse);
-  TokenLogprobsOutput out{logprobs.Data(), lse.Data(), nullptr};
-  if (wantEntropy) {
-    Napi::Float32Array entropy = poisonedFloat32(env, hidden.rows);
-    result.Set("entropy", entropy);
-    out.entropy = entropy.Data();
-  }
+  TokenLogprobsOutput out;
+  Napi::Object result = logprobsResult(env, hidden.rows, wantEntropy, &out);
   return runKernel(
       env, async,
       [=] {
@@ -110,8 +103,7 @@ Napi::Value LinearKL(const Napi::CallbackInfo& info, bool async) {
   Napi::Object o = optionsArg(env, info[3]);
   LinearKLOptions opt;
   opt.head = headOptions(env, o, weight.vocab);
-  const double direction = numberProp(o, "direction", 0);
-  opt.direction = KLDirection(direction >= 0 && direction <= 3 && direction == double(int32_t(direction)) ? int32_t(direction) : -1);
+  opt.direction = KLDirection(enumProp(env, o, "direction", int32_t(KLDirection::JensenShannon) + 1, 0));
   const Backend backend = backendArg(env, o);
   Status st = checkLinearKL(p, q, weight, opt);
   if (!st.ok()) throwStatus(env, st);

@@ -6,15 +6,30 @@
 #include "backend.h"
 #include "errors.h"
 #include "families.h"
+#include "logprobs_result.h"
 #include "run.h"
 
 namespace infogain {
+
+Napi::Object logprobsResult(Napi::Env env, int64_t rows, bool entropy, TokenLogprobsOutput* out) {
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Float32Array logprobs = poisonedFloat32(env, rows), lse = poisonedFloat32(env, rows);
+  result.Set("logprobs", logprobs);
+  result.Set("logsumexp", lse);
+  *out = TokenLogprobsOutput{logprobs.Data(), lse.Data(), nullptr};
+  if (entropy) {
+    Napi::Float32Array e = poisonedFloat32(env, rows);
+    result.Set("entropy", e);
+    out->entropy = e.Data();
+  }
+  return result;
+}
 
 static Napi::Value TokenLogprobs(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   LogitsView logits = logitsArg(env, info[0], "logits");
   const int32_t* targets = int32Arg(env, info[1], "targets", logits.rows);
-  Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Object o = optionsArg(env, info[2]);
   TokenLogprobsOptions opt;
   opt.temperature = float(numberProp(o, "temperature", 1.0));
   Napi::Value ignore = o.Get("ignoreIndex");
@@ -29,16 +44,8 @@ static Napi::Value TokenLogprobs(const Napi::CallbackInfo& info, bool async) {
   Status st = checkTokenLogprobs(logits, targets, opt);
   if (!st.ok()) throwStatus(env, st);
 
-  Napi::Object result = Napi::Object::New(env);
-  Napi::Float32Array logprobs = poisonedFloat32(env, logits.rows), lse = poisonedFloat32(env, logits.rows);
-  result.Set("logprobs", logprobs);
-  result.Set("logsumexp", lse);
-  TokenLogprobsOutput out{logprobs.Data(), lse.Data(), nullptr};
-  if (wantEntropy) {
-    Napi::Float32Array entropy = poisonedFloat32(env, logits.rows);
-    result.Set("entropy", entropy);
-    out.entropy = entropy.Data();
-  }
+  TokenLogprobsOutput out;
+  Napi::Object result = logprobsResult(env, logits.rows, wantEntropy, &out);
   return runKernel(
       env, async,
       [=] {

@@ -14,9 +14,8 @@ namespace {
 
 Napi::Value PhaseEntropyRewards(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throwType(env, "input", "phaseEntropyRewards takes an input object");
-  Napi::Object o = info[0].As<Napi::Object>();
-  Napi::Object opt = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Object o = inputArg(env, info[0], "phaseEntropyRewards");
+  Napi::Object opt = optionsArg(env, info[1]);
   PhaseEntropyInput in;
   size_t length = 0;
   in.entropies = float32Arg(env, o.Get("entropies"), "entropies", -1, &length);

@@ -38,7 +38,7 @@ Napi::Value ShapleyExact(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   size_t length = 0;
   const double* values = typedOfKind<double>(env, info[0], "values", napi_float64_array, "Float64Array", &length);
-  Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Object o = optionsArg(env, info[1]);
   const double indexCode = numberProp(o, "index", 0);
   if (indexCode != 0 && indexCode != 1) throwRange(env, codes::kRange, "index", -1, "index must be 'shapley' or 'banzhaf'");
   const ShapleyIndex index = ShapleyIndex(int(indexCode));
