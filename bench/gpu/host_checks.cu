@@ -64,7 +64,8 @@ static void checkPlan() {
   std::vector<int> seen(kSlots, 0);
   for (int k = 0; k < 2; k++)
     for (int b = 0; b < 2; b++) seen[size_t(streamSlot(k, b))]++;
-  for (int k = 0; k < 4; k++) {
+  for (int k = 0; k < kStreamSlots; k++) CHECK(inputSlot(k) == streamSlot(k / 2, k % 2), "input slot %d is not a stream slot", k);
+  for (int k = 0; k < kOpSlots; k++) {
     CHECK(opSlot(k) >= 0 && opSlot(k) < kSlots, "op slot %d out of range", k);
     if (opSlot(k) >= 0 && opSlot(k) < kSlots) seen[size_t(opSlot(k))]++;
   }

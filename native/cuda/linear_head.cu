@@ -228,7 +228,7 @@ cudaError_t launchHeadLogits(const HeadDevice& h, float* logits, cudaStream_t st
 
 namespace {
 
-// The head's weight and bias on the device (slots 0 and 3); the hidden rows are the caller's.
+// The head's weight and bias on the device (slots kWeight and kBias); the hidden rows are the caller's.
 struct DeviceHead {
   void* weight;
   void* bias;
@@ -237,9 +237,18 @@ struct DeviceHead {
 constexpr int64_t kWorkBytes = int64_t(64) << 20;     // per-(row, tile) stats of one launch
 constexpr int64_t kLogitsBytes = int64_t(128) << 20;  // both sides' logits of one KL chunk
 
-// kHiddenQ holds the targets in linearLogprobs, kExtra the target logits there and the logits chunk in linearKL
-enum Slot { kWeight = 0, kHiddenP = 1, kHiddenQ = 2, kBias = 3, kOutputs = 4, kFlags = 5, kWork = 6, kExtra = 7 };
-static_assert(kExtra < kSlots, "slots");  // this op does not stream: it takes every slot itself
+// This op does not stream (streamRows): its inputs take the stream slots (inputSlot). kHiddenQ
+// holds the targets in linearLogprobs, kExtra the target logits there and the logits chunk in linearKL.
+enum Slot {
+  kWeight = inputSlot(0),
+  kHiddenP = inputSlot(1),
+  kHiddenQ = inputSlot(2),
+  kBias = inputSlot(3),
+  kOutputs = opSlot(0),
+  kFlags = opSlot(1),
+  kWork = opSlot(2),
+  kExtra = opSlot(3),
+};
 
 Status uploadHead(Device& dev, const HeadWeight& w, const LinearHeadOptions& opt, cudaStream_t s, DeviceHead* out) {
   Status st;

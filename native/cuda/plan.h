@@ -51,12 +51,18 @@ inline int shapleyBlocks(int64_t length, int multiprocessors) {
   return blocks < 1 ? 1 : int(blocks);
 }
 
-// Scratch slots of the device (Device::deviceBuffer / pinnedBuffer). streamRows owns the first four
-// (input k, double buffer b); an op's own buffers take the rest. One call asks for each slot once.
-constexpr int kSlots = 8;
+// Scratch slots of the device (Device::deviceBuffer / pinnedBuffer). streamRows owns the first
+// kStreamSlots (input k, double buffer b); an op's own buffers take the kOpSlots after them. An op
+// that does not stream (linear_head.cu) holds its inputs in the stream slots instead (inputSlot).
+// One call asks for each slot once.
+constexpr int kStreamSlots = 4;  // 2 inputs x 2 buffers
+constexpr int kOpSlots = 4;
+constexpr int kSlots = kStreamSlots + kOpSlots;
 constexpr int streamSlot(int input, int buffer) { return 2 * input + buffer; }
-constexpr int opSlot(int k) { return 4 + k; }
-static_assert(streamSlot(1, 1) < opSlot(0) && opSlot(3) < kSlots, "slots overlap or overflow");
+constexpr int inputSlot(int k) { return k; }
+constexpr int opSlot(int k) { return kStreamSlots + k; }
+static_assert(streamSlot(1, 1) < kStreamSlots && inputSlot(kStreamSlots - 1) < opSlot(0), "slots overlap");
+static_assert(opSlot(kOpSlots - 1) < kSlots, "slots overflow");
 
 }  // namespace cuda
 }  // namespace infogain
