@@ -1,6 +1,7 @@
 // The bad-input contract of the advantages family: typed errors naming the argument and the first
 // bad index, sync throws and async rejects, caller buffers untouched, the process never crashes.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
 import * as ig from '../dist/index.js';
@@ -175,4 +176,27 @@ describe('the advantages bindings check what they read, even when called directl
     ['a non-integer rollouts', () => b.insightScoresSync(f32(1), f32(1), { rollouts: 1.5 }), R, range],
   ];
   for (const [what, fn, Class, code] of direct) test(what, () => assertTypedError(fn, Class, code));
+});
+
+// Regression of test/RELIABILITY.md finding 7b.
+describe('packed layouts: offsets out of order fail before any output is sized by the last one', () => {
+  // Under a 3 GB address-space limit the 8 GiB output of offsets ending at 2^31 - 1 cannot be
+  // allocated: only a check of the order before the allocation gives the typed error.
+  const script = `
+    const ig = require('./dist/index.js');
+    const { native } = require('./dist/native.js');
+    const offsets = new Int32Array([0, 5, 2, 2 ** 31 - 1]);
+    for (const call of [() => ig.broadcastToTokensSync(new Float32Array(3), { offsets }),
+                        () => native().broadcastToTokensSync(new Float32Array(3), { offsets })]) {
+      try { call(); console.log('no error'); } catch (e) { console.log(e.name, e.code, e.argument, e.index); }
+    }`;
+  // (test/sanitize.sh preloads the ASan runtime, whose shadow memory alone needs terabytes of address space)
+  const skip = /libasan/.test(process.env.LD_PRELOAD ?? '') && 'under ASan no address-space limit can hold';
+  test('the TypeScript API and the binding both name layout.offsets[2], within 3 GB', { skip }, () => {
+    const out = execFileSync('bash', ['-c', 'ulimit -v 3000000 && exec "$0" -e "$1"', process.execPath, script], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+    });
+    assert.deepEqual(out.trim().split('\n'), Array(2).fill('RangeError ERR_OUT_OF_RANGE layout.offsets 2'));
+  });
 });

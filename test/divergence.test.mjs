@@ -300,3 +300,44 @@ describe('CUDA backend', () => {
     assert.throws(() => klDivergenceSync(p, q, { backend: 'cuda', direction: 'reverse' }), (e) => e.argument === 'q' && e.index === 1);
   });
 });
+
+// Regressions of test/RELIABILITY.md findings 2 and 6, on every ISA.
+describe('extreme logits: rows of -FLT_MAX, and q = 0 in float32 under p > 0', () => {
+  const FLT_MAX = 3.4028234663852886e38;
+  /** Runs fn(isa) on every ISA this CPU has, then restores the ISA that was set. */
+  function onEveryIsa(fn) {
+    const start = backends().cpu;
+    const order = ['scalar', 'avx2', 'avx512'];
+    try {
+      for (const isa of order.slice(0, order.indexOf(start.detectedIsa) + 1)) {
+        configure({ isa });
+        fn(isa);
+      }
+    } finally {
+      configure({ isa: start.isa });
+    }
+  }
+
+  test('identical rows of -FLT_MAX have divergence 0 (as tokenLogprobs treats them)', () => {
+    onEveryIsa((isa) => {
+      const p = { data: new Float32Array([-FLT_MAX, -FLT_MAX, -Infinity]), rows: 1, vocab: 3 };
+      assert.equal(klDivergenceSync(p, p, { temperature: 3 }).values[0], 0, isa);
+    });
+  });
+
+  test('a q logit that sits FLT_MAX * T below its row max gives +Infinity, also past a 1e30 shift', () => {
+    onEveryIsa((isa) => {
+      const p = { data: new Float32Array([0, 0]), rows: 1, vocab: 2 };
+      const q = { data: new Float32Array([0, -3e38]), rows: 1, vocab: 2 };
+      for (const direction of ['forward', 'symmetric']) assert.equal(klDivergenceSync(p, q, { temperature: 0.25, direction }).values[0], Infinity, `${isa} ${direction}`);
+      assert.equal(klDivergenceSync(q, p, { temperature: 0.25, direction: 'reverse' }).values[0], Infinity, `${isa} reverse`);
+      // and where the piece with the far q sits in an earlier block than the row max (long rows)
+      const vocab = 4096;
+      const longP = { data: new Float32Array(vocab), rows: 1, vocab };
+      const longQ = { data: new Float32Array(vocab).fill(-3e38).fill(0, 2048), rows: 1, vocab };
+      assert.equal(klDivergenceSync(longP, longQ, { temperature: 0.25 }).values[0], Infinity, `${isa} long row`);
+      // a q logit far below, but whose probability is still > 0, stays finite
+      assert.ok(Number.isFinite(klDivergenceSync(p, { data: new Float32Array([0, -80]), rows: 1, vocab: 2 }).values[0]), isa);
+    });
+  });
+});

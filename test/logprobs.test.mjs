@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { backends, configure, tokenLogprobs, tokenLogprobsSync } from '../dist/index.js';
-import { assertClose } from './helpers/assert.mjs';
+import { assertClose, assertTypedError } from './helpers/assert.mjs';
 import { randomLogits, randomTargets, rng } from './helpers/random.mjs';
 import { refTokenLogprobs } from './helpers/reference.mjs';
 
@@ -201,5 +201,54 @@ describe('CUDA backend', () => {
         checkAgainstReference(gpu, wide, rows, vocab, targets, 0.8, `cuda ${dtype}`);
       }
     }
+  });
+});
+
+// Regressions of test/RELIABILITY.md finding 2 (the row max taken as a -FLT_MAX sentinel), on every ISA.
+describe('extreme logits: a row whose largest logit is -FLT_MAX, a largest logit that overflows at T', () => {
+  const FLT_MAX = 3.4028234663852886e38;
+  /** Runs fn(isa) on every ISA this CPU has, then restores the ISA that was set. */
+  function onEveryIsa(fn) {
+    const start = backends().cpu;
+    const order = ['scalar', 'avx2', 'avx512'];
+    try {
+      for (const isa of order.slice(0, order.indexOf(start.detectedIsa) + 1)) {
+        configure({ isa });
+        fn(isa);
+      }
+    } finally {
+      configure({ isa: start.isa });
+    }
+  }
+
+  test('softmax of equal -FLT_MAX logits is uniform at any temperature', () => {
+    onEveryIsa((isa) => {
+      for (const temperature of [2, 14.5, 1]) {
+        const data = new Float32Array([-FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX, -Infinity]);
+        const r = tokenLogprobsSync({ data, rows: 2, vocab: 3 }, new Int32Array([1, 0]), { temperature, entropy: true });
+        const m = Math.fround(-FLT_MAX / temperature);
+        assert.ok(Math.abs(r.logprobs[0] - Math.log(1 / 3)) < 1e-6, `${isa} T=${temperature}: ${r.logprobs[0]}`);
+        assert.ok(Math.abs(r.logprobs[1] - Math.log(1 / 2)) < 1e-6, `${isa} T=${temperature}: ${r.logprobs[1]}`);
+        assert.ok(Math.abs(r.logsumexp[0] - (m + Math.log(3))) <= Math.abs(m) * 1e-6, `${isa} T=${temperature}: ${r.logsumexp[0]}`);
+        assert.ok(Math.abs(r.entropy[0] - Math.log(3)) < 1e-6, `${isa} T=${temperature}: ${r.entropy[0]}`);
+      }
+    });
+  });
+
+  test('a largest logit that overflows once divided by the temperature is ERR_INFOGAIN_NONFINITE naming its row', () => {
+    onEveryIsa((isa) => {
+      for (const [data, row] of [
+        [new Float32Array([0, 1, 3e38, 0]), 1],
+        [new Float32Array([-3e38, -Infinity, 0, 1]), 0],
+      ]) {
+        const e = assertTypedError(
+          () => tokenLogprobsSync({ data, rows: 2, vocab: 2 }, new Int32Array([0, 0]), { temperature: 0.25 }),
+          RangeError,
+          'ERR_INFOGAIN_NONFINITE',
+          'logits',
+        );
+        assert.equal(e.index, row, isa);
+      }
+    });
   });
 });

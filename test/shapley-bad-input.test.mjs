@@ -155,3 +155,16 @@ describe('ProMed helpers', () => {
     assert.equal(e.index, 4);
   });
 });
+
+// Regression of test/RELIABILITY.md finding 8: int() of 2^32 + 3 was 3.
+describe('the ShapleyEstimator binding refuses integer options above 2^31 instead of wrapping them', () => {
+  const base = { players: 3, method: 1, budget: 8, seed: 1, tolerance: 0, cache: true, sizes: 0, maxPermutations: 50, minPermutations: 3, promedTolerance: 0.01, truncation: 0.01 };
+  for (const [key, value] of [['players', 2 ** 32 + 3], ['method', 2 ** 32 + 1], ['sizes', 2 ** 32], ['maxPermutations', 2 ** 32], ['minPermutations', 2 ** 33 + 2]]) {
+    test(`${key} = ${value} is out of range, not wrapped to ${value % 2 ** 32}`, async () => {
+      const { native } = await import('../dist/native.js');
+      const Estimator = native().ShapleyEstimator;
+      assertTypedError(() => new Estimator({ ...base, [key]: value }), RangeError, 'ERR_OUT_OF_RANGE', key);
+      assert.ok(new Estimator(base));
+    });
+  }
+});

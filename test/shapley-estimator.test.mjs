@@ -199,3 +199,20 @@ function popcount(m) {
   for (; m; m &= m - 1) c++;
   return c;
 }
+
+// Regression of test/RELIABILITY.md finding 7a: with cache: false every unit made of cached
+// coalitions was still paid against the budget, so nextBatch worked through a budget of 2^25 calls
+// (seconds) handing out nothing new.
+describe('the plan ends once every coalition has been asked for, with cache: false too', () => {
+  const table = new Float64Array([0.5, 1.5, -1, 3]);
+  for (const method of ['permutation', 'antithetic', 'orthogonal', 'stratified', 'kernel', 'svarm', 'regression-adjusted', 'auto']) {
+    test(`${method}: 2 players, cache: false, budget 2^25 - 1: exact after a handful of calls`, () => {
+      const est = new ShapleyEstimator({ players: 2, method, budget: 2 ** 25 - 1, seed: 7, cache: false });
+      for (let masks; (masks = est.nextBatch(1 << 20)).length; ) est.observe(masks, Float64Array.from(masks, (m) => table[m]));
+      const e = est.estimate();
+      assert.ok(est.done && e.exact, `${method}: done ${est.done}, exact ${e.exact}`);
+      assert.ok(e.calls < 1000, `${method}: ${e.calls} calls paid for coalitions already asked`);
+      assert.deepEqual([...e.phi], [...shapleyExactSync(table)]);
+    });
+  }
+});
