@@ -12,10 +12,12 @@ export const codes = {
   cudaUnavailable: 'ERR_INFOGAIN_CUDA_UNAVAILABLE',
   outOfMemory: 'ERR_INFOGAIN_OUT_OF_MEMORY',
   disposed: 'ERR_INFOGAIN_DISPOSED',  // a ShapleyEstimator used after dispose()
+  /** A C++ exception other than a failed allocation left a kernel: a bug, reported with its message. */
+  internal: 'ERR_INFOGAIN_INTERNAL',
   load: 'ERR_INFOGAIN_LOAD',
   /** An options (or input) object holds a key the function does not know: a typo is never a silent default. */
   unknownOption: 'ERR_INFOGAIN_UNKNOWN_OPTION',
-  // the reward pool (lib/pool.ts)
+  // the reward pool (lib/pool/)
   queueFull: 'ERR_INFOGAIN_QUEUE_FULL',
   poolClosed: 'ERR_INFOGAIN_POOL_CLOSED',
   worker: 'ERR_INFOGAIN_WORKER',

@@ -19,7 +19,7 @@ export interface Binding {
   readPass(data: ArrayBufferView): number;
   tokenLogprobs(logits: NativeLogits, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
   tokenLogprobsSync(logits: NativeLogits, targets: Int32Array, options: object): TokenLogprobsNative;
-  // the advantages family (lib/advantages.ts, tokens.ts, infopo.ts, igpo.ts, shaping.ts): arguments
+  // the advantages family (lib/advantages.ts, tokenAdvantages.ts, infopo.ts, igpo.ts, rewardShaping.ts): arguments
   // arrive validated; each returns (or resolves to) a plain object of typed arrays and numbers
   groupAdvantages: AdvantagesCall<[Float32Array, object, object]>;
   groupAdvantagesSync: AdvantagesSyncCall<[Float32Array, object, object]>;
@@ -74,7 +74,7 @@ export interface Binding {
   fmaPeak(seconds: number): { flops: number; wallSeconds: number; cpuSeconds: number };
   shapleyExact(values: Float64Array, options: object): Promise<{ phi: Float64Array }>;
   shapleyExactSync(values: Float64Array, options: object): { phi: Float64Array };
-  /** new ShapleyEstimator(options): see lib/shapley-estimator.ts. */
+  /** new ShapleyEstimator(options): see lib/shapleyEstimator.ts. */
   ShapleyEstimator: unknown;
   [name: string]: unknown;
 }

@@ -412,7 +412,7 @@ describe('property: groupAdvantages groupings', () => {
 // Every kernel of the API, with arguments drawn from anything (wrong kinds, wrong lengths, NaN,
 // detached buffers, nested garbage): a result or a typed error with a code, never a crash or a
 // plain Error, and no input written.
-// (the pool's table, lib/kernels.ts: every kernel of the API with a Sync twin)
+// (the pool's table, lib/pool/kernels.ts: every kernel of the API with a Sync twin)
 const kernels = ig.poolKernels.map((name) => `${name}Sync`);
 const typedKinds = [Float32Array, Float64Array, Int32Array, Uint32Array, Uint16Array, Uint8Array];
 const anyTyped = fc

@@ -1,4 +1,4 @@
-// How arguments travel to a pool worker and results travel back (lib/pool.ts, lib/pool-worker.ts).
+// How arguments travel to a pool worker and results travel back (index.ts, worker.ts).
 // Views over a SharedArrayBuffer go as they are: the worker reads the caller's memory in place.
 // Views over an ArrayBuffer are copied when the call is made, or with { transfer: true } moved out
 // of the caller's hands (detached) when the call is made. Either way the worker then receives a

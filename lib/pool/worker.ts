@@ -1,7 +1,7 @@
 // What each reward-pool worker runs (piscina loads this file): the Sync twin of a registered
 // kernel, or an export of a user reward module, loaded once per worker. The reply goes back with
 // every output buffer transferred. It never throws: a failure travels as a plain error object
-// (remote-error.ts) and is rebuilt in the caller's thread.
+// (remoteError.ts) and is rebuilt in the caller's thread.
 import { performance } from 'node:perf_hooks';
 
 import { move, transferableSymbol, valueSymbol } from 'piscina';

@@ -40,6 +40,7 @@ constexpr const char* kCuda = "ERR_INFOGAIN_CUDA";          // a CUDA call faile
 constexpr const char* kCudaUnavailable = "ERR_INFOGAIN_CUDA_UNAVAILABLE";
 constexpr const char* kOutOfMemory = "ERR_INFOGAIN_OUT_OF_MEMORY";
 constexpr const char* kDisposed = "ERR_INFOGAIN_DISPOSED";  // a ShapleyEstimator used after dispose()
+constexpr const char* kInternal = "ERR_INFOGAIN_INTERNAL";  // an exception a kernel did not expect (a bug)
 }  // namespace codes
 
 }  // namespace infogain

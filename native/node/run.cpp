@@ -20,7 +20,7 @@ Status guarded(const Compute& compute, const CpuSettings& settings) {
   } catch (const std::bad_alloc&) {
     return runtimeError(codes::kOutOfMemory, "out of memory while computing");
   } catch (const std::exception& e) {
-    return runtimeError("ERR_INFOGAIN_INTERNAL", e.what());
+    return runtimeError(codes::kInternal, e.what());
   }
 }
 

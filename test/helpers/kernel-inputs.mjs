@@ -1,4 +1,4 @@
-// Valid arguments for every kernel the pool serves (lib/kernels.ts), with each typed array made by
+// Valid arguments for every kernel the pool serves (lib/pool/kernels.ts), with each typed array made by
 // `make(Ctor, values)`, so a test chooses the memory behind them: a plain ArrayBuffer, a resizable
 // one it can shrink, a SharedArrayBuffer another thread writes. `scale` repeats the rows (>= 1).
 // Every typed array of a call is listed in `integer` (ids, offsets, spans, targets, masks: native

@@ -21,7 +21,7 @@ struct PairSample {
   std::vector<int> group, stratum;
 };
 
-// The estimators: shapley_kernel.cpp, shapley_regression.cpp, shapley_svarm.cpp.
+// The estimators: shapley_kernelshap.cpp, shapley_regression.cpp, shapley_svarm.cpp.
 void kernelEstimate(const PairSample& sample, DesignEstimate* out);
 void regressionAdjustedEstimate(const PairSample& sample, DesignEstimate* out);
 void svarmEstimate(const PairSample& sample, DesignEstimate* out);

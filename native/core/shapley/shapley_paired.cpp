@@ -8,7 +8,7 @@
 // enumerated) and neighbouring strata too thin for a variance merged into groups (strata.h).
 // Units are drawn without replacement and interleaved across groups, so any prefix of the plan
 // is itself a stratified sample (an early stop on `tolerance` leaves a valid estimate).
-// The estimators over the complete pairs: shapley_kernel.cpp, shapley_regression.cpp, shapley_svarm.cpp.
+// The estimators over the complete pairs: shapley_kernelshap.cpp, shapley_regression.cpp, shapley_svarm.cpp.
 #include <algorithm>
 #include <cmath>
 

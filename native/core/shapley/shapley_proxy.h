@@ -1,4 +1,4 @@
-// The proxy games of the regression estimators (shapley_kernel.cpp, shapley_regression.cpp):
+// The proxy games of the regression estimators (shapley_kernelshap.cpp, shapley_regression.cpp):
 //   constrained (KernelSHAP): f(S) = v(empty) + sum_{j in S} b_j, with sum b = v(N) - v(empty);
 //   free: f(S) = a + sum_{j in S} b_j [+ d_|S|, one offset per size].
 // Their Shapley values are closed-form: phi_i(f) = b_i (+ (d_n - d_0) / n).
