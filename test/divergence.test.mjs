@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 
 import { backends, configure, fromBFloat16, fromFloat16, klDivergence, klDivergenceSync, toBFloat16, toFloat16 } from '../dist/index.js';
 import { assertClose } from './helpers/assert.mjs';
+import { FLT_MAX, onEveryIsa } from './helpers/isa.mjs';
 import { refDivergence, refSpans } from './helpers/divergence-reference.mjs';
 import { rng, runSeed } from './helpers/random.mjs';
 
@@ -303,21 +304,6 @@ describe('CUDA backend', () => {
 
 // Regressions of test/RELIABILITY.md findings 2 and 6, on every ISA.
 describe('extreme logits: rows of -FLT_MAX, and q = 0 in float32 under p > 0', () => {
-  const FLT_MAX = 3.4028234663852886e38;
-  /** Runs fn(isa) on every ISA this CPU has, then restores the ISA that was set. */
-  function onEveryIsa(fn) {
-    const start = backends().cpu;
-    const order = ['scalar', 'avx2', 'avx512'];
-    try {
-      for (const isa of order.slice(0, order.indexOf(start.detectedIsa) + 1)) {
-        configure({ isa });
-        fn(isa);
-      }
-    } finally {
-      configure({ isa: start.isa });
-    }
-  }
-
   test('identical rows of -FLT_MAX have divergence 0 (as tokenLogprobs treats them)', () => {
     onEveryIsa((isa) => {
       const p = { data: new Float32Array([-FLT_MAX, -FLT_MAX, -Infinity]), rows: 1, vocab: 3 };

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 
 import { backends, configure, tokenLogprobs, tokenLogprobsSync } from '../dist/index.js';
 import { assertClose, assertTypedError } from './helpers/assert.mjs';
+import { FLT_MAX, onEveryIsa } from './helpers/isa.mjs';
 import { randomLogits, randomTargets, rng } from './helpers/random.mjs';
 import { refTokenLogprobs } from './helpers/reference.mjs';
 
@@ -206,21 +207,6 @@ describe('CUDA backend', () => {
 
 // Regressions of test/RELIABILITY.md finding 2 (the row max taken as a -FLT_MAX sentinel), on every ISA.
 describe('extreme logits: a row whose largest logit is -FLT_MAX, a largest logit that overflows at T', () => {
-  const FLT_MAX = 3.4028234663852886e38;
-  /** Runs fn(isa) on every ISA this CPU has, then restores the ISA that was set. */
-  function onEveryIsa(fn) {
-    const start = backends().cpu;
-    const order = ['scalar', 'avx2', 'avx512'];
-    try {
-      for (const isa of order.slice(0, order.indexOf(start.detectedIsa) + 1)) {
-        configure({ isa });
-        fn(isa);
-      }
-    } finally {
-      configure({ isa: start.isa });
-    }
-  }
-
   test('softmax of equal -FLT_MAX logits is uniform at any temperature', () => {
     onEveryIsa((isa) => {
       for (const temperature of [2, 14.5, 1]) {
