@@ -189,6 +189,45 @@ describe('every SIMD path and thread count agrees', () => {
   });
 });
 
+// Entropy is shift-invariant, so its error must not grow with |logits|: the tolerance here does not
+// scale with them (the generic checks above allow 1e-6 of |logsumexp|, i.e. 2e-2 at 1e4, which hid a
+// 1e-3 entropy error when pieces merged maxima already divided by T). Log-probs: 1e-6 of |log p| plus
+// the rounding of (x_t - m) / T, not of |x_t| / T.
+describe('|logits| ~ 1e4 on every ISA and thread split: entropy and log-probs do not degrade', () => {
+  const r = rng();
+  const order = ['scalar', 'avx2', 'avx512'];
+  const available = order.slice(0, order.indexOf(backends().cpu.detectedIsa) + 1);
+  for (const dtype of dtypes) {
+    test(`${dtype}: ISAs ${available.join(', ')}, 1 and 2 threads, vocab 1 / 3000 / 200000, -inf entries`, () => {
+      const start = backends().cpu;
+      try {
+        for (const [rows, vocab] of [[4, 1], [3, 3000], [2, 200000]]) {
+          for (const [offset, spread] of [[1e4, 1], [1e4, 3], [1e4, 20], [-1e4, 20], [-1e4, 3]]) {
+            const { logits, wide } = randomLogits(r, rows, vocab, dtype, { scale: spread, offset, negInf: vocab > 1 ? 0.1 : 0 });
+            const targets = randomTargets(r, rows, vocab, wide);
+            for (const temperature of [0.3, 0.7, 1, 2]) {
+              const ref = refTokenLogprobs(wide, rows, vocab, targets, temperature);
+              const entropyScale = Float64Array.from(ref.entropy, (e) => Math.abs(e));
+              const lpScale = Float64Array.from(ref.logprobs, (l) => Math.abs(l) + 1);
+              for (const isa of available) {
+                for (const threads of [1, 2]) {
+                  configure({ isa, threads });
+                  const res = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
+                  const what = `${dtype} ${isa} threads ${threads} vocab ${vocab} offset ${offset} spread ${spread} T=${temperature}`;
+                  assertClose(res.entropy, ref.entropy, { atol: 1e-5, rtol: 1e-5, scale: entropyScale, what: `${what} entropy` });
+                  assertClose(res.logprobs, ref.logprobs, { atol: 2e-5, rtol: 2e-6, scale: lpScale, what: `${what} logprobs` });
+                }
+              }
+            }
+          }
+        }
+      } finally {
+        configure({ isa: start.isa, threads: start.threads });
+      }
+    });
+  }
+});
+
 describe('CUDA backend', () => {
   const cuda = backends().cuda;
   test('matches the CPU on every dtype', { skip: cuda ? false : 'no CUDA device in this process' }, () => {

@@ -101,18 +101,21 @@ static inline SoftmaxStats reduceLanes(const LaneStats<V>& st, float invTemperat
   V::store(s, st.s);
   V::store(w, st.w);
   SoftmaxStats r;
+  r.invT = invTemperature;
   for (int l = 0; l < V::W; l++) {
     SoftmaxStats lane;
     // A lane that saw a finite logit has s >= 1 (its max adds 2^0). Its max may be -FLT_MAX itself
-    // (a masked row), so kNoMax cannot mark an empty lane. Divided by T, a lane max may leave float32:
-    // below -FLT_MAX nothing in the lane weighs against a row max that stays finite, so the lane is
+    // (a masked row), so kNoMax cannot mark an empty lane. The lane keeps its raw max (merges stay
+    // exact at |logits| ~ 1e4, softmax_stats.h). Divided by T, a lane max may leave float32: below
+    // -FLT_MAX nothing in the lane weighs against a row max that stays finite, so the lane is
     // dropped (a row whose lanes all drop has no finite entry, and describeBadRow names the logit
     // that overflows, as on the GPU, which divides by T first); above FLT_MAX the row is bad.
     const float scaled = m[l] * invTemperature;
     const bool keep = s[l] > 0.0f && scaled > -INFINITY;
-    lane.m = keep ? scaled : kNoMax;
+    lane.m = keep ? m[l] : kNoMax;
     lane.s = keep ? s[l] : 0.0f;
     lane.w = keep ? w[l] * exp2c::kLn2 : 0.0f;
+    lane.invT = invTemperature;
     lane.bad = !(s[l] == s[l]) || !(w[l] == w[l]) || m[l] == INFINITY || scaled == INFINITY;  // NaN or +inf came in
     r = mergeStats(r, lane);
   }
