@@ -1,5 +1,6 @@
 // Non-x86 builds: the AVX entry points exist (the dispatcher names them) but are never chosen,
 // because detectedIsa() is Scalar there. They forward to the scalar kernels.
+#include "bandwidth.h"
 #include "conformal.h"
 #include "kl_divergence.h"
 #include "linear_head.h"
@@ -15,6 +16,7 @@ HeadBlock headBlock() { return scalar::headBlock(); }
 void packHidden(const HiddenView& h, int64_t f, int64_t n, float* p) { scalar::packHidden(h, f, n, p); }
 void headTask(const HeadTask& t) { scalar::headTask(t); }
 double fmaChains(int64_t n) { return scalar::fmaChains(n); }
+uint64_t xorRange(const unsigned char*, int64_t, bool) { return 0; }  // never chosen: Isa::Avx2 is not detected
 }  // namespace avx2
 namespace avx512 {
 SoftmaxStats softmaxStats(const void* r, DType d, int64_t b, int64_t e, float t) { return scalar::softmaxStats(r, d, b, e, t); }
@@ -25,5 +27,6 @@ HeadBlock headBlock() { return scalar::headBlock(); }
 void packHidden(const HiddenView& h, int64_t f, int64_t n, float* p) { scalar::packHidden(h, f, n, p); }
 void headTask(const HeadTask& t) { scalar::headTask(t); }
 double fmaChains(int64_t n) { return scalar::fmaChains(n); }
+uint64_t xorRange(const unsigned char*, int64_t, bool) { return 0; }  // never chosen: Isa::Avx512 is not detected
 }  // namespace avx512
 }  // namespace infogain
