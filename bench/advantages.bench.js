@@ -3,7 +3,8 @@
 // implementation of the same definition in the same run.
 'use strict';
 const ig = require('../dist/index.js');
-const { fmt, machine, random, table, time } = require('./lib/harness.js');
+const { native } = require('../dist/native.js');
+const { fmt, machine, random, table, time, verdict } = require('./lib/harness.js');
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 1 << 20);
 const rows = 2048, columns = 2048;
@@ -119,10 +120,28 @@ function main() {
     '',
   );
   console.log(table(out));
+
+  // the public API against the C++ core alone (a bench hook timed inside C++), round-robin
+  const api = [], core = [], into = new Float32Array(samples);
+  for (let i = 0; i < 41; i++) {
+    const t = process.hrtime.bigint();
+    ig.groupAdvantagesSync(scores, { groups: dense });
+    api.push(Number(process.hrtime.bigint() - t) / 1e9);
+    core.push(native().coreGroupAdvantages(scores, dense, into));
+  }
+  const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  const apiMs = median(api), coreMs = median(core);
+  console.log(`\ngroupAdvantages grpo, dense ids, 41 rounds interleaved: public API ${fmt.ms(apiMs)} ms median, C++ core alone ${fmt.ms(coreMs)} ms (${fmt.x(apiMs / coreMs)}).`);
   // the binding hands back fresh NaN-poisoned outputs: on these memory-bound kernels that is a pass of its own
   const poison = time('poison', () => new Float32Array(rows * columns).fill(NaN), opt);
   console.log(`\nSync calls on ${ig.backends().cpu.threads} threads; medians of benchmark.js samples. Group sizes 1..16 (about ${Math.round(samples / 8.5)} groups), shuffled.`);
   console.log(`Allocating and NaN-poisoning one [${rows}, ${columns}] output (the binding does it per output; reinforcePP has two) takes ${fmt.ms(poison.median)} ms here.`);
+  const targets = [
+    verdict(`groupAdvantages on ${samples} ragged scores through the public API < 5 ms median`, `${fmt.ms(apiMs)} ms`, apiMs < 5e-3),
+    verdict('groupAdvantages through the API <= 1.3x the C++ core alone', fmt.x(apiMs / coreMs), apiMs <= 1.3 * coreMs),
+  ];
+  for (const r of out) if (r.case !== undefined) targets.push(verdict(`${r.case}: native >= 1x plain JS`, r['vs JS'], parseFloat(r['vs JS']) >= 1));
+  console.log(`\nTargets:\n${targets.join('\n')}`);
 }
 
 main();

@@ -19,6 +19,8 @@ export interface Binding {
   readPass(data: ArrayBufferView, strategy?: number): number;
   /** The read strategies this CPU runs (load width, split, prefetch); the floor is the fastest. */
   readStrategies(): string[];
+  /** Bench hook: seconds the C++ core of groupAdvantages (grpo, ids) takes alone, writing into `out`. */
+  coreGroupAdvantages(scores: Float32Array, ids: Int32Array, out: Float32Array): number;
   tokenLogprobs(logits: NativeLogits, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
   tokenLogprobsSync(logits: NativeLogits, targets: Int32Array, options: object): TokenLogprobsNative;
   // the advantages family (lib/advantages.ts, tokens.ts, infopo.ts, igpo.ts, shaping.ts): arguments

@@ -4,12 +4,32 @@
 #include <string>
 
 #include "chunks.h"
+#include "slot_moments.h"
 #include "token_layout.h"
 
 namespace infogain {
 namespace {
 
 constexpr int64_t kChunk = 1 << 16;
+
+// Per-slot arrays reused across calls on this thread (a fresh 100K-group vector per call costs
+// its zero-fill and page faults, which on 1M scores is a good part of the call).
+struct Affine {
+  double mean, scale;
+};
+struct Scratch {
+  std::vector<Moments> moments;
+  std::vector<Affine> affine;
+};
+template <class T>
+T* atLeast(std::vector<T>& v, int64_t n) {
+  if (int64_t(v.size()) < n) v.resize(size_t(n));
+  return v.data();
+}
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
 
 // A group's center and scale after the singleton rule.
 struct Center {
@@ -72,13 +92,16 @@ void passK(const float* scores, int64_t n, const GroupIndex& index, const std::v
 
 // pairsFor: the name of a method that needs every group to hold at least two samples, or null.
 Status estimate(const float* scores, int64_t n, const GroupIndex& index, const GroupAdvantagesOptions& o,
-                const char* pairsFor, float* out, GroupStats* stats) {
-  const std::vector<Moments> m = groupMoments(index.slots, [&](auto&& add) {
-    for (int64_t i = 0; i < n; i++) add(index.slotOf[i], double(scores[i]), 1.0);
-  });
-  if (pairsFor)
-    for (int64_t i = 0; i < n; i++)
-      if (m[size_t(index.slotOf[i])].count == 1) return singletonError(pairsFor, i);
+                const char* pairsFor, const char* scoresName, float* out, GroupStats* stats) {
+  Moments* m = atLeast(scratch().moments, index.slots);
+  if (!slotMoments(scores, n, index, m)) return checkFinite(scores, n, scoresName);  // names the first bad score
+  if (pairsFor) {
+    bool lone = false;
+    for (int64_t s = 0; s < index.slots; s++) lone = lone || m[s].count == 1;
+    if (lone)  // the first sample alone in its group, for the error
+      for (int64_t i = 0; i < n; i++)
+        if (m[size_t(index.slotOf[i])].count == 1) return singletonError(pairsFor, i);
+  }
   stats->collect(index, [&](int64_t s) { return m[size_t(s)].count; });
   for (size_t k = 0; k < stats->slots.size(); k++) {
     const Center c = centerOf(m[size_t(stats->slots[k])], o);
@@ -93,11 +116,8 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
     return Status::Ok();
   }
   // grpo, drgrpo and rloo are all (x - mean) * scale per group
-  struct Affine {
-    double mean, scale;
-  };
-  std::vector<Affine> affine(static_cast<size_t>(index.slots));
-  for (size_t s = 0; s < affine.size(); s++) {
+  Affine* affine = atLeast(scratch().affine, index.slots);
+  for (int64_t s = 0; s < index.slots; s++) {
     const double k = m[s].count;
     if (o.estimator == Estimator::Rloo) {  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample
       affine[s] = k > 1 ? Affine{m[s].mean, k / (k - 1)} : Affine{0.0, o.singleton == Singleton::Verl ? 1.0 : NAN};
@@ -123,16 +143,15 @@ Status groupAdvantages(const float* scores, int64_t n, const Grouping& grouping,
   if (!(opt.eps >= 0) || !std::isfinite(opt.eps)) return rangeError(codes::kRange, "eps", -1, "eps must be finite and >= 0");
   if (!(opt.whitenEps >= 0) || !std::isfinite(opt.whitenEps))
     return rangeError(codes::kRange, "whitenEps", -1, "whitenEps must be finite and >= 0");
-  Status st = checkFinite(scores, n, "scores");
-  if (!st.ok()) return st;
+  // the scores' finiteness is checked by the moments pass (estimate)
   if (opt.tokenCounts)
     for (int64_t i = 0; i < n; i++)
       if (opt.tokenCounts[i] < 0)
         return rangeError(codes::kRange, "tokenCounts", i, "tokenCounts[" + std::to_string(i) + "] is negative");
   GroupIndex index;
-  st = buildGroupIndex(grouping, n, "groups", &index);
+  Status st = buildGroupIndex(grouping, n, "groups", &index);
   if (!st.ok()) return st;
-  return estimate(scores, n, index, opt, opt.estimator == Estimator::PassK ? "passk" : nullptr, out, stats);
+  return estimate(scores, n, index, opt, opt.estimator == Estimator::PassK ? "passk" : nullptr, "scores", out, stats);
 }
 
 Status rlpAdvantages(const float* withThought, const float* baseline, int64_t n, const Grouping& grouping,
@@ -146,7 +165,7 @@ Status rlpAdvantages(const float* withThought, const float* baseline, int64_t n,
   for (int64_t i = 0; i < n; i++) rewards[i] = float(double(withThought[i]) - double(baseline[i]));
   GroupAdvantagesOptions loo;
   loo.estimator = Estimator::Rloo;
-  return estimate(rewards, n, index, loo, "rlp", advantages, stats);
+  return estimate(rewards, n, index, loo, "rlp", "withThought", advantages, stats);
 }
 
 }  // namespace infogain
