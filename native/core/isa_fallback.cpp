@@ -4,6 +4,7 @@
 #include "conformal.h"
 #include "kl_divergence.h"
 #include "linear_head.h"
+#include "shapley_rows.h"
 #include "softmax_stats.h"
 
 namespace infogain {
@@ -17,6 +18,7 @@ void packHidden(const HiddenView& h, int64_t f, int64_t n, float* p) { scalar::p
 void headTask(const HeadTask& t) { scalar::headTask(t); }
 double fmaChains(int64_t n) { return scalar::fmaChains(n); }
 uint64_t xorRange(const unsigned char*, int64_t, bool) { return 0; }  // never chosen: Isa::Avx2 is not detected
+RowDots semivalueRow(const double* x, double s, const double* a, const double* b, double* r, int64_t n) { return scalar::semivalueRow(x, s, a, b, r, n); }
 }  // namespace avx2
 namespace avx512 {
 SoftmaxStats softmaxStats(const void* r, DType d, int64_t b, int64_t e, float t) { return scalar::softmaxStats(r, d, b, e, t); }
@@ -28,5 +30,6 @@ void packHidden(const HiddenView& h, int64_t f, int64_t n, float* p) { scalar::p
 void headTask(const HeadTask& t) { scalar::headTask(t); }
 double fmaChains(int64_t n) { return scalar::fmaChains(n); }
 uint64_t xorRange(const unsigned char*, int64_t, bool) { return 0; }  // never chosen: Isa::Avx512 is not detected
+RowDots semivalueRow(const double* x, double s, const double* a, const double* b, double* r, int64_t n) { return scalar::semivalueRow(x, s, a, b, r, n); }
 }  // namespace avx512
 }  // namespace infogain
