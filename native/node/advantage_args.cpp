@@ -103,6 +103,12 @@ float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t l
   return a.Data();
 }
 
+float* unpoisonedOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
+  result.Set(name, a);
+  return a.Data();
+}
+
 Napi::Object optionsArg(Napi::Env env, Napi::Value v) {
   return v.IsObject() ? v.As<Napi::Object>() : Napi::Object::New(env);
 }

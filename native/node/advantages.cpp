@@ -29,11 +29,8 @@ Napi::Value GroupAdvantages(const Napi::CallbackInfo& info, bool async) {
   opt.tokenCounts = optionalInt32(env, o, "tokenCounts", int64_t(n));
 
   Napi::Object result = Napi::Object::New(env);
-  // not NaN-poisoned: every estimator writes every advantage before it returns Ok (advantages.cpp),
-  // and the poison was a fifth of a 1M-score call
-  Napi::Float32Array advantages = Napi::Float32Array::New(env, n);
-  result.Set("advantages", advantages);
-  float* out = advantages.Data();
+  // every estimator writes every advantage before it returns Ok (advantages.cpp)
+  float* out = unpoisonedOutputArg(env, result, "advantages", int64_t(n));
   auto stats = std::make_shared<GroupStats>();
   return runKernelThen(
       env, async,
