@@ -126,4 +126,11 @@ const fmt = {
   g: (v) => (v / 1e9).toFixed(2),
 };
 
+// Every suite reports its peak resident set when it exits (bench/run.js collects them in a table).
+process.on('exit', () => {
+  const peak = peakRss();
+  console.log(`\nPeak RSS of this suite: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  if (process.env.BENCH_RSS_FILE) require('fs').appendFileSync(process.env.BENCH_RSS_FILE, `${peak}\n`);
+});
+
 module.exports = { time, timeAsync, readFloor, interleaved, verdict, peakRss, machine, table, fmt, random };
