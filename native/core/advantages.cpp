@@ -13,7 +13,8 @@ namespace {
 constexpr int64_t kChunk = 1 << 16;
 
 // Per-slot arrays reused across calls on this thread (a fresh 100K-group vector per call costs
-// its zero-fill and page faults, which on 1M scores is a good part of the call).
+// its zero-fill and page faults, which on 1M scores is a good part of the call). Calls over more
+// than kKeepSlots slots use arrays of their own, so no thread keeps hundreds of MiB.
 struct Affine {
   double mean, scale;
 };
@@ -21,8 +22,10 @@ struct Scratch {
   std::vector<Moments> moments;
   std::vector<Affine> affine;
 };
+constexpr int64_t kKeepSlots = int64_t(1) << 21;
 template <class T>
-T* atLeast(std::vector<T>& v, int64_t n) {
+T* atLeast(std::vector<T>& kept, std::vector<T>& own, int64_t n) {
+  std::vector<T>& v = n <= kKeepSlots ? kept : own;
   if (int64_t(v.size()) < n) v.resize(size_t(n));
   return v.data();
 }
@@ -93,7 +96,9 @@ void passK(const float* scores, int64_t n, const GroupIndex& index, const std::v
 // pairsFor: the name of a method that needs every group to hold at least two samples, or null.
 Status estimate(const float* scores, int64_t n, const GroupIndex& index, const GroupAdvantagesOptions& o,
                 const char* pairsFor, const char* scoresName, float* out, GroupStats* stats) {
-  Moments* m = atLeast(scratch().moments, index.slots);
+  std::vector<Moments> ownMoments;
+  std::vector<Affine> ownAffine;
+  Moments* m = atLeast(scratch().moments, ownMoments, index.slots);
   if (!slotMoments(scores, n, index, m)) return checkFinite(scores, n, scoresName);  // names the first bad score
   if (pairsFor) {
     bool lone = false;
@@ -116,7 +121,7 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
     return Status::Ok();
   }
   // grpo, drgrpo and rloo are all (x - mean) * scale per group
-  Affine* affine = atLeast(scratch().affine, index.slots);
+  Affine* affine = atLeast(scratch().affine, ownAffine, index.slots);
   for (int64_t s = 0; s < index.slots; s++) {
     const double k = m[s].count;
     if (o.estimator == Estimator::Rloo) {  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample

@@ -48,10 +48,14 @@ class TablePool {
     free_.pop_back();
     return t;
   }
+  // Tables over kKeepSlots slots are freed, not kept: a one-off call on 10M groups must not hold
+  // hundreds of MiB for the rest of the process.
   void give(std::unique_ptr<Table> t) {
+    if (t->e.size() > kKeepSlots) return;
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(t));
   }
+  static constexpr size_t kKeepSlots = size_t(1) << 21;  // 64 MiB of 32-byte entries
 
  private:
   std::mutex mu_;
