@@ -6,6 +6,9 @@
 namespace infogain {
 namespace kernel {
 
+#ifndef PF
+#define PF 256
+#endif
 template <class D>
 static inline RowDots semivalueRowWith(const double* x, double shift, const double* wa, const double* wb, double* r,
                                        int64_t len) {
@@ -15,6 +18,8 @@ static inline RowDots semivalueRowWith(const double* x, double shift, const doub
   typename D::V a0 = D::set1(0.0), a1 = a0, b0 = a0, b1 = a0;
   int64_t l = 0;
   for (; l + 2 * W <= len; l += 2 * W) {
+    __builtin_prefetch(x + l + kPrefetchAhead);  // harmless past the end: a prefetch never faults
+    __builtin_prefetch(x + l + kPrefetchAhead + 8);
     const typename D::V x0 = D::sub(D::load(x + l), s), x1 = D::sub(D::load(x + l + W), s);
     D::store(r + l, D::add(D::load(r + l), x0));
     D::store(r + l + W, D::add(D::load(r + l + W), x1));
