@@ -6,9 +6,10 @@
 namespace infogain {
 namespace kernel {
 
-#ifndef PF
-#define PF 256
-#endif
+// Doubles ahead to prefetch the row stream: the rows are only 2 KiB, and the hardware prefetcher
+// alone left the loop at 1.9x one read of the table; 1 KiB ahead took it to 1.5x (C++ harness).
+constexpr int64_t kPrefetchAhead = 128;
+
 template <class D>
 static inline RowDots semivalueRowWith(const double* x, double shift, const double* wa, const double* wb, double* r,
                                        int64_t len) {
