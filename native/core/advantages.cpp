@@ -11,6 +11,7 @@ namespace infogain {
 namespace {
 
 constexpr int64_t kChunk = 1 << 16;
+constexpr int64_t kSlotChunk = 1 << 14;
 
 // Per-slot arrays reused across calls on this thread (a fresh 100K-group vector per call costs
 // its zero-fill and page faults, which on 1M scores is a good part of the call). Calls over more
@@ -18,8 +19,12 @@ constexpr int64_t kChunk = 1 << 16;
 struct Affine {
   double mean, scale;
 };
+struct Center {
+  double mean, std;
+};
 struct Scratch {
   std::vector<Moments> moments;
+  std::vector<Center> centers;
   std::vector<Affine> affine;
 };
 constexpr int64_t kKeepSlots = int64_t(1) << 21;
@@ -35,9 +40,6 @@ Scratch& scratch() {
 }
 
 // A group's center and scale after the singleton rule.
-struct Center {
-  double mean, std;
-};
 
 Center centerOf(const Moments& m, const GroupAdvantagesOptions& o) {
   if (m.count == 1) return o.singleton == Singleton::Verl ? Center{0.0, 1.0} : Center{m.mean, NAN};
@@ -51,7 +53,7 @@ Status singletonError(const char* method, int64_t sample) {
 }
 
 // reinforce++-baseline: group-centered scores, then whitened over the batch (weighted by token counts).
-Status whiten(const float* scores, int64_t n, const GroupIndex& index, const std::vector<Center>& centers,
+Status whiten(const float* scores, int64_t n, const GroupIndex& index, const Center* centers,
               const GroupAdvantagesOptions& o, float* out) {
   auto centered = [&](int64_t i) { return double(scores[i]) - centers[size_t(index.slotOf[i])].mean; };
   auto weight = [&](int64_t i) { return o.tokenCounts ? double(o.tokenCounts[i]) : 1.0; };
@@ -69,7 +71,7 @@ Status whiten(const float* scores, int64_t n, const GroupIndex& index, const std
 }
 
 // pass@k: only each group's best sample gets (best - second best), over the std if asked.
-void passK(const float* scores, int64_t n, const GroupIndex& index, const std::vector<Center>& centers,
+void passK(const float* scores, int64_t n, const GroupIndex& index, const Center* centers,
            const GroupAdvantagesOptions& o, float* out) {
   std::vector<double> best(size_t(index.slots), -INFINITY), second(size_t(index.slots), -INFINITY);
   std::vector<int64_t> winner(size_t(index.slots), -1);
@@ -107,29 +109,34 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
       for (int64_t i = 0; i < n; i++)
         if (m[size_t(index.slotOf[i])].count == 1) return singletonError(pairsFor, i);
   }
+  // per slot, in parallel: the center (one sqrt), and for grpo, drgrpo and rloo, which are all
+  // (x - mean) * scale per group, the affine map
+  std::vector<Center> ownCenters;
+  Center* centers = atLeast(scratch().centers, ownCenters, index.slots);
+  const bool affineOut = o.estimator != Estimator::ReinforcePPBaseline && o.estimator != Estimator::PassK;
+  Affine* affine = affineOut ? atLeast(scratch().affine, ownAffine, index.slots) : nullptr;
+  forChunks(index.slots, kSlotChunk, [&](int64_t, int64_t begin, int64_t end) {
+    for (int64_t s = begin; s < end; s++) {
+      const Center c = centerOf(m[s], o);
+      centers[s] = c;
+      if (!affineOut) continue;
+      const double k = m[s].count;
+      if (o.estimator == Estimator::Rloo)  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample
+        affine[s] = k > 1 ? Affine{m[s].mean, k / (k - 1)} : Affine{0.0, o.singleton == Singleton::Verl ? 1.0 : NAN};
+      else
+        affine[s] = {c.mean, o.estimator == Estimator::Grpo && o.normalizeByStd ? 1.0 / (c.std + o.eps) : 1.0};
+    }
+  });
   stats->collect(index, [&](int64_t s) { return m[size_t(s)].count; });
   for (size_t k = 0; k < stats->slots.size(); k++) {
-    const Center c = centerOf(m[size_t(stats->slots[k])], o);
+    const Center& c = centers[size_t(stats->slots[k])];
     stats->mean[k] = float(c.mean);
     stats->std[k] = float(c.std);
   }
-  if (o.estimator == Estimator::ReinforcePPBaseline || o.estimator == Estimator::PassK) {
-    std::vector<Center> centers(static_cast<size_t>(index.slots));
-    for (size_t s = 0; s < centers.size(); s++) centers[s] = centerOf(m[s], o);
-    if (o.estimator == Estimator::ReinforcePPBaseline) return whiten(scores, n, index, centers, o, out);
+  if (o.estimator == Estimator::ReinforcePPBaseline) return whiten(scores, n, index, centers, o, out);
+  if (o.estimator == Estimator::PassK) {
     passK(scores, n, index, centers, o, out);
     return Status::Ok();
-  }
-  // grpo, drgrpo and rloo are all (x - mean) * scale per group
-  Affine* affine = atLeast(scratch().affine, ownAffine, index.slots);
-  for (int64_t s = 0; s < index.slots; s++) {
-    const double k = m[s].count;
-    if (o.estimator == Estimator::Rloo) {  // s_i - mean of the others = (s_i - mean) G / (G - 1); verl leaves a lone sample
-      affine[s] = k > 1 ? Affine{m[s].mean, k / (k - 1)} : Affine{0.0, o.singleton == Singleton::Verl ? 1.0 : NAN};
-    } else {
-      const Center c = centerOf(m[s], o);
-      affine[s] = {c.mean, o.estimator == Estimator::Grpo && o.normalizeByStd ? 1.0 / (c.std + o.eps) : 1.0};
-    }
   }
   forChunks(n, kChunk, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) {
