@@ -155,14 +155,19 @@ Status groupAdvantages(const float* scores, int64_t n, const Grouping& grouping,
   if (!(opt.eps >= 0) || !std::isfinite(opt.eps)) return rangeError(codes::kRange, "eps", -1, "eps must be finite and >= 0");
   if (!(opt.whitenEps >= 0) || !std::isfinite(opt.whitenEps))
     return rangeError(codes::kRange, "whitenEps", -1, "whitenEps must be finite and >= 0");
-  // the scores' finiteness is checked by the moments pass (estimate)
+  // The scores' finiteness is checked by the moments pass (estimate), not by a pass of its own; an
+  // error found before it still yields to a non-finite score, the documented order.
+  auto scoresFirst = [&](Status later) {
+    Status finite = checkFinite(scores, n, "scores");
+    return finite.ok() ? later : finite;
+  };
   if (opt.tokenCounts)
     for (int64_t i = 0; i < n; i++)
       if (opt.tokenCounts[i] < 0)
-        return rangeError(codes::kRange, "tokenCounts", i, "tokenCounts[" + std::to_string(i) + "] is negative");
+        return scoresFirst(rangeError(codes::kRange, "tokenCounts", i, "tokenCounts[" + std::to_string(i) + "] is negative"));
   GroupIndex index;
   Status st = buildGroupIndex(grouping, n, "groups", &index);
-  if (!st.ok()) return st;
+  if (!st.ok()) return scoresFirst(st);
   return estimate(scores, n, index, opt, opt.estimator == Estimator::PassK ? "passk" : nullptr, "scores", out, stats);
 }
 
