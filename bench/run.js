@@ -56,4 +56,9 @@ console.log(`\n## Suites (${full ? '--full sizes' : 'default sizes; --full for t
 console.log('| suite | seconds | peak RSS MiB |\n| --- | --- | --- |');
 for (const r of summary) console.log(`| ${r.name} | ${r.seconds.toFixed(0)} | ${(r.peak / 2 ** 20).toFixed(0)} |`);
 const worst = Math.max(...summary.map((r) => r.peak));
-console.log(`\nPeak RSS of any suite: ${(worst / 2 ** 20).toFixed(0)} MiB; total ${summary.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s.`);
+const total = summary.reduce((a, r) => a + r.seconds, 0);
+console.log(`\nPeak RSS of any suite: ${(worst / 2 ** 20).toFixed(0)} MiB; total ${total.toFixed(0)} s.`);
+if (!full && named.length === 0) {
+  const ok = worst < 4 * 2 ** 30 && total < 600;
+  console.log(`\nTarget:\n- ${ok ? 'PASS' : 'MISS'}: default sizes in 4 GiB of RSS and a few minutes (measured ${(worst / 2 ** 30).toFixed(2)} GiB, ${(total / 60).toFixed(1)} min)`);
+}
