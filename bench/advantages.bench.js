@@ -3,10 +3,12 @@
 // implementation of the same definition in the same run.
 'use strict';
 const ig = require('../dist/index.js');
-const { fmt, machine, random, table, time } = require('./lib/harness.js');
+const { native } = require('../dist/native.js');
+const { fmt, machine, random, table, time, verdict } = require('./lib/harness.js');
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 1 << 20);
-const rows = 2048, columns = 2048;
+// token batches [rows, columns]: the big one, and small ones where a call's fixed cost shows
+const tokenShapes = [[2048, 2048], [64, 512], [16, 256], [8, 128]];
 
 /** Group ids for n samples in groups of 1..16, shuffled; `spread` maps group g to its id. */
 function raggedIds(next, n, spread) {
@@ -53,7 +55,7 @@ function jsGrpo(scores, ids, useMap, eps = 1e-6) {
   return out;
 }
 
-function jsBroadcast(perSample, mask) {
+function jsBroadcast(perSample, mask, rows, columns) {
   const out = new Float32Array(rows * columns);
   for (let r = 0; r < rows; r++) {
     const v = perSample[r], base = r * columns;
@@ -63,7 +65,7 @@ function jsBroadcast(perSample, mask) {
 }
 
 /** REINFORCE++: the discounted return over valid tokens, then masked whitening (two float64 passes). */
-function jsReinforcePP(rewards, mask, gamma) {
+function jsReinforcePP(rewards, mask, gamma, rows, columns) {
   const n = rows * columns, returns = new Float32Array(n), out = new Float32Array(n);
   for (let r = 0; r < rows; r++) {
     let running = 0;
@@ -79,17 +81,11 @@ function jsReinforcePP(rewards, mask, gamma) {
 }
 
 function main() {
-  console.log(`\n## advantages: ${samples} scores in ragged groups; [${rows}, ${columns}] token batches\n${machine()}\n`);
+  console.log(`\n## advantages: ${samples} scores in ragged groups; token batches ${tokenShapes.map(([r, c]) => `[${r}, ${c}]`).join(', ')}\n${machine()}\n`);
   const next = random(7);
   const scores = Float32Array.from({ length: samples }, () => (next() < 0.5 ? 1 : 0) + 0.1 * next());
   const dense = raggedIds(next, samples, (g) => g);
   const sparse = raggedIds(next, samples, (g) => (g * 2654435761 + 1e8) % 2 ** 31);
-  const mask = new Uint8Array(rows * columns);
-  for (let r = 0; r < rows; r++) mask.fill(1, r * columns, r * columns + 1 + Math.floor(next() * columns));
-  const perSample = Float32Array.from({ length: rows }, () => next() - 0.5);
-  const rewards = Float32Array.from({ length: rows * columns }, () => (next() < 0.01 ? 1 : 0));
-  const layout = { columns, mask };
-
   const out = [];
   const row = (what, native, js, target) =>
     out.push({ case: what, 'infogain ms': fmt.ms(native.median), 'plain JS ms': fmt.ms(js.median), 'vs JS': fmt.x(js.median / native.median), target });
@@ -106,23 +102,48 @@ function main() {
     time('js sparse', () => jsGrpo(scores, sparse, true), opt),
     '',
   );
-  row(
-    'broadcastToTokens, masked',
-    time('ig broadcast', () => ig.broadcastToTokensSync(perSample, layout), opt),
-    time('js broadcast', () => jsBroadcast(perSample, mask), opt),
-    '',
-  );
-  row(
-    'reinforcePP gamma 0.99, masked',
-    time('ig reinforce', () => ig.reinforcePPSync(rewards, layout, { gamma: 0.99 }), opt),
-    time('js reinforce', () => jsReinforcePP(rewards, mask, 0.99), opt),
-    '',
-  );
+  for (const [rows, columns] of tokenShapes) {
+    const mask = new Uint8Array(rows * columns);
+    for (let r = 0; r < rows; r++) mask.fill(1, r * columns, r * columns + 1 + Math.floor(next() * columns));
+    const perSample = Float32Array.from({ length: rows }, () => next() - 0.5);
+    const rewards = Float32Array.from({ length: rows * columns }, () => (next() < 0.01 ? 1 : 0));
+    const layout = { columns, mask };
+    row(
+      `broadcastToTokens, masked, [${rows}, ${columns}]`,
+      time(`ig broadcast ${rows}`, () => ig.broadcastToTokensSync(perSample, layout), opt),
+      time(`js broadcast ${rows}`, () => jsBroadcast(perSample, mask, rows, columns), opt),
+      '>= 1x JS',
+    );
+    row(
+      `reinforcePP gamma 0.99, masked, [${rows}, ${columns}]`,
+      time(`ig reinforce ${rows}`, () => ig.reinforcePPSync(rewards, layout, { gamma: 0.99 }), opt),
+      time(`js reinforce ${rows}`, () => jsReinforcePP(rewards, mask, 0.99, rows, columns), opt),
+      '>= 1x JS',
+    );
+  }
   console.log(table(out));
-  // the binding hands back fresh NaN-poisoned outputs: on these memory-bound kernels that is a pass of its own
-  const poison = time('poison', () => new Float32Array(rows * columns).fill(NaN), opt);
+
+  // the public API against the C++ core alone (a bench hook timed inside C++), round-robin
+  const api = [], core = [], into = new Float32Array(samples);
+  for (let i = 0; i < 41; i++) {
+    const t = process.hrtime.bigint();
+    ig.groupAdvantagesSync(scores, { groups: dense });
+    api.push(Number(process.hrtime.bigint() - t) / 1e9);
+    core.push(native().coreGroupAdvantages(scores, dense, into));
+  }
+  const median = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  const apiMs = median(api), coreMs = median(core);
+  console.log(`\ngroupAdvantages grpo, dense ids, 41 rounds interleaved: public API ${fmt.ms(apiMs)} ms median, C++ core alone ${fmt.ms(coreMs)} ms (${fmt.x(apiMs / coreMs)}).`);
+  // most bindings hand back fresh NaN-poisoned outputs: on memory-bound kernels that is a pass of its own
+  const poison = time('poison', () => new Float32Array(2048 * 2048).fill(NaN), opt);
   console.log(`\nSync calls on ${ig.backends().cpu.threads} threads; medians of benchmark.js samples. Group sizes 1..16 (about ${Math.round(samples / 8.5)} groups), shuffled.`);
-  console.log(`Allocating and NaN-poisoning one [${rows}, ${columns}] output (the binding does it per output; reinforcePP has two) takes ${fmt.ms(poison.median)} ms here.`);
+  console.log(`Allocating and NaN-poisoning one [2048, 2048] output takes ${fmt.ms(poison.median)} ms here; groupAdvantages, broadcastToTokens and reinforcePP skip the poison (they write every element).`);
+  const targets = [
+    verdict(`groupAdvantages on ${samples} ragged scores through the public API < 5 ms median`, `${fmt.ms(apiMs)} ms`, apiMs < 5e-3),
+    verdict('groupAdvantages through the API <= 1.3x the C++ core alone', fmt.x(apiMs / coreMs), apiMs <= 1.3 * coreMs),
+  ];
+  for (const r of out) if (r.case !== undefined) targets.push(verdict(`${r.case}: native >= 1x plain JS`, r['vs JS'], parseFloat(r['vs JS']) >= 1));
+  console.log(`\nTargets:\n${targets.join('\n')}`);
 }
 
 main();

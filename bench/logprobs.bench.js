@@ -4,7 +4,7 @@
 const ort = require('onnxruntime-node');
 
 const ig = require('../dist/index.js');
-const { fmt, machine, readFloor, table, time, timeAsync } = require('./lib/harness.js');
+const { fmt, interleaved, machine, table, time, timeAsync, verdict } = require('./lib/harness.js');
 const onnx = require('./lib/onnx.js');
 
 const rows = Number(process.env.BENCH_ROWS ?? 256);
@@ -52,32 +52,36 @@ async function main() {
   const targets = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % vocab);
   const wide = new Float32Array(rows * vocab);
   for (let i = 0; i < wide.length; i++) wide[i] = 4 * Math.sin(i * 0.618) + (i % 13) * 0.1;
-  const out = [];
-  for (const dtype of ['float32', 'bfloat16']) {
-    const data = dtype === 'float32' ? wide : ig.toBFloat16(wide);
+  const out = [], verdicts = [];
+  for (const dtype of ['float32', 'bfloat16', 'float16']) {
+    const data = dtype === 'float32' ? wide : dtype === 'bfloat16' ? ig.toBFloat16(wide) : ig.toFloat16(wide);
     const logits = { data, rows, vocab, dtype };
-    const floor = readFloor(data);
-    const native = time(`infogain ${dtype}`, () => ig.tokenLogprobsSync(logits, targets, { entropy: true, backend: 'cpu' }));
-    const js = time(`plain JS ${dtype}`, () => jsTokenLogprobs(data, dtype, targets), { maxTime: 4, minSamples: 3 });
+    // the kernel and every read strategy of the floor, round-robin in this process
+    const r = interleaved(data, { infogain: () => ig.tokenLogprobsSync(logits, targets, { entropy: true, backend: 'cpu' }) });
+    const native = r.kernels.infogain, floor = r.floor;
+    // plain JS has no cheap float16 widening; the float32 and bfloat16 rows show its speed
+    const js = dtype === 'float16' ? null : time(`plain JS ${dtype}`, () => jsTokenLogprobs(data, dtype, targets), { maxTime: 4, minSamples: 3 });
     // onnxruntime-node takes no bfloat16 from JS: it gets the float32 widening, made beforehand
     const feeds = { logits: new ort.Tensor('float32', dtype === 'float32' ? data : ig.toFloat32(data, dtype), [rows, vocab]), targets: new ort.Tensor('int64', BigInt64Array.from(targets, BigInt), [rows, 1]) };
     const orts = await timeAsync(`onnxruntime ${dtype}`, () => session.run(feeds));
-    const gbps = data.byteLength / native.median;
+    const ofFloor = data.byteLength / native.best / floor;
     out.push({
       dtype,
-      'infogain ms': fmt.ms(native.median),
+      'infogain ms (median)': fmt.ms(native.median),
       'G elem/s': fmt.g((rows * vocab) / native.median),
-      'GB/s': fmt.g(gbps),
+      'GB/s (best)': fmt.g(data.byteLength / native.best),
       'read floor GB/s': fmt.g(floor),
-      'of floor': fmt.pct(gbps / floor),
-      'plain JS ms': fmt.ms(js.median),
-      'vs JS': fmt.x(js.median / native.median),
+      'of floor': fmt.pct(ofFloor),
+      'plain JS ms': js ? fmt.ms(js.median) : '-',
+      'vs JS': js ? fmt.x(js.median / native.median) : '-',
       'onnxruntime ms': fmt.ms(orts.median),
       'vs onnxruntime': fmt.x(orts.median / native.median),
     });
+    verdicts.push(verdict(`tokenLogprobs + entropy ${dtype} [${rows}, ${vocab}] >= 80% of the read floor`, `${fmt.pct(ofFloor)} of ${fmt.g(floor)} GB/s (${r.floorStrategy})`, ofFloor >= 0.8));
   }
   console.log(table(out));
-  console.log('\nTargets: >= 50x plain JS, >= 3x onnxruntime-node, >= 60% of the read floor. onnxruntime computes the log-prob only (no entropy) and, for bfloat16, reads the float32 widening (twice the bytes).');
+  console.log('\nThe floor: the fastest of every read strategy this CPU runs (bench/lib/harness.js interleaved), timed round-robin with the kernel; "of floor" uses both best times. onnxruntime computes the log-prob only (no entropy) and, for 16-bit inputs, reads the float32 widening (twice the bytes).');
+  console.log(`\nTargets:\n${verdicts.join('\n')}`);
 }
 
 main().catch((e) => {

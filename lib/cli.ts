@@ -28,7 +28,8 @@ import { closestKey } from './validate';
 const root = join(__dirname, '..');
 const usage = `usage:
   infogain score [rollouts.jsonl] [options]   dense rewards and advantages for rollout groups
-  infogain bench [suite ...]                  run the microbenchmarks and print their tables
+  infogain bench [--full] [suite ...]         run the microbenchmarks: tables, target verdicts, peak RSS
+                                              (default sizes fit in 4 GiB; --full: the large cases, ~10 GiB)
   infogain --help | --version
 
 score options (defaults in brackets):

@@ -15,8 +15,12 @@ import type { PhaseEntropyResult } from './phaseEntropy';
 export interface Binding {
   backends(): BackendsInfo;
   configure(isa: string | undefined, threads: number | undefined): BackendsInfo;
-  /** Reads the view's bytes once on every thread (the bandwidth floor for benchmarks). */
-  readPass(data: ArrayBufferView): number;
+  /** Reads the view's bytes once on every thread with one read strategy (the bandwidth floor for benchmarks). */
+  readPass(data: ArrayBufferView, strategy?: number): number;
+  /** The read strategies this CPU runs (load width, split, prefetch); the floor is the fastest. */
+  readStrategies(): string[];
+  /** Bench hook: seconds the C++ core of groupAdvantages (grpo, ids) takes alone, writing into `out`. */
+  coreGroupAdvantages(scores: Float32Array, ids: Int32Array, out: Float32Array): number;
   tokenLogprobs(logits: NativeLogits, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
   tokenLogprobsSync(logits: NativeLogits, targets: Int32Array, options: object): TokenLogprobsNative;
   // the advantages family (lib/advantages.ts, tokenAdvantages.ts, infopo.ts, igpo.ts, rewardShaping.ts): arguments

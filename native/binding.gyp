@@ -51,7 +51,7 @@
           "target_name": "infogain_avx512",
           "type": "static_library",
           "sources": ["<!@(node ../scripts/gyp-sources.js avx512)"],
-          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"],
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mf16c", "-Wno-maybe-uninitialized", "-Wno-uninitialized"],
         },
       ],
     }],

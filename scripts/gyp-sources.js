@@ -9,10 +9,12 @@ const list = (dir, keep) =>
   fs.readdirSync(path.join(native, dir)).filter((f) => f.endsWith('.cpp') && keep(f)).sort().map((f) => `${dir}/${f}`);
 const isa = (f) => /_avx(2|512)\.cpp$/.test(f) || f === 'isa_fallback.cpp';
 
+const coreDirs = ['core', 'core/shapley'];
+const inCore = (keep) => coreDirs.flatMap((dir) => list(dir, keep));
 const kinds = {
-  core: () => [...list('core', (f) => !isa(f)), ...list('core/shapley', () => true)],
-  avx2: () => list('core', (f) => f.endsWith('_avx2.cpp')),
-  avx512: () => list('core', (f) => f.endsWith('_avx512.cpp')),
+  core: () => inCore((f) => !isa(f)),
+  avx2: () => inCore((f) => f.endsWith('_avx2.cpp')),
+  avx512: () => inCore((f) => f.endsWith('_avx512.cpp')),
   node: () => list('node', () => true),
 };
 const kind = process.argv[2];

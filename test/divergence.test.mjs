@@ -188,6 +188,58 @@ describe('extreme values', () => {
   });
 });
 
+// The one-sweep blocks (kl_divergence_kernel.h) compute against the maxima of the blocks before and
+// fall back to two sweeps when a logit runs past them; late maxima on either side, lanes that start
+// all -Infinity, |logits| ~ 1e4, and a q = -Infinity under p > 0 met inside a one-sweep block.
+describe('one-sweep blocks: late maxima on either side, late -Infinity, on every ISA and thread split', () => {
+  const r = rng();
+  const order = ['scalar', 'avx2', 'avx512'];
+  const available = order.slice(0, order.indexOf(backends().cpu.detectedIsa) + 1);
+  const vocab = 151936, rows = 4;
+  const widen = (data, dtype) => (dtype === 'float32' ? data : dtype === 'bfloat16' ? fromBFloat16(data) : fromFloat16(data));
+  const narrow = (f, dtype) => (dtype === 'float32' ? f : dtype === 'bfloat16' ? toBFloat16(f) : toFloat16(f));
+  for (const dtype of dtypes) {
+    test(dtype, () => {
+      const fp = new Float32Array(rows * vocab), fq = new Float32Array(rows * vocab);
+      for (let i = 0; i < fp.length; i++) {
+        fp[i] = r.normal();
+        fq[i] = fp[i] + 0.5 * r.normal();
+      }
+      fp[100000] = 120; // p's max far into row 0 (2^(120 log2(e) / 0.6) overflows without the fallback)
+      fq[120000] = 100; // q's max further still
+      for (let k = 0; k < 20; k++) fq[vocab + 5000 * k + 3] = 2 * k; // q's max climbs block after block
+      fp.fill(-Infinity, 2 * vocab, 2 * vocab + 6000); // p lanes with no max until block 6
+      fq.fill(-Infinity, 2 * vocab, 2 * vocab + 6000);
+      for (let j = 0; j < vocab; j++) {
+        fp[3 * vocab + j] = 1e4 + (j % 7) * 0.5 + (j > 100000 ? 3 : 0);
+        fq[3 * vocab + j] = 1e4 + (j % 5) * 0.5;
+      }
+      const p = { data: narrow(fp, dtype), rows, vocab, dtype }, q = { data: narrow(fq, dtype), rows, vocab, dtype };
+      const wp = widen(p.data, dtype), wq = widen(q.data, dtype);
+      const start = backends().cpu;
+      try {
+        for (const isa of available) {
+          for (const threads of [1, 2]) {
+            configure({ isa, threads });
+            for (const direction of ['forward', 'reverse', 'symmetric']) {
+              for (const temperature of [0.6, 1]) {
+                const got = klDivergenceSync(p, q, { direction, temperature }).values;
+                const ref = refDivergence(wp, wq, rows, vocab, { direction, temperature });
+                assertClose(got, ref, { atol: 2e-5, rtol: 1e-5, what: `${dtype} ${isa} threads ${threads} ${direction} T=${temperature}` });
+              }
+            }
+            const late = { ...q, data: q.data.slice() };
+            late.data[2 * vocab + 140001] = dtype === 'float32' ? -Infinity : narrow(new Float32Array([-Infinity]), dtype)[0];
+            assert.equal(klDivergenceSync(p, late).values[2], Infinity, `${dtype} ${isa} threads ${threads}: q = -inf under p > 0`);
+          }
+        }
+      } finally {
+        configure({ isa: start.isa, threads: start.threads });
+      }
+    });
+  }
+});
+
 describe('spans and reduce', () => {
   const r = rng();
   test('per-span mean and sum of the per-row values (float64 sums), spans in any order', () => {

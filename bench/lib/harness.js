@@ -33,16 +33,64 @@ function timeAsync(name, fn, { maxTime = 3, minSamples = 5 } = {}) {
   });
 }
 
-/** The single-pass read bandwidth of `view`'s memory on every thread, in bytes/s (best of 9). */
-function readFloor(view) {
+/** Seconds of one readPass of `view` with read strategy `k`. */
+function readOnce(b, view, k) {
+  const t = process.hrtime.bigint();
+  b.readPass(view, k);
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+/**
+ * The read floor of `view`'s memory on every thread, in bytes/s: the fastest of every read strategy
+ * this CPU runs (widest loads, splits, prefetch; native/core/bandwidth.cpp), best of `rounds` each,
+ * the strategies interleaved so drift hits all of them.
+ */
+function readFloor(view, { rounds = 9 } = {}) {
   const b = native();
+  const strategies = b.readStrategies();
   let best = Infinity;
-  for (let i = 0; i < 9; i++) {
-    const t = process.hrtime.bigint();
-    b.readPass(view);
-    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
-  }
+  for (let i = 0; i < rounds; i++) for (let k = 0; k < strategies.length; k++) best = Math.min(best, readOnce(b, view, k));
   return view.byteLength / best;
+}
+
+/**
+ * Kernels and the read floor timed round-robin in one process (floor, kernel 1, kernel 2, ...,
+ * repeated `rounds` times), so machine drift and other load hit all of them alike. Returns the floor
+ * (bytes/s, the best strategy's best round, with its name) and per kernel its median and best
+ * seconds. Kernels are synchronous functions; each is run once first to warm up.
+ */
+function interleaved(view, kernels, { rounds = 11 } = {}) {
+  const b = native();
+  const strategies = b.readStrategies();
+  const names = Object.keys(kernels);
+  for (const n of names) kernels[n]();
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const floorBest = strategies.map(() => Infinity);
+  for (let i = 0; i < rounds; i++) {
+    for (let k = 0; k < strategies.length; k++) floorBest[k] = Math.min(floorBest[k], readOnce(b, view, k));
+    for (const n of names) {
+      const t = process.hrtime.bigint();
+      kernels[n]();
+      samples[n].push(Number(process.hrtime.bigint() - t) / 1e9);
+    }
+  }
+  const k = floorBest.indexOf(Math.min(...floorBest));
+  const out = { floor: view.byteLength / floorBest[k], floorStrategy: strategies[k], kernels: {} };
+  for (const n of names) {
+    const sorted = samples[n].sort((x, y) => x - y);
+    out.kernels[n] = { median: sorted[sorted.length >> 1], best: sorted[0], samples: sorted.length };
+  }
+  return out;
+}
+
+/** One line per issue target: what was asked, what was measured, and PASS or MISS. */
+function verdict(target, measured, ok) {
+  return `- ${ok ? 'PASS' : 'MISS'}: ${target} (measured ${measured})`;
+}
+
+/** Peak resident set of this process so far, in bytes. */
+function peakRss() {
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 function machine() {
@@ -78,4 +126,11 @@ const fmt = {
   g: (v) => (v / 1e9).toFixed(2),
 };
 
-module.exports = { time, timeAsync, readFloor, machine, table, fmt, random };
+// Every suite reports its peak resident set when it exits (bench/run.js collects them in a table).
+process.on('exit', () => {
+  const peak = peakRss();
+  console.log(`\nPeak RSS of this suite: ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  if (process.env.BENCH_RSS_FILE) require('fs').appendFileSync(process.env.BENCH_RSS_FILE, `${peak}\n`);
+});
+
+module.exports = { time, timeAsync, readFloor, interleaved, verdict, peakRss, machine, table, fmt, random };

@@ -3,13 +3,14 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu.h"
 #include "parallel.h"
 
 namespace infogain {
 
-// Four independent 64-bit xor chains: cheap enough that the loads are the bottleneck, and the
-// compiler vectorizes it at -O3 for whatever ISA the file is built for.
-static uint64_t xorRange(const unsigned char* p, int64_t n) {
+// Four independent 64-bit xor chains in baseline x86-64: what the floor used to be (128-bit loads
+// at best), kept as one strategy among several.
+static uint64_t xorRangeScalar(const unsigned char* p, int64_t n, bool) {
   uint64_t a = 0, b = 0, c = 0, d = 0;
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
@@ -24,16 +25,54 @@ static uint64_t xorRange(const unsigned char* p, int64_t n) {
   return a ^ b ^ c ^ d;
 }
 
-uint64_t readPass(const void* data, int64_t bytes) {
-  constexpr int64_t kPiece = int64_t(1) << 20;
-  int64_t pieces = (bytes + kPiece - 1) / kPiece;
-  std::vector<uint64_t> sums(size_t(pieces > 0 ? pieces : 0));
+namespace {
+struct Strategy {
+  const char* name;
+  Isa isa;
+  uint64_t (*xorRange)(const unsigned char*, int64_t, bool);
+  int64_t piece;  // bytes per task; 0: one contiguous range per thread
+  bool prefetch;
+};
+const Strategy kStrategies[] = {
+    {"64-bit, 1 MiB pieces", Isa::Scalar, xorRangeScalar, int64_t(1) << 20, false},
+    {"256-bit, 1 MiB pieces", Isa::Avx2, avx2::xorRange, int64_t(1) << 20, false},
+    {"256-bit + prefetch, 256 KiB pieces", Isa::Avx2, avx2::xorRange, int64_t(1) << 18, true},
+    {"512-bit, 1 MiB pieces", Isa::Avx512, avx512::xorRange, int64_t(1) << 20, false},
+    {"512-bit, 256 KiB pieces", Isa::Avx512, avx512::xorRange, int64_t(1) << 18, false},
+    {"512-bit + prefetch, 1 MiB pieces", Isa::Avx512, avx512::xorRange, int64_t(1) << 20, true},
+    {"512-bit, one range per thread", Isa::Avx512, avx512::xorRange, 0, false},
+};
+
+// The strategies this CPU runs, in table order.
+std::vector<const Strategy*> available() {
+  std::vector<const Strategy*> out;
+  for (const Strategy& s : kStrategies)
+    if (int(s.isa) <= int(detectedIsa())) out.push_back(&s);
+  return out;
+}
+}  // namespace
+
+int readStrategyCount() { return int(available().size()); }
+
+const char* readStrategyName(int strategy) {
+  const auto a = available();
+  return strategy >= 0 && strategy < int(a.size()) ? a[size_t(strategy)]->name : "";
+}
+
+uint64_t readPass(const void* data, int64_t bytes, int strategy) {
+  const auto a = available();
+  const Strategy& s = *a[size_t(strategy >= 0 && strategy < int(a.size()) ? strategy : 0)];
+  // each piece starts on a 64-byte boundary of the address, so wide loads never straddle lines
+  const int64_t piece = s.piece > 0 ? s.piece : ((bytes + threadCount() - 1) / threadCount() + 63) / 64 * 64;
+  const int64_t pieces = piece > 0 ? (bytes + piece - 1) / piece : 0;
+  std::vector<uint64_t> sums(static_cast<size_t>(pieces));
+  const auto* base = static_cast<const unsigned char*>(data);
   parallelFor(pieces, [&](int64_t i) {
-    int64_t off = i * kPiece, n = bytes - off < kPiece ? bytes - off : kPiece;
-    sums[size_t(i)] = xorRange(static_cast<const unsigned char*>(data) + off, n);
+    const int64_t off = i * piece, n = bytes - off < piece ? bytes - off : piece;
+    sums[size_t(i)] = s.xorRange(base + off, n, s.prefetch);
   });
   uint64_t x = 0;
-  for (uint64_t s : sums) x ^= s;
+  for (uint64_t v : sums) x ^= v;
   return x;
 }
 

@@ -75,7 +75,7 @@ Status forEachRow(const CandidateRows& rows, RowSoftmax* rs, const OnRow& onRow)
       mergeStats,
       [&](int64_t r, const SoftmaxStats& s) {
         if (s.bad || !s.anyFinite()) return firstBad.report(r);
-        rs->logNorm[size_t(r)] = double(s.m) + std::log(double(s.s));
+        rs->logNorm[size_t(r)] = double(s.scaledMax()) + std::log(double(s.s));
         onRow(r);
       });
   if (firstBad.get() < n) return describeBadRow("logits", l, firstBad.get(), rs->invT);

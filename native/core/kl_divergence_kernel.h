@@ -1,7 +1,8 @@
 // The KL and Jensen-Shannon loops over a pair of logits rows, written once over a vector type V
 // (simd/vec_*.h) and instantiated per ISA in kl_divergence_{scalar,avx2,avx512}.cpp. Same
-// structure as softmax_stats_kernel.h: blocks that fit L1, a max sweep, one rescale per block,
-// then one exp2 per element and side while the next blocks stream in.
+// structure as softmax_stats_kernel.h: blocks that fit L1; the first block (and any whose maxima run
+// past the running ones) takes a max sweep, one rescale, then one exp2 per element and side, every
+// other block one sweep (addBlockKLOneSweep), while the next blocks stream in.
 // The two rows may have different dtypes, so elements must pair up lane by lane: every loader
 // here yields elements in order, except that two bfloat16 rows share the faster interleaved load.
 #pragma once
@@ -106,6 +107,77 @@ static inline void addBlockKL(const typename LP::T* p, const typename LQ::T* q, 
   if (kBoth) st.cq = V::add(st.cq, V::add(cq0, cq1));
 }
 
+// One sweep over a block of a row pair once every lane has finite maxima (as addBlockOneSweep in
+// softmax_stats_kernel.h): d = fmsub(x, c, round(m c)) on both sides with the block maxima taken
+// alongside; false (nothing changed) when a logit runs more than kAheadLimit past its lane's max,
+// and the caller takes the two-sweep addBlockKL. With r = m c - round(m c) per side, the sums are
+// of 2^(d + r): sp = 2^-rp sp', cp = 2^-rp (cp' - (rp - rq) sp'), and the same for q.
+template <class V, class LP, class LQ, bool kBoth>
+static inline bool addBlockKLOneSweep(const typename LP::T* p, const typename LQ::T* q, int len, typename V::V c,
+                                      KLLanes<V>& st) {
+  using Vec = typename V::V;
+  constexpr int W = V::W;
+  const Vec zero = V::set1(0.0f);
+  const Vec mpc = V::mul(st.mp, c), mqc = V::mul(st.mq, c);
+  const Vec ahead = V::div(V::set1(kAheadLimit), c);
+  Vec bp0 = V::set1(kNoMax), bp1 = bp0, bq0 = bp0, bq1 = bp0;
+  Vec sp0 = zero, sp1 = zero, sq0 = zero, sq1 = zero, cp0 = zero, cp1 = zero, cq0 = zero, cq1 = zero;
+  const char* nextP = reinterpret_cast<const char*>(p + len);
+  const char* nextQ = reinterpret_cast<const char*>(q + len);
+  constexpr int kStepP = 2 * W * int(sizeof(typename LP::T)), kStepQ = 2 * W * int(sizeof(typename LQ::T));
+  for (int i = 0; i < len; i += 2 * W) {
+    for (int b = 0; b < kStepP; b += 64) __builtin_prefetch(nextP + i * int(sizeof(typename LP::T)) + b);
+    for (int b = 0; b < kStepQ; b += 64) __builtin_prefetch(nextQ + i * int(sizeof(typename LQ::T)) + b);
+    Vec x0, x1, y0, y1;
+    LP::template load2<V>(p + i, x0, x1);
+    LQ::template load2<V>(q + i, y0, y1);
+    bp0 = V::max(bp0, x0); bp1 = V::max(bp1, x1); bq0 = V::max(bq0, y0); bq1 = V::max(bq1, y1);
+    Vec dx0 = V::fmsub(x0, c, mpc), dy0 = V::fmsub(y0, c, mqc), dx1 = V::fmsub(x1, c, mpc), dy1 = V::fmsub(y1, c, mqc);
+    Vec ex0 = V::exp2(dx0), ey0 = V::exp2(dy0), ex1 = V::exp2(dx1), ey1 = V::exp2(dy1);
+    sp0 = V::add(sp0, ex0); sq0 = V::add(sq0, ey0); sp1 = V::add(sp1, ex1); sq1 = V::add(sq1, ey1);
+    cp0 = V::fmaddIfPositive(ex0, V::sub(dx0, dy0), cp0);
+    cp1 = V::fmaddIfPositive(ex1, V::sub(dx1, dy1), cp1);
+    if (kBoth) {
+      cq0 = V::fmaddIfPositive(ey0, V::sub(dy0, dx0), cq0);
+      cq1 = V::fmaddIfPositive(ey1, V::sub(dy1, dx1), cq1);
+    }
+  }
+  const Vec bp = V::max(bp0, bp1), bq = V::max(bq0, bq1);
+  if (V::anyGreater(bp, V::add(st.mp, ahead)) || V::anyGreater(bq, V::add(st.mq, ahead))) return false;
+  const Vec rp = V::fmsub(st.mp, c, mpc), rq = V::fmsub(st.mq, c, mqc);
+  const Vec backP = V::exp2(V::sub(zero, rp)), backQ = V::exp2(V::sub(zero, rq));
+  const Vec spb = V::add(sp0, sp1), sqb = V::add(sq0, sq1);
+  st.sp = V::fmadd(spb, backP, st.sp);
+  st.sq = V::fmadd(sqb, backQ, st.sq);
+  st.cp = V::add(st.cp, V::fmaddIfPositive(backP, V::fmaddIfPositive(spb, V::sub(rq, rp), V::add(cp0, cp1)), zero));
+  if (kBoth) st.cq = V::add(st.cq, V::fmaddIfPositive(backQ, V::fmaddIfPositive(sqb, V::sub(rp, rq), V::add(cq0, cq1)), zero));
+  // then move the sums to the new maxima, as addBlockKL does before its block (shiftKL)
+  const Vec np = V::max(st.mp, bp), nq = V::max(st.mq, bq);
+  const Vec dp = V::mul(V::sub(st.mp, np), c), dq = V::mul(V::sub(st.mq, nq), c);
+  const Vec ep = V::exp2(V::floorAt(dp, kMinDelta)), eq = V::exp2(V::floorAt(dq, kMinDelta));
+  st.cp = V::fmaddIfPositive(ep, V::fmaddIfPositive(st.sp, V::sub(dp, dq), st.cp), zero);
+  if (kBoth) st.cq = V::fmaddIfPositive(eq, V::fmaddIfPositive(st.sq, V::sub(dq, dp), st.cq), zero);
+  st.sp = V::mul(st.sp, ep);
+  st.sq = V::mul(st.sq, eq);
+  st.mp = np;
+  st.mq = nq;
+  return true;
+}
+
+// True when every lane's maxima are finite and so are their products with c (fmsub needs them).
+template <class V>
+static inline bool haveKLReferences(const KLLanes<V>& st, typename V::V c) {
+  float mp[V::W], mq[V::W], a[V::W], b[V::W];
+  V::store(mp, st.mp);
+  V::store(mq, st.mq);
+  V::store(a, V::mul(st.mp, c));
+  V::store(b, V::mul(st.mq, c));
+  for (int l = 0; l < V::W; l++)
+    if (!(mp[l] > kNoMax) || !(mq[l] > kNoMax) || !(std::fabs(a[l]) < INFINITY) || !(std::fabs(b[l]) < INFINITY))
+      return false;
+  return true;
+}
+
 // Lanes -> one KLStats in natural units (m stays raw).
 template <class V>
 static inline KLStats reduceKLLanes(const KLLanes<V>& st, float invTemperature) {
@@ -143,7 +215,7 @@ static inline void forEachBlock(const void* p, DType pt, const void* q, DType qt
     return 0;
   });
   if (n > full) {
-    alignas(64) float tp[kBlock], tq[kBlock];
+    alignas(64) float tp[kBlock] = {}, tq[kBlock] = {};  // (zeroed once per row: GCC cannot see widenTail fill them)
     const int padded = widenTail<V>(p, pt, begin + full, n - full, tp);
     widenTail<V>(q, qt, begin + full, n - full, tq);
     block(LoadF32{}, LoadF32{}, tp, tq, padded);
@@ -155,8 +227,11 @@ KLStats klStatsFor(const void* p, DType pt, const void* q, DType qt, int64_t beg
                    float invTemperature) {
   const typename V::V c = V::set1(invTemperature * exp2c::kLog2e);
   KLLanes<V> st;
+  bool oneSweep = false;  // every lane has maxima (after the first block, almost always)
   forEachBlock<V>(p, pt, q, qt, begin, end, [&](auto lp, auto lq, const auto* x, const auto* y, int len) {
+    if (oneSweep && addBlockKLOneSweep<V, decltype(lp), decltype(lq), kBoth>(x, y, len, c, st)) return;
     addBlockKL<V, decltype(lp), decltype(lq), kBoth>(x, y, len, c, st);
+    oneSweep = haveKLReferences<V>(st, c);
   });
   return reduceKLLanes<V>(st, invTemperature);
 }

@@ -236,7 +236,6 @@ Status linearLogprobs(const HiddenView& hidden, const HeadWeight& weight, const 
   AlignedFloats panel((chunk + mr - 1) / mr * mr * weight.dim);
   std::vector<SoftmaxStats> stats(size_t(p.ranges * chunk));
   std::vector<float> targetLogit(static_cast<size_t>(chunk));
-  const float invT = 1.0f / opt.temperature;
 
   for (int64_t first = 0; first < hidden.rows; first += chunk) {
     const int64_t n = hidden.rows - first < chunk ? hidden.rows - first : chunk;
@@ -256,9 +255,9 @@ Status linearLogprobs(const HiddenView& hidden, const HeadWeight& weight, const 
         break;
       }
       // as tokenLogprobs: (x_t - m) keeps the log-prob's precision at |logits| ~ 1e4
-      const float logS = std::log(s.s), xt = targetLogit[size_t(i)] * invT;
-      out.logprobs[first + i] = (xt - s.m) - logS;
-      out.logsumexp[first + i] = s.m + logS;
+      const float logS = std::log(s.s);
+      out.logprobs[first + i] = s.logprob(targetLogit[size_t(i)]);
+      out.logsumexp[first + i] = s.scaledMax() + logS;
       if (out.entropy) out.entropy[first + i] = std::fmax(logS - s.w / s.s, 0.0f);
     }
     if (firstBad.get() < n) return describeBadHeadRow("hidden", hidden, weight, opt, first + firstBad.get());

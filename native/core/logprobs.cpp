@@ -3,20 +3,11 @@
 #include <cmath>
 #include <string>
 
-#include "cpu.h"
 #include "first_bad.h"
 #include "row_parallel.h"
 #include "softmax_stats.h"
 
 namespace infogain {
-
-SoftmaxStats softmaxStats(const void* row, DType dtype, int64_t begin, int64_t end, float invTemperature) {
-  switch (activeIsa()) {
-    case Isa::Avx512: return avx512::softmaxStats(row, dtype, begin, end, invTemperature);
-    case Isa::Avx2: return avx2::softmaxStats(row, dtype, begin, end, invTemperature);
-    default: return scalar::softmaxStats(row, dtype, begin, end, invTemperature);
-  }
-}
 
 Status describeBadRow(const char* argument, const LogitsView& logits, int64_t row, float invTemperature) {
   const void* data = logits.row(row);
@@ -79,10 +70,8 @@ Status tokenLogprobs(const LogitsView& logits, const int32_t* targets, const Tok
           return;
         }
         float logS = std::log(s.s);
-        float xt = loadAsFloat(logits.row(r), logits.dtype, targets[r]) * invT;
-        // (x_t - m) is exact for nearby values, so the log-prob keeps its precision at |logit| ~ 1e4
-        out.logprobs[r] = (xt - s.m) - logS;
-        out.logsumexp[r] = s.m + logS;
+        out.logprobs[r] = s.logprob(loadAsFloat(logits.row(r), logits.dtype, targets[r]));
+        out.logsumexp[r] = s.scaledMax() + logS;
         if (out.entropy) out.entropy[r] = std::fmax(logS - s.w / s.s, 0.0f);  // >= 0 up to rounding
       });
 

@@ -98,6 +98,12 @@ float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t l
   return a.Data();
 }
 
+float* unpoisonedOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
+  result.Set(name, a);
+  return a.Data();
+}
+
 Napi::Float32Array float32Copy(Napi::Env env, const std::vector<float>& v) {
   Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));

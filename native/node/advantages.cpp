@@ -29,7 +29,8 @@ Napi::Value GroupAdvantages(const Napi::CallbackInfo& info, bool async) {
   opt.tokenCounts = optionalInt32(env, o, "tokenCounts", int64_t(n));
 
   Napi::Object result = Napi::Object::New(env);
-  float* out = outputArg(env, result, "advantages", int64_t(n));
+  // every estimator writes every advantage before it returns Ok (advantages.cpp)
+  float* out = unpoisonedOutputArg(env, result, "advantages", int64_t(n));
   auto stats = std::make_shared<GroupStats>();
   return runKernelThen(
       env, async,

@@ -1,18 +1,54 @@
-// readPass(typedArray) -> checksum: the read-bandwidth floor the benchmarks compare against.
+// Hooks for the benchmarks, not part of the API:
+// readPass(typedArray, strategy = 0) -> checksum: the read-bandwidth floor the benchmarks compare
+// against; readStrategies() -> the strategy names this CPU runs (the floor is the fastest of them).
+// coreGroupAdvantages(scores, ids, out) -> seconds: the C++ core of groupAdvantages (grpo) alone,
+// timed inside C++ with no JS, N-API or output allocation, for the bench's API-overhead ratio.
 #include "../core/bandwidth.h"
 
+#include <chrono>
+
+#include <string>
+
+#include "../core/advantages.h"
 #include "args.h"
+#include "errors.h"
 #include "families.h"
 
 namespace infogain {
 
 static Napi::Value ReadPass(const Napi::CallbackInfo& info) {
   TypedView v = typedArg(info.Env(), info[0], "data");
-  return Napi::Number::New(info.Env(), double(readPass(v.data, int64_t(v.byteLength)) & 0xffffffffu));
+  const int count = readStrategyCount();
+  const double strategy = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.0;
+  if (!(strategy >= 0 && strategy < count) || strategy != double(int(strategy)))
+    throwRange(info.Env(), codes::kRange, "strategy", -1, "strategy must be an integer in [0, " + std::to_string(count) + ")");
+  return Napi::Number::New(info.Env(), double(readPass(v.data, int64_t(v.byteLength), int(strategy)) & 0xffffffffu));
+}
+
+static Napi::Value ReadStrategies(const Napi::CallbackInfo& info) {
+  Napi::Array names = Napi::Array::New(info.Env());
+  for (int i = 0; i < readStrategyCount(); i++) names.Set(uint32_t(i), Napi::String::New(info.Env(), readStrategyName(i)));
+  return names;
+}
+
+static Napi::Value CoreGroupAdvantages(const Napi::CallbackInfo& info) {
+  size_t n = 0;
+  const float* scores = float32Arg(info.Env(), info[0], "scores", -1, &n);
+  Grouping grouping;
+  grouping.ids = int32Arg(info.Env(), info[1], "ids", int64_t(n));
+  float* out = const_cast<float*>(float32Arg(info.Env(), info[2], "out", int64_t(n)));
+  GroupStats stats;
+  const auto start = std::chrono::steady_clock::now();
+  const Status st = groupAdvantages(scores, int64_t(n), grouping, GroupAdvantagesOptions(), out, &stats);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!st.ok()) throwStatus(info.Env(), st);
+  return Napi::Number::New(info.Env(), seconds);
 }
 
 void registerBandwidth(Napi::Env env, Napi::Object exports) {
   exports.Set("readPass", Napi::Function::New(env, ReadPass, "readPass"));
+  exports.Set("coreGroupAdvantages", Napi::Function::New(env, CoreGroupAdvantages, "coreGroupAdvantages"));
+  exports.Set("readStrategies", Napi::Function::New(env, ReadStrategies, "readStrategies"));
 }
 
 }  // namespace infogain

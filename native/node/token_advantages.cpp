@@ -19,7 +19,8 @@ Napi::Value BroadcastToTokens(const Napi::CallbackInfo& info, bool async) {
   const float* perSample = float32Arg(env, info[0], "perSample", -1, &rows);
   TokenLayout layout = tokenLayoutArg(env, info[1], int64_t(rows), -1);
   Napi::Object result = Napi::Object::New(env);
-  float* out = outputArg(env, result, "values", layout.tokens());
+  // the offsets start at 0 and end at the token count, so the rows write every token
+  float* out = unpoisonedOutputArg(env, result, "values", layout.tokens());
   return runKernel(env, async, [=] { return broadcastToTokens(perSample, layout, out); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
@@ -35,8 +36,9 @@ Napi::Value ReinforcePP(const Napi::CallbackInfo& info, bool async) {
   opt.gaps = MaskGaps(enumProp(env, o, "maskGaps", 2, 0));
   opt.whitenEps = numberProp(o, "whitenEps", 1e-8);
   Napi::Object result = Napi::Object::New(env);
-  float* a = outputArg(env, result, "advantages", int64_t(tokens));
-  float* g = outputArg(env, result, "returns", int64_t(tokens));
+  // every token of every row is written (0 where masked), as in broadcastToTokens
+  float* a = unpoisonedOutputArg(env, result, "advantages", int64_t(tokens));
+  float* g = unpoisonedOutputArg(env, result, "returns", int64_t(tokens));
   return runKernel(env, async, [=] { return reinforcePP(rewards, layout, opt, a, g); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }

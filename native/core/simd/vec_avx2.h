@@ -70,6 +70,9 @@ struct VecAvx2 {
     w = fmadd(e, d, w);
   }
 
+  // any lane of a > b (ordered: NaN never counts)
+  static bool anyGreater(V a, V b) { return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GT_OQ)) != 0; }
+
   static float reduceMax(V v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));

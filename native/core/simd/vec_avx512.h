@@ -70,6 +70,9 @@ struct VecAvx512 {
     w = _mm512_mask3_fmadd_ps(e, d, w, keep);
   }
 
+  // any lane of a > b (ordered: NaN never counts)
+  static bool anyGreater(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ) != 0; }
+
   static float reduceMax(V v) { return _mm512_reduce_max_ps(v); }
 
   // Lane counters (int32 per lane): how many elements were >= a bound (ordered: NaN never counts).

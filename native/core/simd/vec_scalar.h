@@ -44,6 +44,8 @@ struct VecScalar {
     w = fmadd(e, d, w);
   }
 
+  static bool anyGreater(V a, V b) { return a > b; }  // ordered: NaN never counts
+
   static float reduceMax(V v) { return v; }
 
   // Lane counters: how many elements were >= a bound (ordered: NaN never counts).
