@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
+import './helpers/poison.mjs';
 import * as ig from '../dist/index.js';
 import { native } from '../dist/native.js';
 import { assertRejects, assertTypedError } from './helpers/assert.mjs';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import './helpers/poison.mjs';
 import { backends, configure, groupAdvantages, groupAdvantagesSync, rlpAdvantages, rlpAdvantagesSync } from '../dist/index.js';
 import { refGroupAdvantages, refVerlReinforceBaseline } from './helpers/advantages-reference.mjs';
 import { assertClose } from './helpers/assert.mjs';

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 
 import fc from 'fast-check';
 
+import './helpers/poison.mjs';
 import * as ig from '../dist/index.js';
 import { assertClose } from './helpers/assert.mjs';
 import { refGroupAdvantages } from './helpers/advantages-reference.mjs';

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import './helpers/poison.mjs';
 import {
   backends,
   broadcastToTokens,
