@@ -89,12 +89,9 @@ static inline void addBlockKL(const typename LP::T* p, const typename LQ::T* q, 
 
   // sweep 2: two chains per sum, the next blocks of both rows prefetched
   Vec sp0 = zero, sp1 = zero, sq0 = zero, sq1 = zero, cp0 = zero, cp1 = zero, cq0 = zero, cq1 = zero;
-  const char* nextP = reinterpret_cast<const char*>(p + len);
-  const char* nextQ = reinterpret_cast<const char*>(q + len);
-  constexpr int kStepP = 2 * W * int(sizeof(typename LP::T)), kStepQ = 2 * W * int(sizeof(typename LQ::T));
   for (int i = 0; i < len; i += 2 * W) {
-    for (int b = 0; b < kStepP; b += 64) __builtin_prefetch(nextP + i * int(sizeof(typename LP::T)) + b);
-    for (int b = 0; b < kStepQ; b += 64) __builtin_prefetch(nextQ + i * int(sizeof(typename LQ::T)) + b);
+    prefetchStep<2 * W>(p + len, i);
+    prefetchStep<2 * W>(q + len, i);
     Vec x0, x1, y0, y1;
     LP::template load2<V>(p + i, x0, x1);
     LQ::template load2<V>(q + i, y0, y1);
@@ -122,12 +119,9 @@ static inline bool addBlockKLOneSweep(const typename LP::T* p, const typename LQ
   const Vec ahead = V::div(V::set1(kAheadLimit), c);
   Vec bp0 = V::set1(kNoMax), bp1 = bp0, bq0 = bp0, bq1 = bp0;
   Vec sp0 = zero, sp1 = zero, sq0 = zero, sq1 = zero, cp0 = zero, cp1 = zero, cq0 = zero, cq1 = zero;
-  const char* nextP = reinterpret_cast<const char*>(p + len);
-  const char* nextQ = reinterpret_cast<const char*>(q + len);
-  constexpr int kStepP = 2 * W * int(sizeof(typename LP::T)), kStepQ = 2 * W * int(sizeof(typename LQ::T));
   for (int i = 0; i < len; i += 2 * W) {
-    for (int b = 0; b < kStepP; b += 64) __builtin_prefetch(nextP + i * int(sizeof(typename LP::T)) + b);
-    for (int b = 0; b < kStepQ; b += 64) __builtin_prefetch(nextQ + i * int(sizeof(typename LQ::T)) + b);
+    prefetchStep<2 * W>(p + len, i);
+    prefetchStep<2 * W>(q + len, i);
     Vec x0, x1, y0, y1;
     LP::template load2<V>(p + i, x0, x1);
     LQ::template load2<V>(q + i, y0, y1);

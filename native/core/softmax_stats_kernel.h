@@ -19,6 +19,7 @@
 
 #include "dtype.h"
 #include "simd/exp_poly.h"
+#include "simd/prefetch.h"
 #include "softmax_stats.h"
 
 namespace infogain {
@@ -82,10 +83,8 @@ static inline void addBlock(const typename L::T* p, int len, typename V::V c, La
   // cache (without the prefetch, sweep 1 of the next block waits on DRAM with no math to hide it)
   Vec zero = V::set1(0.0f);
   Vec s0 = zero, s1 = zero, s2 = zero, s3 = zero, w0 = zero, w1 = zero, w2 = zero, w3 = zero;
-  const char* next = reinterpret_cast<const char*>(p + len);
-  constexpr int kStepBytes = 4 * W * int(sizeof(typename L::T));
   for (int i = 0; i < len; i += 4 * W) {
-    for (int b = 0; b < kStepBytes; b += 64) __builtin_prefetch(next + i * int(sizeof(typename L::T)) + b);
+    prefetchStep<4 * W>(p + len, i);
     Vec x0, x1, x2, x3;
     L::template load2<V>(p + i, x0, x1);
     L::template load2<V>(p + i + 2 * W, x2, x3);
@@ -117,10 +116,8 @@ static inline bool addBlockOneSweep(const typename L::T* p, int len, typename V:
   Vec zero = V::set1(0.0f);
   Vec bm0 = V::set1(kNoMax), bm1 = bm0, bm2 = bm0, bm3 = bm0;
   Vec s0 = zero, s1 = zero, s2 = zero, s3 = zero, w0 = zero, w1 = zero, w2 = zero, w3 = zero;
-  const char* next = reinterpret_cast<const char*>(p + len);
-  constexpr int kStepBytes = 4 * W * int(sizeof(typename L::T));
   for (int i = 0; i < len; i += 4 * W) {
-    for (int b = 0; b < kStepBytes; b += 64) __builtin_prefetch(next + i * int(sizeof(typename L::T)) + b);
+    prefetchStep<4 * W>(p + len, i);
     Vec x0, x1, x2, x3;
     L::template load2<V>(p + i, x0, x1);
     L::template load2<V>(p + i + 2 * W, x2, x3);
