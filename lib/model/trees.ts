@@ -7,7 +7,7 @@
 //  3. only the rows that are scored are kept: hidden rows when the head is split off, reduced in
 //     head chunks at the end of the wave; without a split, logits rows needed only as log-probs are
 //     reduced as the pass makes them, and only the rows a KL needs are kept (reduce.ts).
-import { codes, rangeError } from '../errors';
+import { codes, rangeError, throwIfAborted } from '../errors';
 import type { Logits } from '../logits';
 import { cacheBytes, type KvCache } from './kv-cache';
 import { type MemoryBudget, mib } from './memory';
@@ -24,6 +24,8 @@ export interface TreeScoringOptions extends TreeLimits {
   temperature: number;
   /** Most sequences in one forward pass. */
   batchSize: number;
+  /** Checked before every forward pass and head chunk: aborted, the call rejects with ABORT_ERR. */
+  signal?: AbortSignal;
   /** Called with every chunk of log-prob rows' logits and where each row's value goes, before it is reduced. */
   onLogits?: (logits: Logits, placed: Destination[]) => void;
 }
@@ -51,6 +53,7 @@ interface Fed extends PassRow {
 
 interface Wave {
   runner: ModelRunner;
+  signal: AbortSignal | undefined;
   budget: MemoryBudget;
   batchSize: number;
   works: Work[];
@@ -122,7 +125,8 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
       works.push({ index: i, plan, store: runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size), storeIndex, result: results[i] });
     }
     // fused attention operators assume their own padding: one sequence a pass
-    const wave: Wave = { runner, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
+    throwIfAborted(o.signal);
+    const wave: Wave = { runner, signal: o.signal, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
     if (cached) await feedWithCache(wave);
     else await feedWhole(wave);
 
@@ -133,6 +137,7 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
         for (let k = 0; k < work.plan.targets.length; k++)
           await logprobs.add(kept(work, work.plan.logprobSlots[k]), work.plan.targets[k], { out: work.result.logprobs, index: k, request: work.index, entropies: work.result.entropies });
     await logprobs.flush();
+    throwIfAborted(o.signal);
     for (const work of works)
       for (let k = 0; k < work.result.divergences.length; k++)
         await divergences.add(kept(work, work.plan.pairSlots[2 * k]), kept(work, work.plan.pairSlots[2 * k + 1]), { out: work.result.divergences, index: k, request: work.index });
@@ -145,6 +150,7 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
 /** One forward pass of `batch`: kept rows into their stores; without a split head, log-prob rows reduced now. */
 async function pass(wave: Wave, batch: Fed[], presents: boolean) {
   const { runner } = wave;
+  throwIfAborted(wave.signal);
   const res = await runner.pass(batch, presents);
   const w = runner.rowWidth;
   for (const [b, f] of batch.entries()) {
