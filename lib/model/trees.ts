@@ -54,6 +54,8 @@ interface Fed extends PassRow {
 interface Wave {
   runner: ModelRunner;
   signal: AbortSignal | undefined;
+  /** The model's context: a batch's padded positions (longest past + longest new) stay within it. */
+  maxLength: number | undefined;
   budget: MemoryBudget;
   batchSize: number;
   works: Work[];
@@ -126,7 +128,7 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
     }
     // fused attention operators assume their own padding: one sequence a pass
     throwIfAborted(o.signal);
-    const wave: Wave = { runner, signal: o.signal, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
+    const wave: Wave = { runner, signal: o.signal, maxLength: o.maxLength, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
     if (cached) await feedWithCache(wave);
     else await feedWhole(wave);
 
@@ -213,7 +215,8 @@ async function feedWithCache(wave: Wave): Promise<void> {
     for (let j = i + 1; j < branches.length && batch.length < batchSize; j++) {
       const b = branches[j];
       const p = Math.max(P, b.start), s = Math.max(S, b.ids.length);
-      if ((samePast && b.start !== P) || budget.pass(batch.length + 1, s, p) > budget.passLimit) break;
+      // right-padded new tokens sit at positions up to p + s: beyond the context, a position table has no row for them
+      if ((samePast && b.start !== P) || (wave.maxLength !== undefined && p + s > wave.maxLength) || budget.pass(batch.length + 1, s, p) > budget.passLimit) break;
       batch.push(b);
       [P, S] = [p, s];
     }

@@ -34,7 +34,8 @@ export function splitChat(query: string, prompt: string | undefined, format: Cha
   // where each action's content starts: right after the prompt when it ends with the header, then after every header
   const starts: number[] = [];
   if (promptEnd > 0 && query.slice(0, promptEnd).endsWith(format.assistant)) starts.push(promptEnd);
-  for (let at = query.indexOf(format.assistant, promptEnd); at >= 0; at = query.indexOf(format.assistant, at + format.assistant.length))
+  // a header that straddles the prompt's end opens the response's first message too
+  for (let at = query.indexOf(format.assistant, Math.max(0, promptEnd - format.assistant.length + 1)); at >= 0; at = query.indexOf(format.assistant, at + format.assistant.length))
     starts.push(at + format.assistant.length);
   if (!starts.length) return `no assistant message (${JSON.stringify(format.assistant)}) after the prompt`;
   const turns: Turn[] = [];
