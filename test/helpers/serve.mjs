@@ -101,3 +101,26 @@ export async function until(probe, timeoutMs = 30_000, everyMs = 20) {
 export function manyRollouts(n) {
   return Array.from({ length: n }, (_, k) => examples.map((e) => ({ ...e, id: `${e.id}-${k}`, group: `${e.group}-${k}` }))).flat();
 }
+
+/** A request left open: `response` resolves with what request() resolves with (or the error), `destroy()` drops the connection. */
+export function openRequest(url, body) {
+  let req;
+  const response = new Promise((resolve) => {
+    req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text, json: text ? JSON.parse(text) : undefined }));
+      res.on('error', (error) => resolve({ error }));
+    });
+    req.on('error', (error) => resolve({ error }));
+    req.end(JSON.stringify(body));
+  });
+  return { response, destroy: () => req.destroy() };
+}
+
+/** The server's jobs running and waiting (GET /healthz). */
+export async function jobs(url) {
+  const h = await request(`${url}/healthz`, { method: 'GET' });
+  return { running: h.json?.running, queued: h.json?.queued, status: h.status };
+}
