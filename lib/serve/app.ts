@@ -87,7 +87,6 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     metrics.errors.inc({ route: routeOf(request), status, code: body.error.code });
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     if (status === 401) reply.header('www-authenticate', 'Bearer');
-    if (state.draining) reply.header('connection', 'close');
     return reply.code(status).send(body);
   };
   app.setErrorHandler((e, request, reply) => fail(request, reply, validationError(e) ?? e));
@@ -97,6 +96,11 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     if (state.draining) throw new HttpError(503, serveCodes.unavailable, 'the server is shutting down', {}, retryAfterSeconds);
     if (authorized && request.url !== '/healthz' && !authorized(request.headers.authorization))
       throw new HttpError(401, serveCodes.unauthorized, 'a valid bearer token is required (Authorization: Bearer <token>)');
+  });
+  // while draining every answer closes its connection, so keep-alive clients reconnect elsewhere
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (state.draining) reply.header('connection', 'close');
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({ route: routeOf(request), code: reply.statusCode });
