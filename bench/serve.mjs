@@ -47,6 +47,12 @@ function startServer() {
   });
 }
 
+/** CPU seconds a process has used (all its threads): utime + stime of /proc/PID/stat, 100 ticks a second. */
+const cpuOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const rssOf = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 const mib = (b) => (b / 2 ** 20).toFixed(0);
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -60,6 +66,7 @@ const none = new AbortController().signal;
 /** The same work as the server's /v1/score, in this process, one job after another for `ms`: jobs/s and latency. */
 async function inProcessRun(ms) {
   const times = [];
+  const cpu = ownCpu();
   const end = performance.now() + ms;
   for (let i = 0; performance.now() < end; i++) {
     const t = performance.now();
@@ -68,7 +75,7 @@ async function inProcessRun(ms) {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  return { rps: (times.length * 1000) / ms, p50: pct(times, 50), p99: pct(times, 99), n: times.length };
+  return { rps: (times.length * 1000) / ms, p50: pct(times, 50), p99: pct(times, 99), n: times.length, cpuMs: ((ownCpu() - cpu) * 1000) / times.length };
 }
 
 function cannon(url, connections, ms) {
@@ -93,16 +100,30 @@ await cannon(server.url, 1, 1000);
 console.log(`\n## throughput: one group (6 rollouts) per request, ${seconds} s per row, server --concurrency 1; each in-process figure is the mean of half a row run before the server's row and half after it\n`);
 console.log('| connections | server req/s | server p50 ms | server p99 ms | in-process jobs/s | in-process p50 ms | in-process p99 ms | server / in-process throughput | non-2xx | errors (timeouts) |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const cpuRows = [];
 for (const connections of [1, 8, 64]) {
   // in-process half before and half after the server's row: a machine that slows down during the row slows both
   const before = await inProcessRun((seconds * 1000) / 2);
+  const serverCpu = cpuOf(server.child.pid);
   const r = await cannon(server.url, connections, seconds * 1000);
+  const serverCpuMs = ((cpuOf(server.child.pid) - serverCpu) * 1000) / r.requests.total;
   const after = await inProcessRun((seconds * 1000) / 2);
-  const local = { rps: (before.rps + after.rps) / 2, p50: (before.p50 + after.p50) / 2, p99: Math.max(before.p99, after.p99) };
+  const local = { rps: (before.rps + after.rps) / 2, p50: (before.p50 + after.p50) / 2, p99: Math.max(before.p99, after.p99), cpuMs: (before.cpuMs + after.cpuMs) / 2 };
   const rps = r.requests.total / r.duration;
+  cpuRows.push(`| ${connections} | ${serverCpuMs.toFixed(1)} | ${local.cpuMs.toFixed(1)} | ${(serverCpuMs / local.cpuMs).toFixed(3)} |`);
   console.log(`| ${connections} | ${rps.toFixed(2)} | ${r.latency.p50} | ${r.latency.p99} | ${local.rps.toFixed(2)} | ${local.p50.toFixed(0)} | ${local.p99.toFixed(0)} | ${(rps / local.rps).toFixed(3)} | ${r.non2xx} | ${r.errors} (${r.timeouts}) |`);
 }
+console.log('\nCPU time per request (all threads; less sensitive than wall time to other work on the machine): the server process per answered request (autocannon\'s dropped requests at the end of a row included in its work), this process per in-process job\n');
+console.log('| connections | server CPU ms / request | in-process CPU ms / job | server / in-process |');
+console.log('| ---: | ---: | ---: | ---: |');
+for (const row of cpuRows) console.log(row);
 console.log('\n(in-process: one job after another, as the server runs them with --concurrency 1; its latency has no queue. At the end of each row autocannon drops the requests still queued: the server cancels them.)');
+
+if (total === 0) {
+  server.child.kill('SIGTERM');
+  await source.dispose();
+  process.exit(0);
+}
 
 // ---- the soak: good, malformed and disconnecting requests ----
 const expected = new Map();
@@ -182,6 +203,7 @@ console.log('| server crashed | 5xx answers | good requests | answered correctly
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 console.log(`| ${alive ? 'no' : 'YES'} | ${counts.status5xx} | ${counts.good} | ${counts.correct} | ${counts.wrong + counts.other} | ${counts.malformed} | ${counts.malformed4xx} | ${counts.disconnected} | ${aborted} | ${pct(latencies, 50).toFixed(1)} | ${pct(latencies, 99).toFixed(1)} |`);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`\nserver RSS (MiB): at start ${mib(startRss)}, mean of the first tenth of the run ${mib(mean(rss.slice(0, tenth)))}, of the last tenth ${mib(mean(rss.slice(-tenth)))}, peak ${mib(Math.max(...rss))} (${rss.length} samples, one a second)`);
+const deciles = Array.from({ length: 10 }, (_, d) => mib(mean(rss.slice(Math.floor((d * rss.length) / 10), Math.max(Math.floor((d * rss.length) / 10) + 1, Math.floor(((d + 1) * rss.length) / 10))))));
+console.log(`\nserver RSS (MiB): at start ${mib(startRss)}, mean of the first tenth of the run ${mib(mean(rss.slice(0, tenth)))}, of the last tenth ${mib(mean(rss.slice(-tenth)))}, peak ${mib(Math.max(...rss))} (${rss.length} samples, one a second); by tenth of the run: ${deciles.join(' ')}`);
 server.child.kill('SIGTERM');
 agent.destroy();
