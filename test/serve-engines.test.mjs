@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { cliScore, examples, jobs, manyRollouts, metric, openRequest, request, startServer, until } from './helpers/serve.mjs';
+import { cliScoreAsync, examples, jobs, manyRollouts, metric, openRequest, request, startServer, until } from './helpers/serve.mjs';
 import { startStandin } from './helpers/standin-server.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'infogain-serve-engines-'));
@@ -28,7 +28,7 @@ for (const backend of ['sglang', 'vllm']) {
   test(`--backend ${backend}: the numbers of infogain score --backend ${backend}; temperature and mode 'full' are 400s`, async () => {
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, examples.map((e) => JSON.stringify(e)).join('\n'));
-    const expected = cliScore(input, join(dir, `${backend}.jsonl`), ['--backend', backend, '--server', standin.url]);
+    const expected = await cliScoreAsync(input, join(dir, `${backend}.jsonl`), ['--backend', backend, '--server', standin.url]);
     const server = await startServer(['--backend', backend, '--server', standin.url, '--engine-concurrency', '2']);
     try {
       const r = await request(`${server.url}/v1/score`, { body: { rollouts: examples } });

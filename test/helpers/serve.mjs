@@ -17,6 +17,16 @@ export function cliScore(file, out, flags = []) {
   return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/** cliScore without blocking this process (for a stand-in engine served from it). */
+export async function cliScoreAsync(file, out, flags = []) {
+  const child = spawn(process.execPath, [cli, 'score', file, '--out', out, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`infogain score failed (${code}): ${stderr}`);
+  return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
 /** A running server: its base URL, the child, what it wrote to stderr, and how it exited. */
 export async function startServer(flags = [], { env = process.env, readyTimeoutMs = 60_000 } = {}) {
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--log-level', 'warn', ...flags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
