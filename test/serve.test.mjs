@@ -118,6 +118,9 @@ describe('/get_reward (OpenRLHF)', () => {
         const bad = await request(`${igpo.url}/get_reward`, { body: { query: body.query } });
         assert.equal(bad.status, 400);
         assert.match(bad.json.error.message, /no label/);
+        const long = await request(`${server.url}/get_reward`, { body: { query: [`${'a'.repeat(300)}${chat.prompt}x`] } });
+        assert.equal(long.status, 400, long.text);
+        assert.match(long.json.error.message, /^query\[0\]: the rollout is \d+ tokens long; the model reads at most 256/);
         const none = await request(`${server.url}/get_reward`, { body: { query: ['no chat markup here'] } });
         assert.equal(none.status, 400);
         assert.equal(none.json.error.index, 0);

@@ -168,7 +168,7 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     const body = request.body as GetRewardBody;
     const rollouts = rolloutsOfQueries(body, c.chat, c.openrlhfReward);
     if (!rollouts.length) return { rewards: [], scores: [], extra_logs: {} };
-    const records = await job(request, reply, (signal) => scoreRollouts(scoring, rollouts, scoring.options, signal));
+    const records = await job(request, reply, (signal) => scoreRollouts(scoring, rollouts, scoring.options, signal, undefined, (i) => `query[${i}]`));
     metrics.rollouts.inc(records.length);
     return getRewardAnswer(records, c.openrlhfReward);
   });

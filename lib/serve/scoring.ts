@@ -54,12 +54,16 @@ export function requestOptions(s: Scoring, asked: RequestOptions | undefined): S
   return o;
 }
 
-/** The records of `rollouts` (in order), as `infogain score` writes them. */
-export async function scoreRollouts(s: Scoring, rollouts: Rollout[], o: ScoreOptions, signal: AbortSignal, lines?: number[]): Promise<RolloutScore[]> {
+/**
+ * The records of `rollouts` (in order), as `infogain score` writes them. A problem is named by the
+ * rollout's line (JSONL), else its place and id; `/get_reward` names its query instead (`label`).
+ */
+export async function scoreRollouts(s: Scoring, rollouts: Rollout[], o: ScoreOptions, signal: AbortSignal, lines?: number[], label?: (index: number) => string): Promise<RolloutScore[]> {
   if (!rollouts.length) return [];
   const { tokenized, problems } = tokenizeAndCheck(rollouts, s.source, (rs, tk) => checkRollouts(rs, tk, s.source, o));
+  const name = (i: number) => label?.(i) ?? `${where(i, lines)} (id ${JSON.stringify(rollouts[i].id)})`;
   if (problems.length)
-    throw problemsError(problems.map((p) => ({ index: p.index, ...(lines ? { line: lines[p.index] } : {}), message: `${where(p.index, lines)} (id ${JSON.stringify(rollouts[p.index].id)}): ${p.reason}` })));
+    throw problemsError(problems.map((p) => ({ index: p.index, ...(lines ? { line: lines[p.index] } : {}), message: `${name(p.index)}: ${p.reason}` })));
   const scored = await scoreInChunks(tokenized, s.source, o, { batchSize: s.batchSize, signal });
   return finishScores(rollouts, scored, o);
 }
