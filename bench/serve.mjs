@@ -22,7 +22,7 @@ const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const autocannon = require('autocannon');
 const { openSource } = require(join(root, 'dist', 'model', 'open.js'));
-const { scoringFromFlags } = require(join(root, 'dist', 'score-flags.js'));
+const { scoringFromFlags } = require(join(root, 'dist', 'scoreFlags.js'));
 const { requestRollouts, scoreRollouts } = require(join(root, 'dist', 'serve', 'scoring.js'));
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, requests: { type: 'string' }, clients: { type: 'string' } } });

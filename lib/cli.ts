@@ -17,10 +17,10 @@ import { openOutput, sameFile } from './output';
 import type { TokenizedRollout } from './rollouts';
 import { calibrationCoverage, calibrationJson, calibrationTable, type ConformalCalibration } from './rewards/cip';
 import { checkRollouts, finishScores } from './score';
-import { parseFlags, scoringFlags, scoringFromFlags, UsageError } from './score-flags';
-import { readCalibration, readRollouts, tokenizeFile } from './score-input';
-import { calibrateInChunks, scoreInChunks } from './score-loop';
-import { summaryTable } from './score-summary';
+import { parseFlags, scoringFlags, scoringFromFlags, UsageError } from './scoreFlags';
+import { readCalibration, readRollouts, tokenizeFile } from './scoreInput';
+import { calibrateInChunks, scoreInChunks } from './scoreLoop';
+import { summaryTable } from './scoreSummary';
 import { OnnxScorer } from './scorer';
 import { serve, serveUsage } from './serve/command';
 

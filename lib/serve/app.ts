@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { codes } from '../errors';
 import { defaultRewards } from '../score';
-import { summaryJson } from '../score-summary';
+import { summaryJson } from '../scoreSummary';
 import { bearerCheck } from './auth';
 import type { ChatFormat } from './chat';
 import type { Fastify } from './deps';

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { UsageError } from '../score-flags';
+import { UsageError } from '../scoreFlags';
 
 /** The token in `path` (surrounding whitespace dropped); a UsageError when it cannot be read or is empty. */
 export function readToken(path: string): string {

@@ -7,8 +7,8 @@ import { isEngineSource } from '../model/open';
 import type { LogprobSource } from '../model/source';
 import { type Rollout, rolloutFromJson, rolloutProblem } from '../rollouts';
 import { checkRollouts, finishScores, type RolloutScore, type ScoreOptions } from '../score';
-import { tokenizeAndCheck } from '../score-input';
-import { scoreInChunks } from '../score-loop';
+import { tokenizeAndCheck } from '../scoreInput';
+import { scoreInChunks } from '../scoreLoop';
 import { HttpError, serveCodes } from './errors';
 import type { RequestOptions } from './schemas';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import type { LogprobSource } from './model/source';
 import { parseRollout, RolloutLineError, tokenizeRollout, type Rollout, type TokenizedRollout } from './rollouts';
-import { UsageError } from './score-flags';
+import { UsageError } from './scoreFlags';
 import { checkCalibrationRollouts, type RolloutProblem, type ScoreOptions } from './score';
 
 /** Bad lines, each with its number and reason, as one UsageError (exit 2): nothing was scored. */
