@@ -68,6 +68,25 @@ describe('results equal infogain score', () => {
   });
 });
 
+test('every reward: C-IP calibrated once at start (--calibration), PEAR and Nous asked per request, equal to infogain score', async () => {
+  const calibration = join(root, 'examples', 'calibration.jsonl');
+  const server = await startServer(['--reward', 'infopo,igpo,nous,cip', '--calibration', calibration]);
+  try {
+    const expected = cliScore(input, join(dir, 'all.jsonl'), ['--reward', 'infopo,igpo,nous,cip', '--calibration', calibration]);
+    const r = await request(`${server.url}/v1/score`, { body: { rollouts: examples } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.results, expected);
+    assert.ok(r.json.results.every((x) => x.cip && x.nous));
+    const pear = cliScore(input, join(dir, 'pear.jsonl'), ['--reward', 'infopo,pear', '--pear-alpha', '0.1', '--delimiter', 'BOOK(']);
+    const p = await request(`${server.url}/v1/score`, { body: { rollouts: examples, options: { rewards: ['infopo', 'pear'], pear: { alpha: 0.1, delimiter: 'BOOK(' } } } });
+    assert.equal(p.status, 200, p.text);
+    assert.deepEqual(p.json.results, pear);
+    assert.ok('meanPearReward' in p.json.summary.all);
+  } finally {
+    await server.stop();
+  }
+});
+
 /** Chat text of a rollout: prompt (ends with the assistant header), then each action and observation. */
 const chatml = {
   prompt: '<|im_start|>user\nfly<|im_end|>\n<|im_start|>assistant\n',
