@@ -158,6 +158,7 @@ describe('malformed requests: a 4xx in the error format, never a 500', () => {
   const cases = [
     ['not JSON', '{"rollouts": [', {}, 400, 'ERR_INFOGAIN_JSON'],
     ['an empty body', '', {}, 400, 'ERR_INFOGAIN_JSON'],
+    ['a "__proto__" key', '{"rollouts": [], "__proto__": {"polluted": 1}}', {}, 400, 'ERR_INFOGAIN_JSON'],
     ['text/plain', 'hello', { 'content-type': 'text/plain' }, 415, 'ERR_INFOGAIN_CONTENT_TYPE'],
     ['an array body', [good], {}, 400, 'ERR_INVALID_ARG_TYPE'],
     ['no rollouts', {}, {}, 400, 'ERR_INVALID_ARG_TYPE'],
@@ -194,6 +195,7 @@ describe('malformed requests: a 4xx in the error format, never a 500', () => {
     assert.equal(r.status, 400, r.text);
     assert.equal(r.json.error.code, 'ERR_INFOGAIN_JSON');
     assert.equal(r.json.error.line, 3);
+    assert.match(r.json.error.message, /^line 3: not JSON \(/);
     const r2 = await request(`${server.url}/v1/score`, { body: [JSON.stringify(good), '', '{"group": 1, "turns": [], "reward": 0}'].join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
     assert.equal(r2.status, 400, r2.text);
     assert.equal(r2.json.error.code, 'ERR_INFOGAIN_ROLLOUT');

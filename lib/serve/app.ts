@@ -64,6 +64,15 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
   const authorized = c.token === undefined ? undefined : bearerCheck(c.token);
 
   app.removeContentTypeParser('text/plain');  // JSON or JSONL only: anything else is a 415
+  // JSON.parse's own message says where a body stops being JSON (fastify's says only that it is not)
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: c.bodyLimit }, (_req, text, done) => {
+    try {
+      done(null, parseJson(text as string));
+    } catch (e) {
+      done(e as Error);
+    }
+  });
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: c.bodyLimit }, (_req, text, done) => {
     // the rollouts file's format: one rollout a line, blank lines skipped, every bad line named
     const rollouts: unknown[] = [], lines: number[] = [];
@@ -71,7 +80,7 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     (text as string).replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
       if (!line.trim()) return;
       try {
-        rollouts.push(JSON.parse(line));
+        rollouts.push(jsonValue(line));
         lines.push(i + 1);
       } catch (e) {
         bad.push({ index: rollouts.length + bad.length, line: i + 1, message: `line ${i + 1}: not JSON (${(e as Error).message})` });
@@ -174,6 +183,29 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
   });
 
   return { app, state };
+}
+
+/**
+ * A body as JSON (a byte order mark dropped); ERR_INFOGAIN_JSON when it is not, or when it holds a
+ * "__proto__" key (refused like fastify's default parser does: a merge elsewhere could act on it).
+ */
+function parseJson(text: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  if (!body.trim()) throw new HttpError(400, serveCodes.json, 'the body is empty: send a JSON object');
+  try {
+    return jsonValue(body);
+  } catch (e) {
+    throw new HttpError(400, serveCodes.json, `the body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** JSON.parse, refusing a "__proto__" key (SyntaxError). */
+function jsonValue(text: string): unknown {
+  if (!text.includes('"__proto__"')) return JSON.parse(text);
+  return JSON.parse(text, (key, value) => {
+    if (key === '__proto__') throw new SyntaxError('a "__proto__" key is not accepted');
+    return value;
+  });
 }
 
 const routeOf = (request: FastifyRequest) => request.routeOptions?.url ?? 'unmatched';
