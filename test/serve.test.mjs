@@ -255,6 +255,12 @@ test('bad flags exit 2 before listening; a request can name no file (serve takes
   }
 });
 
+test('a model that cannot be opened: the server stops listening and exits 1 with the library\'s error', () => {
+  const r = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--model', join(dir, 'no-such-model.onnx')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /ERR_INFOGAIN_MODEL: model file .*no-such-model\.onnx does not exist/);
+});
+
 test('without fastify / prom-client: ERR_INFOGAIN_SERVE_DEPENDENCY naming the install command', () => {
   const copy = mkdtempSync(join(tmpdir(), 'infogain-no-fastify-'));
   try {
