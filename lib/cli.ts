@@ -7,27 +7,27 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { engineRunSummary } from './engines/accounting';
-import { engineScoringProblem } from './engines/source';
 import { catchInterrupts } from './interrupts';
-import { defaultMaxMemory, mib, parseMemory } from './model/memory';
-import { isEngineSource, openSource, type OpenSourceOptions, sourceBackends } from './model/open';
+import { mib } from './model/memory';
+import { isEngineSource, openSource } from './model/open';
 import type { LogprobSource } from './model/source';
 import { openOutput, sameFile } from './output';
-import { parseRollout, RolloutLineError, tokenizeRollout, type Rollout, type TokenizedRollout } from './rollouts';
-import { calibrate, calibrationCoverage, calibrationJson, calibrationTable, type ConformalCalibration } from './rewards/cip';
-import {
-  calibrationScores, checkCalibrationRollouts, checkRollouts, defaultRewards, defaultScoreOptions, finishScores, type Reward, rewardNames, scoreTokenized,
-  type RolloutProblem, type RolloutScore, type ScoreOptions, type TurnScore,
-} from './score';
+import type { TokenizedRollout } from './rollouts';
+import { calibrationCoverage, calibrationJson, calibrationTable, type ConformalCalibration } from './rewards/cip';
+import { checkRollouts, finishScores } from './score';
+import { parseFlags, scoringFlags, scoringFromFlags, UsageError } from './scoreFlags';
+import { readCalibration, readRollouts, tokenizeFile } from './scoreInput';
+import { calibrateInChunks, scoreInChunks } from './scoreLoop';
+import { summaryTable } from './scoreSummary';
 import { OnnxScorer } from './scorer';
-import { closestKey } from './validate';
+import { serve, serveUsage } from './serve/command';
 
 const root = join(__dirname, '..');
 const usage = `usage:
   infogain score [rollouts.jsonl] [options]   dense rewards and advantages for rollout groups
+  infogain serve [options]                    the scorer as an HTTP service for trainers (README, "Reward service")
   infogain bench [--full] [suite ...]         run the microbenchmarks: tables, target verdicts, peak RSS
                                               (default sizes fit in 4 GiB; --full: the large cases, ~10 GiB)
   infogain --help | --version
@@ -66,95 +66,11 @@ score options (defaults in brackets):
   --pear-beta B           PEAR: weight of the answer-phase entropy [0]
   --delimiter TEXT        PEAR: where each action's thinking phase ends [</think>]
 The rollout schema is in README.md; the bundled examples are examples/rollouts.jsonl and, for C-IP,
-examples/calibration.jsonl.`;
+examples/calibration.jsonl.
 
-class UsageError extends Error {}
+${serveUsage}`;
 
-/** parseArgs, with the nearest known flag named when one is not known. */
-function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    const flag = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'-{1,2}([^'=]+)/.exec((e as Error).message)?.[1];
-    if (!flag) throw e;
-    const near = closestKey(flag, Object.keys(options));
-    throw new UsageError(`unknown flag '${flag.length > 1 ? '--' : '-'}${flag}'${near ? `; did you mean --${near}?` : ''} (infogain --help lists the flags)`);
-  }
-}
-
-const scoreFlags = {
-  model: { type: 'string' }, tokenizer: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' },
-  beta: { type: 'string' }, 'gate-temperature': { type: 'string' }, temperature: { type: 'string' },
-  gamma: { type: 'string' }, 'belief-mode': { type: 'string' }, placeholder: { type: 'string' },
-  'belief-prefix': { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
-  'max-memory': { type: 'string' }, 'max-length': { type: 'string' }, 'json-summary': { type: 'string' },
-  reward: { type: 'string' }, calibration: { type: 'string' }, alpha: { type: 'string' },
-  'pear-alpha': { type: 'string' }, 'pear-beta': { type: 'string' }, delimiter: { type: 'string' },
-  'fused-head': { type: 'string' },
-  backend: { type: 'string' }, server: { type: 'string' }, 'server-model': { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' },
-} as const;
-
-function numberFlag(value: string | undefined, name: string, fallback: number, check: (v: number) => boolean, what: string): number {
-  if (value === undefined) return fallback;
-  const v = Number(value);
-  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} must be ${what}, got '${value}'`);
-  return v;
-}
-
-function choice<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${value}'`);
-  return value as T;
-}
-
-/** Bad lines, each with its number and reason, as one UsageError (exit 2): nothing was scored. */
-function badLines(path: string, bad: { line: number; message: string }[]): UsageError {
-  const shown = bad.slice(0, 20).map((e) => `  ${path}: ${e.message}`);
-  if (bad.length > 20) shown.push(`  ... and ${bad.length - 20} more`);
-  return new UsageError(`${bad.length} bad rollout line${bad.length > 1 ? 's' : ''}; nothing was scored:\n${shown.join('\n')}`);
-}
-
-function readRollouts(path: string): { rollouts: Rollout[]; lines: number[] } {
-  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');  // a byte order mark (editors on Windows write one)
-  const rollouts: Rollout[] = [], lines: number[] = [];
-  const bad: RolloutLineError[] = [];
-  text.split('\n').forEach((line, i) => {
-    try {
-      const r = parseRollout(line, i + 1);
-      if (r) {
-        rollouts.push(r);
-        lines.push(i + 1);
-      }
-    } catch (e) {
-      if (e instanceof RolloutLineError) bad.push(e);
-      else throw e;
-    }
-  });
-  if (bad.length) throw badLines(path, bad);
-  if (!rollouts.length) throw new UsageError(`${path} holds no rollouts`);
-  return { rollouts, lines };
-}
-
-type Check = (rollouts: Rollout[], tokenized: TokenizedRollout[]) => RolloutProblem[];
-
-/** What fails only with the model (vocabulary, context, memory, float32 rewards, ...: `check`), checked before any forward pass. */
-function tokenizeAndCheck(path: string, rollouts: Rollout[], lines: number[], scorer: LogprobSource, check: Check): TokenizedRollout[] {
-  const problems: RolloutProblem[] = [];
-  const tokenized = rollouts.map((r, index) => {
-    try {
-      return tokenizeRollout(r, scorer.tokenizer);
-    } catch (e) {
-      problems.push({ index, reason: (e as Error).message });
-      return undefined;
-    }
-  });
-  problems.push(...check(rollouts, tokenized as TokenizedRollout[]));
-  if (problems.length) {
-    problems.sort((a, b) => a.index - b.index);
-    throw badLines(path, problems.map((p) => ({ line: lines[p.index], message: `line ${lines[p.index]} (id ${JSON.stringify(rollouts[p.index].id)}): ${p.reason}` })));
-  }
-  return tokenized as TokenizedRollout[];
-}
+const scoreFlags = { ...scoringFlags, out: { type: 'string' }, 'json-summary': { type: 'string' }, concurrency: { type: 'string' } } as const;
 
 /** A one-line progress bar on stderr, shown only on a terminal and only after the first second
  * (INFOGAIN_PROGRESS_AFTER_MS sets that delay; 0 shows it from the first batch on). */
@@ -181,41 +97,6 @@ function progress(total: number) {
       if (shown) process.stderr.write('\n');
     },
   };
-}
-
-/** The summary table's columns of each reward: a title and the value over some rollouts. */
-const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4) : '-');
-const turnValues = (rs: RolloutScore[], key: keyof TurnScore) => rs.flatMap((r) => r.turns.map((t) => t[key]).filter((v): v is number => typeof v === 'number'));
-const rewardColumns: Record<Reward, [string, (rs: RolloutScore[]) => string | number][]> = {
-  infopo: [['turns with IG', (rs) => turnValues(rs, 'infoGain').length], ['mean InfoPO IG', (rs) => mean(turnValues(rs, 'infoGain'))]],
-  igpo: [['mean IGPO gain', (rs) => mean(turnValues(rs, 'beliefGain'))]],
-  nous: [['mean Nous gain', (rs) => mean(turnValues(rs, 'beliefEntropyGain'))]],
-  cip: [['mean C-IP gain', (rs) => mean(turnValues(rs, 'setSizeGain'))]],
-  pear: [
-    ['mean H_think', (rs) => mean(rs.map((r) => r.pear!.thinkEntropy))],
-    ['mean H_answer', (rs) => mean(rs.map((r) => r.pear!.answerEntropy))],
-    ['mean PEAR reward', (rs) => mean(rs.map((r) => r.pear!.reward))],
-  ],
-};
-
-/** Group rows the summary shows at most (then a count, then the total). */
-const summaryGroups = 20;
-
-function summary(records: RolloutScore[], rewards: readonly Reward[]): string {
-  const byGroup = new Map<RolloutScore['group'], RolloutScore[]>();
-  for (const r of records) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
-  const columns: [string, (rs: RolloutScore[]) => string | number][] = [['rollouts', (rs) => rs.length], ['mean reward', (rs) => mean(rs.map((r) => r.reward))], ...rewards.flatMap((r) => rewardColumns[r])];
-  const lines = [`| group | ${columns.map((c) => c[0]).join(' | ')} |`, `| --- |${' --- |'.repeat(columns.length)}`];
-  const row = (name: string, rs: RolloutScore[]) => lines.push(`| ${name} | ${columns.map((c) => c[1](rs)).join(' | ')} |`);
-  // group 1 and group "1" are two groups: the string is quoted when both occur
-  let shown = 0;
-  for (const [g, rs] of byGroup) {
-    if (shown++ === summaryGroups) break;
-    row(typeof g === 'string' && byGroup.has(Number(g)) ? JSON.stringify(g) : String(g), rs);
-  }
-  if (byGroup.size > summaryGroups) lines.push(`| (${byGroup.size - summaryGroups} more groups) |${' |'.repeat(columns.length)}`);
-  row(`all ${byGroup.size} groups`, records);
-  return lines.join('\n');
 }
 
 /** What the run cost: tokens fed vs tokens in the rollouts, passes, time split and peak memory. */
@@ -249,93 +130,11 @@ function runSummary(source: LogprobSource, tokenized: TokenizedRollout[], t: { s
   return { text, json };
 }
 
-/** --reward and the flags of the rewards that take some; a flag of a reward not asked for is an error (it would do nothing). */
-function rewardFlags(values: Record<string, string | boolean | undefined>): Pick<ScoreOptions, 'rewards' | 'pear'> & { calibration?: string; alpha: number } {
-  const rewards = (values.reward === undefined ? defaultRewards.join(',') : String(values.reward)).split(',').map((r) => r.trim());
-  rewards.forEach((r, i) => {
-    if (!(rewardNames as readonly string[]).includes(r)) throw new UsageError(`--reward: '${r}' is not one of ${rewardNames.join(', ')}`);
-    if (rewards.indexOf(r) < i) throw new UsageError(`--reward names '${r}' twice`);
-  });
-  const asked = (reward: Reward, flags: string[]) => {
-    const stray = flags.find((f) => values[f] !== undefined);
-    if (stray && !rewards.includes(reward)) throw new UsageError(`--${stray} belongs to --reward ${reward}, which is not asked for`);
-    return rewards.includes(reward);
-  };
-  const out: ReturnType<typeof rewardFlags> = { rewards: rewards as Reward[], alpha: 0.1 };
-  if (asked('cip', ['calibration', 'alpha'])) {
-    if (values.calibration === undefined) throw new UsageError('--reward cip needs --calibration FILE: held-out rollouts with the truth of every attribute');
-    out.calibration = String(values.calibration);
-    out.alpha = numberFlag(values.alpha as string | undefined, 'alpha', 0.1, (v) => v > 0 && v < 1, 'a number in (0, 1)');
-  }
-  if (asked('pear', ['pear-alpha', 'pear-beta', 'delimiter'])) {
-    if (values['pear-alpha'] === undefined)
-      throw new UsageError("--reward pear needs --pear-alpha, the weight of the thinking-phase entropy (the paper's value is not known here, so there is no default)");
-    const delimiter = values.delimiter === undefined ? '</think>' : String(values.delimiter);
-    if (!delimiter) throw new UsageError('--delimiter must not be empty');
-    out.pear = {
-      alpha: numberFlag(values['pear-alpha'] as string, 'pear-alpha', 0, () => true, 'a number'),
-      beta: numberFlag(values['pear-beta'] as string | undefined, 'pear-beta', 0, () => true, 'a number'),
-      delimiter,
-    };
-  }
-  return out;
-}
-
-/** C-IP's calibration rollouts, read and checked like the input (exit 2 naming their lines) before any forward pass. */
-function readCalibration(path: string, scorer: LogprobSource, o: ScoreOptions): TokenizedRollout[] {
-  const { rollouts, lines } = readRollouts(path);
-  return tokenizeAndCheck(path, rollouts, lines, scorer, (rs, tk) => checkCalibrationRollouts(rs, tk, scorer, o));
-}
-
-/** The backend's options from the flags; a flag of another backend, or what an engine cannot score, is a UsageError. */
-function sourceFlags(values: Record<string, string | undefined>, onnx: { batchSize: number; threads?: number; maxMemory: number; maxLength?: number; fusedHead: boolean | 'auto' }, o: ScoreOptions): OpenSourceOptions {
-  const backend = choice(values.backend, 'backend', sourceBackends, 'onnx');
-  const given = (flags: string[]) => flags.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
-  if (backend === 'onnx') {
-    const engineOnly = given(['server', 'server-model', 'concurrency', 'timeout']);
-    if (engineOnly.length) throw new UsageError(`${engineOnly.join(', ')} need --backend sglang or vllm`);
-    return { backend, model: values.model, tokenizer: values.tokenizer, ...onnx };
-  }
-  const onnxOnly = given(['model', 'threads', 'max-memory', 'fused-head', ...(backend === 'sglang' ? ['server-model'] : [])]);
-  if (onnxOnly.length) throw new UsageError(`${onnxOnly.join(', ')} do not apply to --backend ${backend}`);
-  if (values.server === undefined) throw new UsageError(`--backend ${backend} needs --server URL (e.g. http://127.0.0.1:30000)`);
-  const problem = engineScoringProblem(o, backend);
-  if (problem) throw new UsageError(`--backend ${backend}: ${problem}`);
-  const engine = {
-    server: values.server,
-    tokenizer: values.tokenizer,
-    maxLength: onnx.maxLength,
-    concurrency: values.concurrency === undefined ? undefined : numberFlag(values.concurrency, 'concurrency', 8, (v) => Number.isInteger(v) && v >= 1 && v <= 1024, 'an integer in [1, 1024]'),
-    timeoutMs: values.timeout === undefined ? undefined : 1000 * numberFlag(values.timeout, 'timeout', 300, (v) => v > 0, 'a number of seconds > 0'),
-  };
-  return backend === 'vllm' ? { backend, ...engine, model: values['server-model'] } : { backend, ...engine };
-}
-
 async function score(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, scoreFlags);
   if (positionals.length > 1) throw new UsageError(`score takes one rollouts file, got ${positionals.length}`);
   const input = positionals[0] ?? join(root, 'examples', 'rollouts.jsonl');
-  const o: ScoreOptions = {
-    mode: choice(values.mode, 'mode', ['sampled', 'full'] as const, defaultScoreOptions.mode),
-    beta: numberFlag(values.beta, 'beta', defaultScoreOptions.beta, (v) => v >= 0, 'a number >= 0'),
-    gateTemperature: numberFlag(values['gate-temperature'], 'gate-temperature', defaultScoreOptions.gateTemperature, (v) => v > 0, 'a number > 0'),
-    temperature: numberFlag(values.temperature, 'temperature', defaultScoreOptions.temperature, (v) => v > 0, 'a number > 0'),
-    gamma: numberFlag(values.gamma, 'gamma', defaultScoreOptions.gamma, (v) => v >= 0 && v <= 1, 'a number in [0, 1]'),
-    beliefMode: choice(values['belief-mode'], 'belief-mode', ['prob', 'logprob'] as const, defaultScoreOptions.beliefMode),
-    placeholder: values.placeholder ?? defaultScoreOptions.placeholder,
-    beliefPrefix: values['belief-prefix'] ?? defaultScoreOptions.beliefPrefix,
-  };
-  if (!o.placeholder) throw new UsageError('--placeholder must not be empty');
-  const { calibration, alpha, ...rewardOptions } = rewardFlags(values);
-  Object.assign(o, rewardOptions);
-  const rewards = o.rewards!;
-  const batchSize = numberFlag(values['batch-size'], 'batch-size', 8, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  const threads = values.threads === undefined ? undefined : numberFlag(values.threads, 'threads', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  const maxLength = values['max-length'] === undefined ? undefined : numberFlag(values['max-length'], 'max-length', 1, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  const fusedHead = ({ auto: 'auto', on: true, off: false } as const)[choice(values['fused-head'], 'fused-head', ['auto', 'on', 'off'] as const, 'auto')];
-  const maxMemory = values['max-memory'] === undefined ? defaultMaxMemory() : parseMemory(values['max-memory']);
-  if (maxMemory === undefined || maxMemory < 2 ** 20) throw new UsageError(`--max-memory must be a size of at least 1m (e.g. 2g, 512m), got '${values['max-memory']}'`);
-  const sourceOptions = sourceFlags(values, { batchSize, threads, maxMemory, maxLength, fusedHead }, o);
+  const { options: o, rewards, calibration, alpha, source: sourceOptions, batchSize, maxMemory } = scoringFromFlags(values);
   const outPath = values.out ?? 'rewards.jsonl';
   if (outPath !== '-' && sameFile(outPath, input)) throw new UsageError(`--out ${outPath} is the input file; refusing to overwrite it`);
   if (outPath !== '-' && calibration !== undefined && sameFile(outPath, calibration)) throw new UsageError(`--out ${outPath} is the calibration file; refusing to overwrite it`);
@@ -354,7 +153,7 @@ async function score(args: string[]): Promise<number> {
   try {
     // C-IP: what the calibration rollouts cover is known before they are scored, so the input is checked against it now
     if (calibration !== undefined) calibrationRollouts = readCalibration(calibration, scorer, o);
-    tokenized = tokenizeAndCheck(input, rollouts, lines, scorer, (rs, tk) =>
+    tokenized = tokenizeFile(input, rollouts, lines, scorer, (rs, tk) =>
       checkRollouts(rs, tk, scorer, calibration === undefined ? o : { ...o, conformal: calibrationCoverage(calibrationRollouts).coverage }));
   } catch (e) {
     await scorer.dispose();
@@ -363,21 +162,14 @@ async function score(args: string[]): Promise<number> {
   const loaded = performance.now();
 
   const bar = progress(calibrationRollouts.length + rollouts.length);
-  const chunk = Math.max(1, batchSize);
+  const stop = () => interrupts.signal !== undefined;
   let conformal: ConformalCalibration | undefined, calibrated = 0;
   if (calibration !== undefined) {
-    const rows = [];
-    for (; calibrated < calibrationRollouts.length && !interrupts.signal; calibrated = Math.min(calibrated + chunk, calibrationRollouts.length)) {
-      rows.push(...(await calibrationScores(calibrationRollouts.slice(calibrated, calibrated + chunk), scorer, { temperature: o.temperature })));
-      bar.update(Math.min(calibrated + chunk, calibrationRollouts.length));
-    }
-    if (!interrupts.signal) o.conformal = conformal = calibrate(rows, alpha);
+    const run = await calibrateInChunks(calibrationRollouts, scorer, o, alpha, { batchSize, stop, onChunk: (n) => bar.update(n) });
+    calibrated = run.calibrated;
+    if (!stop()) o.conformal = conformal = run.conformal;
   }
-  const scored = [];
-  for (let i = 0; i < rollouts.length && !interrupts.signal; i += chunk) {
-    scored.push(...(await scoreTokenized(tokenized.slice(i, i + chunk), scorer, o)));
-    bar.update(calibrationRollouts.length + scored.length);
-  }
+  const scored = await scoreInChunks(tokenized, scorer, o, { batchSize, stop, onChunk: (n) => bar.update(calibrationRollouts.length + n) });
   bar.end();
   await scorer.dispose();
   const interrupted = interrupts.signal !== undefined;
@@ -395,7 +187,7 @@ async function score(args: string[]): Promise<number> {
   if (written) await output.commit(records.map((r) => JSON.stringify(r) + '\n'));
   const report = outPath === '-' ? process.stderr : process.stdout;
   if (conformal) report.write(`C-IP thresholds qhat (calibration rows) at alpha ${alpha}, from ${calibrationRollouts.length} rollouts of ${calibration}:\n${calibrationTable(conformal)}\n`);
-  if (records.length) report.write(summary(records, rewards) + '\n');
+  if (records.length) report.write(summaryTable(records, rewards) + '\n');
   const where = outPath === '-' ? '' : written ? `, written to ${outPath}` : `; ${outPath} was not written`;
   const asked = values.reward === undefined ? `mode ${o.mode}` : `rewards ${rewards.join(',')}${rewards.includes('infopo') ? `, mode ${o.mode}` : ''}`;
   report.write(`${records.length} of ${rollouts.length} rollouts scored (${asked})${where}\n`);
@@ -418,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'score') return score(rest);
+  if (command === 'serve') return serve(rest);
   if (command === 'bench') {
     try {
       execFileSync(process.execPath, [join(root, 'bench', 'run.js'), ...rest], { stdio: 'inherit' });

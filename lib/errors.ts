@@ -56,6 +56,23 @@ export function rangeError(
   return decorate(new RangeError(message), code, argument, index);
 }
 
+/** `value` as an optional AbortSignal (ERR_INVALID_ARG_TYPE when it is something else). */
+export function abortSignal(value: unknown, name = 'signal'): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw typeError(name, `${name} must be an AbortSignal, got ${describe(value)}`);
+}
+
+/**
+ * Throws ABORT_ERR when `signal` is aborted: the scorer checks it between forward passes and
+ * chunks, so a caller that gives up (a client of `infogain serve` that disconnected) stops the work.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason = signal.reason as { message?: unknown } | undefined;
+  const why = typeof reason?.message === 'string' ? `: ${reason.message}` : '';
+  throw Object.assign(new Error(`the scoring was aborted${why}`, { cause: signal.reason }), { name: 'AbortError', code: codes.aborted });
+}
+
 export function plainError(code: string, message: string): Error & InfogainErrorFields {
   return decorate(new Error(message), code);
 }

@@ -50,7 +50,7 @@ export class RolloutLineError extends Error {
 const allowed = new Set(['id', 'group', 'prompt', 'turns', 'reward', 'groundTruth', 'meta', 'attributes', 'question', 'truth']);
 
 /** Why `v` is not a rollout (as parsed from one JSON line), or undefined when it is one. */
-function rolloutProblem(v: unknown, fieldsOnly = true): string | undefined {
+export function rolloutProblem(v: unknown, fieldsOnly = true): string | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'a rollout must be a JSON object';
   const r = v as Record<string, unknown>;
   if (fieldsOnly) for (const k of Object.keys(r)) if (!allowed.has(k)) return `unknown field "${k}" (allowed: ${[...allowed].join(', ')})`;
@@ -85,9 +85,14 @@ export function parseRollout(text: string, line: number): Rollout | undefined {
   }
   const problem = rolloutProblem(v);
   if (problem) throw new RolloutLineError(line, problem);
+  return rolloutFromJson(v, `line ${line}`);
+}
+
+/** A JSON value rolloutProblem accepts, as a Rollout: `defaultId` where it has no id, an empty prompt where none. */
+export function rolloutFromJson(v: unknown, defaultId: string): Rollout {
   const r = v as Record<string, unknown>;
   return {
-    id: (r.id as string | undefined) ?? `line ${line}`,
+    id: (r.id as string | undefined) ?? defaultId,
     group: r.group as GroupId,
     prompt: (r.prompt as Text | undefined) ?? '',
     turns: r.turns as Turn[],

@@ -16,7 +16,7 @@
 //    question (rewards/attributes.ts); rewards/nous.ts and rewards/cip.ts turn them into rewards.
 //  - PEAR: the entropy behind every action token (rewards/pear.ts).
 import { beliefGainSync } from './beliefGain';
-import { codes, describe, rangeError, typeError, typedArrayKind } from './errors';
+import { abortSignal, codes, describe, rangeError, throwIfAborted, typeError, typedArrayKind } from './errors';
 import { igpoAdvantagesSync } from './igpo';
 import { infoGainSync, scoredSpans } from './infoGain';
 import { infopoAdvantagesSync } from './infopo';
@@ -115,7 +115,7 @@ export interface RolloutScore {
 }
 
 /** What scoreTokenized makes of a rollout: InfoPO's gains and token rewards (with 'infopo'), and the rest where asked. */
-interface Scored {
+export interface Scored {
   t: TokenizedRollout;
   gains?: Float32Array;
   hasGain?: Uint8Array;
@@ -299,11 +299,16 @@ export async function calibrationScores(tok: TokenizedRollout[], source: Logprob
 
 const slice = (values: Float32Array, [start, end]: [number, number]) => values.subarray(start, end);
 
-/** Scores tokenized rollouts with the model: the rewards of `o.rewards` (default InfoPO gains and, where given, IGPO beliefs). */
-export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSource, o: ScoreOptions): Promise<Scored[]> {
+/**
+ * Scores tokenized rollouts with the model: the rewards of `o.rewards` (default InfoPO gains and,
+ * where given, IGPO beliefs). `run.signal` is checked between forward passes: aborted, the call
+ * rejects with ABORT_ERR and the model does no more of its work.
+ */
+export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSource, o: ScoreOptions, run?: { signal?: AbortSignal }): Promise<Scored[]> {
   checkTokenizedList(tok);
   checkSource(source);
   const rewards = checkOptions(o);
+  const signal = abortSignal(options<{ signal?: AbortSignal }>(run, 'run', ['signal']).signal, 'run.signal');
   if (rewards.has('infopo') && o.mode === 'full' && !source.fullDistributions)
     throw rangeError(codes.outOfRange, 'mode', "mode 'full' needs whole next-token distributions, which this source does not give: use 'sampled'");
   if (rewards.has('pear') && !source.fullDistributions)
@@ -321,7 +326,8 @@ export async function scoreTokenized(tok: TokenizedRollout[], source: LogprobSou
   const placeholder = source.tokenizer.encode(o.placeholder);
   const prefix = source.tokenizer.encode(o.beliefPrefix);
   const built = tok.map((t) => buildTree(t, placeholder, prefix, o.mode, rewards));
-  const results = await source.score(built.map((b) => b.request), { temperature: o.temperature });
+  throwIfAborted(signal);
+  const results = await source.score(built.map((b) => b.request), signal ? { temperature: o.temperature, signal } : { temperature: o.temperature });
   const scored = tok.map((t, i): Scored => {
     const turns = turnsOf(t);
     const { logprobs, divergences } = results[i], { sections } = built[i];

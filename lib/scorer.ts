@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { codes, plainError, rangeError, typeError } from './errors';
+import { abortSignal, codes, plainError, rangeError, typeError } from './errors';
 import type { Logits } from './logits';
 import type { ModelLayout } from './model/layout';
 import { defaultMaxMemory, MemoryBudget, modelCosts } from './model/memory';
@@ -146,11 +146,11 @@ export class OnnxScorer implements LogprobSource {
   }
 
   /** Log-probs and divergences of prefix-tree requests (see lib/model/source.ts). */
-  async score(requests: TreeRequest[], options?: { temperature?: number }): Promise<TreeResult[]> {
+  async score(requests: TreeRequest[], options?: { temperature?: number; signal?: AbortSignal }): Promise<TreeResult[]> {
     if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
-    const o = optionsOf<{ temperature?: number }>(options, 'options', ['temperature']);
+    const o = optionsOf<{ temperature?: number; signal?: AbortSignal }>(options, 'options', ['temperature', 'signal']);
     const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
-    return scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength });
+    return scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength, signal: abortSignal(o.signal) });
   }
 
   private check(sequences: Int32Array[], spans: Spans[]): TreeRequest[] {

@@ -5,7 +5,7 @@
 // are in sglang.ts and vllm.ts.
 import { performance } from 'node:perf_hooks';
 
-import { codes, describe, plainError, rangeError, typeError } from '../errors';
+import { abortSignal, codes, describe, plainError, rangeError, throwIfAborted, typeError } from '../errors';
 import { emptyStats, type LogprobSource, type SourceStats, type TreeRequest, type TreeResult } from '../model/source';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from '../tokenizer';
 import { boolean, integer, options as optionsOf, positiveNumber } from '../validate';
@@ -163,13 +163,18 @@ export abstract class EngineSource implements LogprobSource {
   }
 
   /** Log-probs of prefix-tree requests (lib/model/source.ts); the engines return those of raw logits only, so temperature must be 1. */
-  async score(requests: TreeRequest[], options?: { temperature?: number }): Promise<TreeResult[]> {
+  async score(requests: TreeRequest[], options?: { temperature?: number; signal?: AbortSignal }): Promise<TreeResult[]> {
     const started = performance.now();
     if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
-    const o = optionsOf<{ temperature?: number }>(options, 'options', ['temperature']);
+    const o = optionsOf<{ temperature?: number; signal?: AbortSignal }>(options, 'options', ['temperature', 'signal']);
     checkEngineTemperature(o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature'), this.engine);
+    const signal = abortSignal(o.signal);
+    throwIfAborted(signal);
     const plans = requests.map((r, i) => planForEngine(r, i, { vocab: this.vocab, maxLength: this.maxLength, warmTrunk: this.warmsTrunk }));
+    // one failed group aborts the rest; so does the caller's signal (the requests in flight are dropped)
     const abort = new AbortController();
+    const onAbort = () => abort.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
     let client = performance.now() - started;
     try {
       const groups = packPlans(plans, this.maxRequestTokens);
@@ -185,6 +190,7 @@ export abstract class EngineSource implements LogprobSource {
       client += performance.now() - t;
       return results;
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.engineCounts.clientMs += client;
       this.stats.modelMs += performance.now() - started;
     }

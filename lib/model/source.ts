@@ -84,7 +84,8 @@ export interface LogprobSource {
   /** Whether `divergences` and `entropy` can be asked for (a serving engine that returns only top-k cannot). */
   readonly fullDistributions: boolean;
   readonly stats: SourceStats;
-  score(requests: TreeRequest[], options: { temperature: number }): Promise<TreeResult[]>;
+  /** `signal`: checked between forward passes (or engine requests); when aborted the call rejects with ABORT_ERR. */
+  score(requests: TreeRequest[], options: { temperature: number; signal?: AbortSignal }): Promise<TreeResult[]>;
   /** Why a request cannot be scored within this source's limits (memory, size), or undefined: asked before scoring starts. */
   problem?(request: TreeRequest): string | undefined;
   dispose(): Promise<void>;

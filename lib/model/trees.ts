@@ -7,7 +7,7 @@
 //  3. only the rows that are scored are kept: hidden rows when the head is split off, reduced in
 //     head chunks at the end of the wave; without a split, logits rows needed only as log-probs are
 //     reduced as the pass makes them, and only the rows a KL needs are kept (reduce.ts).
-import { codes, rangeError } from '../errors';
+import { codes, rangeError, throwIfAborted } from '../errors';
 import type { Logits } from '../logits';
 import { cacheBytes, type KvCache } from './kvCache';
 import { type MemoryBudget, mib } from './memory';
@@ -24,6 +24,8 @@ export interface TreeScoringOptions extends TreeLimits {
   temperature: number;
   /** Most sequences in one forward pass. */
   batchSize: number;
+  /** Checked before every forward pass and head chunk: aborted, the call rejects with ABORT_ERR. */
+  signal?: AbortSignal;
   /** Called with every chunk of log-prob rows' logits and where each row's value goes, before it is reduced. */
   onLogits?: (logits: Logits, placed: Destination[]) => void;
 }
@@ -51,6 +53,9 @@ interface Fed extends PassRow {
 
 interface Wave {
   runner: ModelRunner;
+  signal: AbortSignal | undefined;
+  /** The model's context: a batch's padded positions (longest past + longest new) stay within it. */
+  maxLength: number | undefined;
   budget: MemoryBudget;
   batchSize: number;
   works: Work[];
@@ -122,7 +127,8 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
       works.push({ index: i, plan, store: runner.rowType === 'float32' ? new Float32Array(size) : new Uint16Array(size), storeIndex, result: results[i] });
     }
     // fused attention operators assume their own padding: one sequence a pass
-    const wave: Wave = { runner, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
+    throwIfAborted(o.signal);
+    const wave: Wave = { runner, signal: o.signal, maxLength: o.maxLength, budget, batchSize: runner.layout.padding ? o.batchSize : 1, works, logprobs };
     if (cached) await feedWithCache(wave);
     else await feedWhole(wave);
 
@@ -133,6 +139,7 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
         for (let k = 0; k < work.plan.targets.length; k++)
           await logprobs.add(kept(work, work.plan.logprobSlots[k]), work.plan.targets[k], { out: work.result.logprobs, index: k, request: work.index, entropies: work.result.entropies });
     await logprobs.flush();
+    throwIfAborted(o.signal);
     for (const work of works)
       for (let k = 0; k < work.result.divergences.length; k++)
         await divergences.add(kept(work, work.plan.pairSlots[2 * k]), kept(work, work.plan.pairSlots[2 * k + 1]), { out: work.result.divergences, index: k, request: work.index });
@@ -145,6 +152,7 @@ export async function scoreTrees(runner: ModelRunner, budget: MemoryBudget, requ
 /** One forward pass of `batch`: kept rows into their stores; without a split head, log-prob rows reduced now. */
 async function pass(wave: Wave, batch: Fed[], presents: boolean) {
   const { runner } = wave;
+  throwIfAborted(wave.signal);
   const res = await runner.pass(batch, presents);
   const w = runner.rowWidth;
   for (const [b, f] of batch.entries()) {
@@ -207,7 +215,8 @@ async function feedWithCache(wave: Wave): Promise<void> {
     for (let j = i + 1; j < branches.length && batch.length < batchSize; j++) {
       const b = branches[j];
       const p = Math.max(P, b.start), s = Math.max(S, b.ids.length);
-      if ((samePast && b.start !== P) || budget.pass(batch.length + 1, s, p) > budget.passLimit) break;
+      // right-padded new tokens sit at positions up to p + s: beyond the context, a position table has no row for them
+      if ((samePast && b.start !== P) || (wave.maxLength !== undefined && p + s > wave.maxLength) || budget.pass(batch.length + 1, s, p) > budget.passLimit) break;
       batch.push(b);
       [P, S] = [p, s];
     }
