@@ -20,12 +20,16 @@ function klOfLogs(la, lb) {
   return kl;
 }
 
+// log m = log((a + b) / 2) is taken from the logs: with a the smallest denormal and b = 0, m = (a + b) / 2
+// underflows to 0 and 0.5 a to 0, and 0.5 a log(a / m) was 0 * Infinity = NaN (seen at |logits| ~1e4).
 function jsOfLogs(la, lb) {
   let js = 0;
   for (let j = 0; j < la.length; j++) {
-    const a = Math.exp(la[j]), b = Math.exp(lb[j]), m = (a + b) / 2;
-    if (a > 0) js += 0.5 * a * Math.log(a / m);
-    if (b > 0) js += 0.5 * b * Math.log(b / m);
+    const hi = Math.max(la[j], lb[j]);
+    if (hi === -Infinity) continue;
+    const lm = hi + Math.log1p(Math.exp(Math.min(la[j], lb[j]) - hi)) - Math.LN2;
+    if (la[j] > -Infinity) js += 0.5 * Math.exp(la[j]) * (la[j] - lm);
+    if (lb[j] > -Infinity) js += 0.5 * Math.exp(lb[j]) * (lb[j] - lm);
   }
   return js;
 }
