@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 
 import { backends, configure, fromBFloat16, fromFloat16, toBFloat16, toFloat16, tokenLogprobs, tokenLogprobsSync } from '../dist/index.js';
 import { assertClose, assertTypedError } from './helpers/assert.mjs';
-import { FLT_MAX, onEveryIsa } from './helpers/isa.mjs';
+import { FLT_MAX, isasHere, onEveryIsa, onEveryIsaAndSplit } from './helpers/isa.mjs';
 import { randomLogits, randomTargets, rng } from './helpers/random.mjs';
 import { refTokenLogprobs } from './helpers/reference.mjs';
 
@@ -194,48 +194,41 @@ describe('every SIMD path and thread count agrees', () => {
 // scale with them (the generic checks above allow 1e-6 of |logsumexp|, i.e. 2e-2 at 1e4, which hid a
 // 1e-3 entropy error when pieces merged maxima already divided by T). Log-probs: 1e-6 of |log p| plus
 // the rounding of (x_t - m) / T, not of |x_t| / T.
+/** tokenLogprobs' entropy and log-probs at the tolerances above, on every ISA and thread split. */
+function checkOnEveryIsaAndSplit(logits, targets, temperature, ref, label, check = () => {}) {
+  const entropyScale = Float64Array.from(ref.entropy, (e) => Math.abs(e));
+  const lpScale = Float64Array.from(ref.logprobs, (l) => Math.abs(l) + 1);
+  onEveryIsaAndSplit((isa, threads) => {
+    const res = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
+    const what = `${label} ${isa} threads ${threads} T=${temperature}`;
+    assertClose(res.entropy, ref.entropy, { atol: 1e-5, rtol: 1e-5, scale: entropyScale, what: `${what} entropy` });
+    assertClose(res.logprobs, ref.logprobs, { atol: 2e-5, rtol: 2e-6, scale: lpScale, what: `${what} logprobs` });
+    check(res, what);
+  });
+}
+
 describe('|logits| ~ 1e4 on every ISA and thread split: entropy and log-probs do not degrade', () => {
   const r = rng();
-  const order = ['scalar', 'avx2', 'avx512'];
-  const available = order.slice(0, order.indexOf(backends().cpu.detectedIsa) + 1);
   for (const dtype of dtypes) {
-    test(`${dtype}: ISAs ${available.join(', ')}, 1 and 2 threads, vocab 1 / 3000 / 200000, -inf entries`, () => {
-      const start = backends().cpu;
-      try {
-        for (const [rows, vocab] of [[4, 1], [3, 3000], [2, 200000]]) {
-          for (const [offset, spread] of [[1e4, 1], [1e4, 3], [1e4, 20], [-1e4, 20], [-1e4, 3]]) {
-            const { logits, wide } = randomLogits(r, rows, vocab, dtype, { scale: spread, offset, negInf: vocab > 1 ? 0.1 : 0 });
-            const targets = randomTargets(r, rows, vocab, wide);
-            for (const temperature of [0.3, 0.7, 1, 2]) {
-              const ref = refTokenLogprobs(wide, rows, vocab, targets, temperature);
-              const entropyScale = Float64Array.from(ref.entropy, (e) => Math.abs(e));
-              const lpScale = Float64Array.from(ref.logprobs, (l) => Math.abs(l) + 1);
-              for (const isa of available) {
-                for (const threads of [1, 2]) {
-                  configure({ isa, threads });
-                  const res = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
-                  const what = `${dtype} ${isa} threads ${threads} vocab ${vocab} offset ${offset} spread ${spread} T=${temperature}`;
-                  assertClose(res.entropy, ref.entropy, { atol: 1e-5, rtol: 1e-5, scale: entropyScale, what: `${what} entropy` });
-                  assertClose(res.logprobs, ref.logprobs, { atol: 2e-5, rtol: 2e-6, scale: lpScale, what: `${what} logprobs` });
-                }
-              }
-            }
-          }
+    test(`${dtype}: ISAs ${isasHere().join(', ')}, 1 and 2 threads, vocab 1 / 3000 / 200000, -inf entries`, () => {
+      for (const [rows, vocab] of [[4, 1], [3, 3000], [2, 200000]]) {
+        for (const [offset, spread] of [[1e4, 1], [1e4, 3], [1e4, 20], [-1e4, 20], [-1e4, 3]]) {
+          const { logits, wide } = randomLogits(r, rows, vocab, dtype, { scale: spread, offset, negInf: vocab > 1 ? 0.1 : 0 });
+          const targets = randomTargets(r, rows, vocab, wide);
+          for (const temperature of [0.3, 0.7, 1, 2])
+            checkOnEveryIsaAndSplit(logits, targets, temperature, refTokenLogprobs(wide, rows, vocab, targets, temperature),
+              `${dtype} vocab ${vocab} offset ${offset} spread ${spread}`);
         }
-      } finally {
-        configure({ isa: start.isa, threads: start.threads });
       }
     });
   }
 });
 
 // The one-sweep blocks (softmax_stats_kernel.h) compute against the max of the blocks before and
-// fall back to two sweeps when a logit runs > 32 base-2 units past it; these rows exercise the
+// fall back to two sweeps when a logit runs more than kAheadLimit (1 base-2 unit) past it; these rows exercise the
 // fallback, lanes that start all -Infinity, and NaN / +Infinity met inside a one-sweep block.
 describe('one-sweep blocks: late maxima, late -Infinity runs, late NaN / +Infinity, on every ISA', () => {
   const r = rng();
-  const order = ['scalar', 'avx2', 'avx512'];
-  const available = order.slice(0, order.indexOf(backends().cpu.detectedIsa) + 1);
   const vocab = 151936;
   function rows(dtype) {
     const f = new Float32Array(5 * vocab);
@@ -252,35 +245,24 @@ describe('one-sweep blocks: late maxima, late -Infinity runs, late NaN / +Infini
   }
   for (const dtype of dtypes) {
     test(dtype, () => {
-      const start = backends().cpu;
-      try {
-        const { logits, wide } = rows(dtype);
-        const targets = Int32Array.from([100000, 95007, 140000, 130000, 17]);
-        for (const temperature of [0.5, 1]) {
-          const ref = refTokenLogprobs(wide, 5, vocab, targets, temperature);
-          const entropyScale = Float64Array.from(ref.entropy, (e) => Math.abs(e));
-          const lpScale = Float64Array.from(ref.logprobs, (l) => Math.abs(l) + 1);
-          for (const isa of available) {
-            for (const threads of [1, 2]) {
-              configure({ isa, threads });
-              const res = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
-              const what = `${dtype} ${isa} threads ${threads} T=${temperature}`;
-              assertClose(res.entropy, ref.entropy, { atol: 1e-5, rtol: 1e-5, scale: entropyScale, what: `${what} entropy` });
-              assertClose(res.logprobs, ref.logprobs, { atol: 2e-5, rtol: 2e-6, scale: lpScale, what: `${what} logprobs` });
-              assertClose(res.logsumexp, ref.logsumexp, { atol: 2e-5, rtol: 2e-7, what: `${what} logsumexp` });
-              for (const [bad, code] of [[NaN, 'NaN'], [Infinity, '+Infinity']]) {
-                const data = logits.data.slice(0, vocab);
-                const at = 150001;
-                if (dtype === 'float32') data[at] = bad;
-                else data[at] = dtype === 'bfloat16' ? toBFloat16(new Float32Array([bad]))[0] : toFloat16(new Float32Array([bad]))[0];
-                assert.throws(() => tokenLogprobsSync({ data, rows: 1, vocab, dtype }, new Int32Array(1)), (e) =>
-                  e instanceof RangeError && e.code === 'ERR_INFOGAIN_NONFINITE' && e.message.includes(code) && e.message.includes(`column ${at}`), `${what} ${code}`);
-              }
-            }
-          }
+      const { logits, wide } = rows(dtype);
+      const targets = Int32Array.from([100000, 95007, 140000, 130000, 17]);
+      const nonfinite = (what) => {
+        for (const [bad, code] of [[NaN, 'NaN'], [Infinity, '+Infinity']]) {
+          const data = logits.data.slice(0, vocab);
+          const at = 150001;
+          if (dtype === 'float32') data[at] = bad;
+          else data[at] = dtype === 'bfloat16' ? toBFloat16(new Float32Array([bad]))[0] : toFloat16(new Float32Array([bad]))[0];
+          assert.throws(() => tokenLogprobsSync({ data, rows: 1, vocab, dtype }, new Int32Array(1)), (e) =>
+            e instanceof RangeError && e.code === 'ERR_INFOGAIN_NONFINITE' && e.message.includes(code) && e.message.includes(`column ${at}`), `${what} ${code}`);
         }
-      } finally {
-        configure({ isa: start.isa, threads: start.threads });
+      };
+      for (const temperature of [0.5, 1]) {
+        const ref = refTokenLogprobs(wide, 5, vocab, targets, temperature);
+        checkOnEveryIsaAndSplit(logits, targets, temperature, ref, dtype, (res, what) => {
+          assertClose(res.logsumexp, ref.logsumexp, { atol: 2e-5, rtol: 2e-7, what: `${what} logsumexp` });
+          nonfinite(what);
+        });
       }
     });
   }
