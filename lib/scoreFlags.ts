@@ -53,6 +53,9 @@ export function choice<T extends string>(value: string | undefined, name: string
 type FlagValues = Record<string, string | boolean | undefined>;
 
 /** --reward and the flags of the rewards that take some; a flag of a reward not asked for is an error (it would do nothing). */
+/** The end of PEAR's thinking phase unless --delimiter (or a request's pear.delimiter) says otherwise. */
+export const defaultPearDelimiter = '</think>';
+
 function rewardFlags(values: FlagValues): Pick<ScoreOptions, 'rewards' | 'pear'> & { calibration?: string; alpha: number } {
   const rewards = (values.reward === undefined ? defaultRewards.join(',') : String(values.reward)).split(',').map((r) => r.trim());
   rewards.forEach((r, i) => {
@@ -73,7 +76,7 @@ function rewardFlags(values: FlagValues): Pick<ScoreOptions, 'rewards' | 'pear'>
   if (asked('pear', ['pear-alpha', 'pear-beta', 'delimiter'])) {
     if (values['pear-alpha'] === undefined)
       throw new UsageError("--reward pear needs --pear-alpha, the weight of the thinking-phase entropy (the paper's value is not known here, so there is no default)");
-    const delimiter = values.delimiter === undefined ? '</think>' : String(values.delimiter);
+    const delimiter = values.delimiter === undefined ? defaultPearDelimiter : String(values.delimiter);
     if (!delimiter) throw new UsageError('--delimiter must not be empty');
     out.pear = {
       alpha: numberFlag(values['pear-alpha'] as string, 'pear-alpha', 0, () => true, 'a number'),
@@ -114,7 +117,7 @@ function sourceFlags(
     tokenizer: text('tokenizer'),
     maxLength: onnx.maxLength,
     concurrency: concurrency === undefined ? undefined : numberFlag(concurrency, engineConcurrency, 8, (v) => Number.isInteger(v) && v >= 1 && v <= 1024, 'an integer in [1, 1024]'),
-    timeoutMs: timeout === undefined ? undefined : 1000 * numberFlag(timeout, 'timeout', 300, (v) => v > 0, 'a number of seconds > 0'),
+    timeoutMs: timeout === undefined ? undefined : 1000 * numberFlag(timeout, 'timeout', 300, (v) => v > 0 && v <= 2147483, 'a number of seconds in (0, 2147483]'),
   };
   return backend === 'vllm' ? { backend, ...engine, model: text('server-model') } : { backend, ...engine };
 }

@@ -41,6 +41,18 @@ test('a response cut short (no end marker) runs to the end; a prompt that is not
   assert.deepEqual(splitChat(text, 'something else', llama3), s);
 });
 
+test('llama3: a tool call ends at <|eom_id|>; the ipython message is its observation, not part of the action', () => {
+  const header = (role) => `<|start_header_id|>${role}<|end_header_id|>\n\n`;
+  const prompt = `${header('user')}Find x<|eot_id|>${header('assistant')}`;
+  const text = `${prompt}<|python_tag|>search(x)<|eom_id|>${header('ipython')}RESULT<|eot_id|>${header('assistant')}x is 3<|eot_id|>`;
+  const s = splitChat(text, prompt, llama3);
+  assert.deepEqual(s.turns, [
+    { action: '<|python_tag|>search(x)<|eom_id|>', observation: `${header('ipython')}RESULT<|eot_id|>${header('assistant')}` },
+    { action: 'x is 3<|eot_id|>', observation: '' },
+  ]);
+  assert.equal(join(s), text);
+});
+
 test('no assistant message, or an empty one, is a reason (the route answers 400)', () => {
   assert.match(splitChat('plain text', undefined, chatml), /no assistant message/);
   assert.match(splitChat('<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n', undefined, chatml), /assistant message 0 is empty/);

@@ -122,3 +122,29 @@ test('--drain-timeout: a request still running when it passes is aborted (503), 
   assert.deepEqual(await server.exited, { code: 0, signal: null });
   assert.ok(Date.now() - started < 15_000, `exited ${Date.now() - started} ms after SIGTERM`);
 });
+
+test('--drain-timeout: a client still trickling its body does not hold the drain open (the process exits 0)', { timeout: 30_000 }, async () => {
+  const { connect } = await import('node:net');
+  const server = await startServer(['--drain-timeout', '1']);
+  const { port } = new URL(server.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.on('error', () => {});
+  socket.write('POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"roll');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const started = Date.now();
+  server.child.kill('SIGTERM');
+  assert.deepEqual(await server.exited, { code: 0, signal: null });
+  assert.ok(Date.now() - started < 15_000, `exited ${Date.now() - started} ms after SIGTERM`);
+  socket.destroy();
+});
+
+test('--deadline and --drain-timeout above what a timer holds (2^31 - 1 ms) are usage errors, not a 1 ms timer', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const cli = new URL('../dist/cli.js', import.meta.url).pathname;
+  for (const flag of ['--deadline', '--drain-timeout']) {
+    const r = spawnSync(process.execPath, [cli, 'serve', flag, '3000000'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${flag}.*2147483`));
+  }
+});

@@ -82,6 +82,11 @@ test('every reward: C-IP calibrated once at start (--calibration), PEAR and Nous
     assert.equal(p.status, 200, p.text);
     assert.deepEqual(p.json.results, pear);
     assert.ok('meanPearReward' in p.json.summary.all);
+    // pear: { alpha } alone keeps the delimiter the server has (here the default '</think>'), as --pear-alpha alone does
+    const alphaOnly = cliScore(input, join(dir, 'pear-alpha.jsonl'), ['--reward', 'infopo,pear', '--pear-alpha', '0.2']);
+    const a = await request(`${server.url}/v1/score`, { body: { rollouts: examples, options: { rewards: ['infopo', 'pear'], pear: { alpha: 0.2 } } } });
+    assert.equal(a.status, 200, a.text);
+    assert.deepEqual(a.json.results, alphaOnly);
   } finally {
     await server.stop();
   }
@@ -159,6 +164,7 @@ describe('malformed requests: a 4xx in the error format, never a 500', () => {
     ['not JSON', '{"rollouts": [', {}, 400, 'ERR_INFOGAIN_JSON'],
     ['an empty body', '', {}, 400, 'ERR_INFOGAIN_JSON'],
     ['a "__proto__" key', '{"rollouts": [], "__proto__": {"polluted": 1}}', {}, 400, 'ERR_INFOGAIN_JSON'],
+    ['a "__proto__" key spelled with JSON escapes', '{"rollouts": [], "\\u005f_proto__": {"polluted": 1}}', {}, 400, 'ERR_INFOGAIN_JSON'],
     ['text/plain', 'hello', { 'content-type': 'text/plain' }, 415, 'ERR_INFOGAIN_CONTENT_TYPE'],
     ['an array body', [good], {}, 400, 'ERR_INVALID_ARG_TYPE'],
     ['no rollouts', {}, {}, 400, 'ERR_INVALID_ARG_TYPE'],

@@ -58,6 +58,8 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     bodyLimit: c.bodyLimit,
     return503OnClosing: false,  // the drain answers itself, in the service's error format
     forceCloseConnections: 'idle',
+    // a client that trickles its body holds a connection (and the drain) no longer than a request may take
+    requestTimeout: c.deadlineMs,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
   const { metrics, queue } = c;
@@ -129,6 +131,7 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     const onShutdown = () => stop('shutdown');
     reply.raw.once('close', onClose);
     state.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    if (state.shutdown.signal.aborted) stop('shutdown');  // arrived after the drain gave up: its event has fired
     const timer = setTimeout(() => stop('deadline'), Math.max(0, c.deadlineMs - reply.elapsedTime));
     try {
       return await queue.run(() => work(abort.signal), abort.signal);
@@ -199,9 +202,12 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A "__proto__" key, also spelled with JSON escapes ("\u005f_proto__" parses to the same key). */
+const protoKey = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"/;
+
 /** JSON.parse, refusing a "__proto__" key (SyntaxError). */
 function jsonValue(text: string): unknown {
-  if (!text.includes('"__proto__"')) return JSON.parse(text);
+  if (!protoKey.test(text)) return JSON.parse(text);
   return JSON.parse(text, (key, value) => {
     if (key === '__proto__') throw new SyntaxError('a "__proto__" key is not accepted');
     return value;

@@ -7,18 +7,19 @@
 //
 //   chatml (Qwen, the default): <|im_start|>assistant\n ... <|im_end|>
 //   llama3:                     <|start_header_id|>assistant<|end_header_id|>\n\n ... <|eot_id|>
+//                               (or <|eom_id|>: a tool call, whose ipython message is the observation)
 import type { Turn } from '../rollouts';
 
 export interface ChatFormat {
   /** The header that opens an assistant message, up to its content. */
   assistant: string;
-  /** What ends any message (included in the action it ends). */
-  end: string;
+  /** What ends a message (included in the action it ends): the first of these after its start. */
+  ends: readonly string[];
 }
 
 export const chatFormats = {
-  chatml: { assistant: '<|im_start|>assistant\n', end: '<|im_end|>' },
-  llama3: { assistant: '<|start_header_id|>assistant<|end_header_id|>\n\n', end: '<|eot_id|>' },
+  chatml: { assistant: '<|im_start|>assistant\n', ends: ['<|im_end|>'] },
+  llama3: { assistant: '<|start_header_id|>assistant<|end_header_id|>\n\n', ends: ['<|eot_id|>', '<|eom_id|>'] },
 } as const satisfies Record<string, ChatFormat>;
 
 export type ChatFormatName = keyof typeof chatFormats;
@@ -41,12 +42,22 @@ export function splitChat(query: string, prompt: string | undefined, format: Cha
   const turns: Turn[] = [];
   starts.forEach((start, k) => {
     const next = k + 1 < starts.length ? starts[k + 1] : query.length;
-    const close = query.indexOf(format.end, start);
+    const close = firstEnd(query, start, format.ends);
     // a message cut short (max length) has no end marker: the action runs to the next header or the end
-    const actionEnd = close >= 0 && close < next ? close + format.end.length : k + 1 < starts.length ? next - format.assistant.length : query.length;
+    const actionEnd = close && close.at < next ? close.at + close.length : k + 1 < starts.length ? next - format.assistant.length : query.length;
     turns.push({ action: query.slice(start, actionEnd), observation: query.slice(actionEnd, next) });
   });
   const empty = turns.findIndex((t) => (t.action as string).length === 0);
   if (empty >= 0) return `assistant message ${empty} is empty`;
   return { prompt: query.slice(0, starts[0]), turns };
+}
+
+/** The first of `ends` at or after `from`: where it is and its length. */
+function firstEnd(query: string, from: number, ends: readonly string[]): { at: number; length: number } | undefined {
+  let best: { at: number; length: number } | undefined;
+  for (const end of ends) {
+    const at = query.indexOf(end, from);
+    if (at >= 0 && (!best || at < best.at)) best = { at, length: end.length };
+  }
+  return best;
 }

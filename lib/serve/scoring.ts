@@ -7,6 +7,8 @@ import { isEngineSource } from '../model/open';
 import type { LogprobSource } from '../model/source';
 import { type Rollout, rolloutFromJson, rolloutProblem } from '../rollouts';
 import { checkRollouts, finishScores, type RolloutScore, type ScoreOptions } from '../score';
+import { defaultPearDelimiter } from '../scoreFlags';
+import type { PearOptions } from '../rewards/pear';
 import { tokenizeAndCheck } from '../scoreInput';
 import { scoreInChunks } from '../scoreLoop';
 import { HttpError, serveCodes } from './errors';
@@ -45,6 +47,8 @@ export function requestRollouts(raw: unknown[], lines?: number[]): Rollout[] {
 /** The server's options with the request's on top; what the source cannot score is a 400. */
 export function requestOptions(s: Scoring, asked: RequestOptions | undefined): ScoreOptions {
   const o = { ...s.options, ...(asked as Partial<ScoreOptions>) };
+  // pear's keys one by one: a request's { alpha } keeps the server's delimiter and beta
+  if (asked?.pear) o.pear = { delimiter: defaultPearDelimiter, ...s.options.pear, ...(asked.pear as Partial<PearOptions>) } as PearOptions;
   if (o.rewards?.includes('cip') && !s.options.conformal)
     throw new HttpError(400, 'ERR_OUT_OF_RANGE', "the reward 'cip' needs C-IP's thresholds: start the server with --reward cip --calibration FILE");
   if (isEngineSource(s.source)) {
