@@ -54,6 +54,7 @@ const cases = [
   // rlpAdvantages
   ['rlp: lengths that disagree', 'rlpAdvantages', () => [scores(), f32(1, 2), g2()], R, shape, 'baseline'],
   ['rlp: a NaN baseline', 'rlpAdvantages', () => [scores(), f32(0, 0, NaN, 0), g2()], R, nonFinite, 'baseline', 2],
+  ['rlp: finite inputs whose difference overflows float32', 'rlpAdvantages', () => [f32(0, 3e38, 0, 0), f32(0, -3e38, 0, 0), g2()], R, nonFinite, 'withThought', 1],
   ['rlp: one thought at a position', 'rlpAdvantages', () => [scores(), f32(0, 0, 0, 0), { groups: i32(0, 1, 1, 1) }], R, shape, 'groups', 0],
   // broadcastToTokens
   ['no layout', 'broadcastToTokens', () => [f32(1, 2)], T, type, 'layout'],
@@ -200,4 +201,9 @@ describe('packed layouts: offsets out of order fail before any output is sized b
     });
     assert.deepEqual(out.trim().split('\n'), Array(2).fill('RangeError ERR_OUT_OF_RANGE layout.offsets 2'));
   });
+});
+
+test('rlpAdvantages: finite inputs whose difference overflows float32 are named as that, not as a non-finite withThought', () => {
+  assert.throws(() => ig.rlpAdvantagesSync(new Float32Array([0, 3e38, 0, 0]), new Float32Array([0, -3e38, 0, 0]), { groups: new Int32Array([0, 0, 1, 1]) }),
+    (e) => e instanceof RangeError && e.code === 'ERR_INFOGAIN_NONFINITE' && e.index === 1 && /withThought\[1\] - baseline\[1\] overflows float32/.test(e.message));
 });

@@ -27,7 +27,7 @@ struct Scratch {
   std::vector<Center> centers;
   std::vector<Affine> affine;
 };
-constexpr int64_t kKeepSlots = int64_t(1) << 21;
+constexpr int64_t kKeepSlots = int64_t(1) << 18;  // ~14 MiB of scratch a thread keeps; larger calls allocate their own
 template <class T>
 T* atLeast(std::vector<T>& kept, std::vector<T>& own, int64_t n) {
   std::vector<T>& v = n <= kKeepSlots ? kept : own;
@@ -101,7 +101,11 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
   std::vector<Moments> ownMoments;
   std::vector<Affine> ownAffine;
   Moments* m = atLeast(scratch().moments, ownMoments, index.slots);
-  if (!slotMoments(scores, n, index, m)) return checkFinite(scores, n, scoresName);  // names the first bad score
+  if (!slotMoments(scores, n, index, m)) {
+    Status bad = checkFinite(scores, n, scoresName);  // names the first bad score
+    // finite now but not when the moments read them: a SharedArrayBuffer written meanwhile; out is unwritten
+    return bad.ok() ? runtimeError(codes::kInternal, std::string(scoresName) + " changed while groupAdvantages read it") : bad;
+  }
   if (pairsFor) {
     bool lone = false;
     for (int64_t s = 0; s < index.slots; s++) lone = lone || m[s].count == 1;
@@ -179,7 +183,12 @@ Status rlpAdvantages(const float* withThought, const float* baseline, int64_t n,
   if (st.ok()) st = checkFinite(baseline, n, "baseline");
   if (st.ok()) st = buildGroupIndex(grouping, n, "groups", &index);
   if (!st.ok()) return st;
-  for (int64_t i = 0; i < n; i++) rewards[i] = float(double(withThought[i]) - double(baseline[i]));
+  for (int64_t i = 0; i < n; i++) {
+    rewards[i] = float(double(withThought[i]) - double(baseline[i]));
+    if (!std::isfinite(rewards[i]))  // both finite, their difference past float32 (3e38 - -3e38)
+      return rangeError(codes::kNonFinite, "withThought", i,
+                        "withThought[" + std::to_string(i) + "] - baseline[" + std::to_string(i) + "] overflows float32");
+  }
   GroupAdvantagesOptions loo;
   loo.estimator = Estimator::Rloo;
   return estimate(rewards, n, index, loo, "rlp", "withThought", advantages, stats);

@@ -55,7 +55,7 @@ class TablePool {
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(t));
   }
-  static constexpr size_t kKeepSlots = size_t(1) << 21;  // 64 MiB of 32-byte entries
+  static constexpr size_t kKeepSlots = size_t(1) << 18;  // 8 MiB of 32-byte entries
 
  private:
   std::mutex mu_;
