@@ -62,8 +62,8 @@ const char* readStrategyName(int strategy) {
 uint64_t readPass(const void* data, int64_t bytes, int strategy) {
   const auto a = available();
   const Strategy& s = *a[size_t(strategy >= 0 && strategy < int(a.size()) ? strategy : 0)];
-  // pieces are whole 64-byte multiples: on a 64-byte-aligned buffer (every typed array the bench
-  // allocates) each starts on a cache line, so wide loads never straddle lines
+  // pieces are whole 64-byte multiples, so each starts on a cache line when the buffer does (wide
+  // loads then never straddle lines; a buffer off a line costs every strategy alike)
   const int64_t piece = s.piece > 0 ? s.piece : ((bytes + threadCount() - 1) / threadCount() + 63) / 64 * 64;
   const int64_t pieces = piece > 0 ? (bytes + piece - 1) / piece : 0;
   std::vector<uint64_t> sums(static_cast<size_t>(pieces));
