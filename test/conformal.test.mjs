@@ -384,5 +384,11 @@ describe('C-IP: bad input throws typed errors (sync) and rejects (async), inputs
     assertTypedError(() => b.predictionSetSizesSync(ragged(), { qhat: f64(1, 2, 3) }), RangeError, 'ERR_INFOGAIN_SHAPE');
     assertTypedError(() => b.predictionSetSizesSync(ragged({ steps: i32(0, 7) }), { qhat: 0.5 }), RangeError, 'ERR_INFOGAIN_SHAPE');
     assertTypedError(() => b.predictionSetSizesSync(ragged(), { qhat: 0.5, temperature: 0 }), RangeError, 'ERR_OUT_OF_RANGE');
+    // enum codes that are not integers are refused, not truncated (0.5 was method 0, 1.5 uncertainty 'fano')
+    assertTypedError(() => b.conformalQuantileSync(f64(0.1), { alpha: 0.1, method: 0.5 }), RangeError, 'ERR_OUT_OF_RANGE');
+    assertTypedError(() => b.predictionSetSizesSync(ragged(), { qhat: 0.5, uncertainty: 1.5, alpha: 0.1 }), RangeError, 'ERR_OUT_OF_RANGE');
+    // the async form throws what it can check before queueing (alpha, method, groups), as every binding does
+    for (const [options, code] of [[{ alpha: 5, method: 0 }, 'ERR_OUT_OF_RANGE'], [{ alpha: 0.1, method: 7 }, 'ERR_OUT_OF_RANGE'], [{ alpha: 0.1, method: 0, groups: i32(0, 4) }, 'ERR_INFOGAIN_SHAPE']])
+      assertTypedError(() => b.conformalQuantile(f64(0.1), options), RangeError, code);
   });
 });

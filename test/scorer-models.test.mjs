@@ -4,6 +4,7 @@
 // random weights written by test/helpers/test-model.mjs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -387,4 +388,37 @@ test("a model with onnxruntime's fused attention (GroupQueryAttention) gets one 
   a.forEach((r, i) => assertClose(b[i].logprobs, r.logprobs, { atol: 1e-5, what: `request ${i}` }));
   await batched.dispose();
   await single.dispose();
+});
+
+test("onnxruntime's intra-op threads do not spin unless INFOGAIN_ORT_SPINNING=1, also with external data", async () => {
+  const { sessionOptionsOf } = await import('../dist/model/runner.js');
+  const spinning = (env, threads) => sessionOptionsOf({ executionProviders: ['cpu'], threads }, env);
+  assert.deepEqual(spinning({}).extra, { session: { intra_op: { allow_spinning: '0' } } });
+  assert.equal(spinning({ INFOGAIN_ORT_SPINNING: '0' }).extra.session.intra_op.allow_spinning, '0');
+  assert.equal(spinning({ INFOGAIN_ORT_SPINNING: '1' }).extra.session.intra_op.allow_spinning, '1');
+  assert.equal(spinning({ INFOGAIN_ORT_SPINNING: 'yes' }).extra.session.intra_op.allow_spinning, '0');
+  assert.equal(spinning({}, 3).intraOpNumThreads, 3);
+  assert.equal('intraOpNumThreads' in spinning({}), false);
+  // what the sessions are made with: the entry, next to the external data folder where there is one
+  const { InferenceSession } = createRequire(import.meta.url)('onnxruntime-node');
+  const create0 = InferenceSession.create, seen = [];
+  InferenceSession.create = (model, options) => (seen.push(options), create0.call(InferenceSession, model, options));
+  const before = process.env.INFOGAIN_ORT_SPINNING;
+  try {
+    process.env.INFOGAIN_ORT_SPINNING = '1';
+    await (await create({ model: models.past })).dispose();
+    delete process.env.INFOGAIN_ORT_SPINNING;
+    const path = writeWithExternalData(buildModel('past', { shape: small }), join(dir, 'external-spin', 'model.onnx'), ['lm_head.weight']);
+    await (await create({ model: path })).dispose();
+  } finally {
+    InferenceSession.create = create0;
+    if (before === undefined) delete process.env.INFOGAIN_ORT_SPINNING;
+    else process.env.INFOGAIN_ORT_SPINNING = before;
+  }
+  const spin = (o) => o.extra.session.intra_op.allow_spinning;
+  const external = seen.filter((o) => o.extra.session.model_external_initializers_file_folder_path === join(dir, 'external-spin'));
+  const plain = seen.filter((o) => !external.includes(o));
+  assert.ok(plain.length >= 1 && external.length >= 1);
+  for (const o of plain) assert.equal(spin(o), '1');
+  for (const o of external) assert.equal(spin(o), '0');
 });

@@ -168,3 +168,30 @@ describe('the ShapleyEstimator binding refuses integer options above 2^31 instea
     });
   }
 });
+
+// ShapleyEstimator's methods run core code outside runKernel: an allocation that fails there is the
+// typed error, not std::terminate (it ended the process, rc 134). 2.5 GB of address space runs out
+// in the third batch of 2^22 permutation coalitions at 32 players.
+test('ShapleyEstimator out of memory: ERR_INFOGAIN_OUT_OF_MEMORY, the process goes on (under a 2.5 GB address-space limit)', {
+  skip: /libasan/.test(process.env.LD_PRELOAD ?? '') && 'under ASan no address-space limit can hold',
+}, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    const { ShapleyEstimator } = require('./dist/index.js');
+    const est = new ShapleyEstimator({ players: 32, method: 'permutation', budget: 2 ** 25, seed: 1 });
+    try {
+      for (let k = 0; k < 64; k++) {
+        const masks = est.nextBatch(1 << 22);
+        if (!masks.length) break;
+        est.observe(masks, new Float64Array(masks.length));
+      }
+      console.log('no error');
+    } catch (e) {
+      console.log(e.name, e.code);
+    }`;
+  const out = execFileSync('bash', ['-c', 'ulimit -v 2500000 && exec "$0" -e "$1"', process.execPath, script], {
+    cwd: new URL('..', import.meta.url),
+    encoding: 'utf8',
+  });
+  assert.equal(out.trim(), 'Error ERR_INFOGAIN_OUT_OF_MEMORY');
+});

@@ -160,12 +160,19 @@ Status conformalScores(const CandidateRows& rows, const int32_t* labels, double*
   return forEachRow(rows, &rs, [&](int64_t r) { scores[r] = scoreOf(rows, rs, r, label[size_t(r)]); });
 }
 
-Status conformalQuantile(const double* scores, int64_t n, const int32_t* groups, int64_t groupCount, double alpha,
-                         QuantileMethod method, double* qhat) {
+Status checkConformalQuantile(int64_t n, const int32_t* groups, int64_t groupCount, double alpha, QuantileMethod method) {
   Status st = checkAlpha(alpha);
   if (!st.ok()) return st;
   if (method != QuantileMethod::Conformal && method != QuantileMethod::Empirical)
     return rangeError(codes::kRange, "method", -1, "method is not a quantile method code");
+  Ragged g;
+  return readRagged(groups, groupCount, n, "groups", false, &g);
+}
+
+Status conformalQuantile(const double* scores, int64_t n, const int32_t* groups, int64_t groupCount, double alpha,
+                         QuantileMethod method, double* qhat) {
+  Status st = checkConformalQuantile(n, groups, groupCount, alpha, method);
+  if (!st.ok()) return st;
   Ragged g;
   if (!(st = readRagged(groups, groupCount, n, "groups", false, &g)).ok()) return st;
   std::vector<double> sorted;

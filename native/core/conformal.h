@@ -37,6 +37,10 @@ enum class QuantileMethod : int32_t {
   Empirical = 1,  // numpy.quantile(scores, 1 - alpha, method='higher'), as the C-IP code calls it
 };
 
+// conformalQuantile's checks of everything but the scores (alpha, method, groups): O(groupCount), so
+// the binding runs them before an async call is queued.
+Status checkConformalQuantile(int64_t n, const int32_t* groups, int64_t groupCount, double alpha, QuantileMethod method);
+
 // qhat[g] for each group of scores (groups: [groupCount + 1] offsets; nullptr: one group).
 // alpha in (0, 1); scores finite. An empty group gets +inf (Conformal) or is an error (Empirical).
 Status conformalQuantile(const double* scores, int64_t n, const int32_t* groups, int64_t groupCount, double alpha,

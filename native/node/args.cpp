@@ -52,6 +52,14 @@ const int32_t* int32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t 
   return static_cast<const int32_t*>(typedOf(env, v, name, napi_int32_array, "Int32Array", length, outLength));
 }
 
+const double* float64Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength) {
+  return static_cast<const double*>(typedOf(env, v, name, napi_float64_array, "Float64Array", length, outLength));
+}
+
+const uint32_t* uint32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength) {
+  return static_cast<const uint32_t*>(typedOf(env, v, name, napi_uint32_array, "Uint32Array", length, outLength));
+}
+
 const int32_t* offsetsArg(Napi::Env env, Napi::Value v, const char* name, int64_t absentCount, int64_t* count) {
   if (v.IsUndefined() || v.IsNull()) {
     *count = absentCount;

@@ -26,6 +26,8 @@ TypedView typedArg(Napi::Env env, Napi::Value v, const char* name);
 // Float32Array / Int32Array of exactly `length` elements (length < 0: any).
 const float* float32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength = nullptr);
 const int32_t* int32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength = nullptr);
+const double* float64Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength = nullptr);
+const uint32_t* uint32Arg(Napi::Env env, Napi::Value v, const char* name, int64_t length, size_t* outLength = nullptr);
 
 // { data, rows, vocab, dtype } with dtype the DType code; data length must be rows * vocab.
 LogitsView logitsArg(Napi::Env env, Napi::Value v, const char* name);

@@ -44,18 +44,19 @@ Napi::Value ConformalScores(const Napi::CallbackInfo& info, bool async) {
 
 Napi::Value ConformalQuantile(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
-  TypedView scores = typedArg(env, info[0], "scores");
-  if (scores.type != napi_float64_array) throwType(env, "scores", "scores must be a Float64Array");
+  size_t length = 0;
+  const double* s = float64Arg(env, info[0], "scores", -1, &length);
+  const int64_t n = int64_t(length);
   Napi::Object opt = optionsArg(env, info[1]);
   int64_t groupCount = 0;
   const int32_t* groups = offsetsArg(env, opt.Get("groups"), "groups", 1, &groupCount);
   const double alpha = numberProp(opt, "alpha", NAN);
-  const QuantileMethod method = QuantileMethod(int32_t(numberProp(opt, "method", -1)));
+  const QuantileMethod method = QuantileMethod(enumProp(env, opt, "method", 2, -1));  // none given: the check names it
+  Status checked = checkConformalQuantile(n, groups, groupCount, alpha, method);
+  if (!checked.ok()) throwStatus(env, checked);
   Napi::Float64Array qhat = poisonedFloat64(env, groupCount);
   Napi::Object result = Napi::Object::New(env);
   result.Set("qhat", qhat);
-  const double* s = static_cast<const double*>(scores.data);
-  const int64_t n = int64_t(scores.length);
   double* out = qhat.Data();
   return runKernel(env, async, [=] { return conformalQuantile(s, n, groups, groupCount, alpha, method, out); }, result,
                    {info[0], info[1]});
@@ -87,7 +88,7 @@ Napi::Value PredictionSetSizes(const Napi::CallbackInfo& info, bool async) {
     in.qhat = static_cast<const double*>(q.data);
     in.qhatPerRow = true;
   }
-  in.uncertainty = SetUncertainty(int32_t(numberProp(opt, "uncertainty", 0)));
+  in.uncertainty = SetUncertainty(enumProp(env, opt, "uncertainty", 2, 0));
   in.alpha = numberProp(opt, "alpha", NAN);
 
   Napi::Object result = Napi::Object::New(env);

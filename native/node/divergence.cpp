@@ -30,7 +30,7 @@ SpanOption spanOption(Napi::Env env, Napi::Object o, int64_t length) {
   Napi::Value v = o.Get("spans");
   if (v.IsUndefined() || v.IsNull()) return s;
   s.spans = spansArg(env, v, "spans");
-  s.reduce = numberProp(o, "reduce", 0) == 1 ? Reduce::Sum : Reduce::Mean;
+  s.reduce = enumProp(env, o, "reduce", 2, 0) == 1 ? Reduce::Sum : Reduce::Mean;
   s.present = true;
   Status st = checkSpans(s.spans, length, "spans", s.reduce == Reduce::Mean);
   if (!st.ok()) throwStatus(env, st);

@@ -20,7 +20,7 @@ Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   Napi::Object o = inputArg(env, info[0], "infoGain");
   Turns turns;
-  turns.length = int64Prop(env, o, "length", "length");
+  turns.length = int64Prop(env, o, "length", "input");
   size_t count = 0;
   turns.actionStart = int32Arg(env, o.Get("actionStart"), "actionStart", -1, &count);
   turns.count = int64_t(count);
@@ -32,7 +32,7 @@ Napi::Value InfoGain(const Napi::CallbackInfo& info, bool async) {
   if (!st.ok()) throwStatus(env, st);
   const int64_t scored = scoredTokenCount(turns);
 
-  const bool full = numberProp(o, "mode", 0) == 1;
+  const bool full = enumProp(env, o, "mode", 2, 0) == 1;
   const float *real = nullptr, *masked = nullptr;
   LogitsView realLogits, maskedLogits;
   KLOptions kl;
@@ -94,7 +94,7 @@ Napi::Value BeliefGain(const Napi::CallbackInfo& info, bool async) {
   in.length = int64_t(length);
   in.steps = spansArg(env, o.Get("spans"), "spans");
   in.rollouts = offsetsArg(env, o.Get("rollouts"), "rollouts", 1, &in.rolloutCount);
-  in.mode = numberProp(o, "mode", 0) == 1 ? BeliefMode::LogProb : BeliefMode::Prob;
+  in.mode = enumProp(env, o, "mode", 2, 0) == 1 ? BeliefMode::LogProb : BeliefMode::Prob;
 
   Napi::Object result = Napi::Object::New(env);
   const int64_t steps = in.steps.count;

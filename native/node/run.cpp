@@ -9,19 +9,26 @@
 #include "errors.h"
 
 namespace infogain {
-namespace {
 
-// Runs compute under the CPU settings captured when the call was made (configure() may change the
-// process-wide ones meanwhile).
-Status guarded(const Compute& compute, const CpuSettings& settings) {
+Status catching(const Compute& compute) {
   try {
-    UseCpuSettings use(settings);
     return compute();
   } catch (const std::bad_alloc&) {
     return runtimeError(codes::kOutOfMemory, "out of memory while computing");
   } catch (const std::exception& e) {
     return runtimeError(codes::kInternal, e.what());
   }
+}
+
+namespace {
+
+// Runs compute under the CPU settings captured when the call was made (configure() may change the
+// process-wide ones meanwhile).
+Status guarded(const Compute& compute, const CpuSettings& settings) {
+  return catching([&] {
+    UseCpuSettings use(settings);
+    return compute();
+  });
 }
 
 class KernelWorker : public Napi::AsyncWorker {

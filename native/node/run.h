@@ -25,6 +25,11 @@ using Finish = std::function<void(Napi::Env env, Napi::Object result)>;
 Napi::Value runKernelThen(Napi::Env env, bool async, Compute compute, Finish finish, Napi::Object result,
                           std::initializer_list<Napi::Value> keepAlive);
 
+// compute() with what it throws as a Status: std::bad_alloc -> ERR_INFOGAIN_OUT_OF_MEMORY, any other
+// exception -> ERR_INFOGAIN_INTERNAL (an exception escaping to Node-API would end the process). For
+// core calls made outside runKernel (ShapleyEstimator's methods).
+Status catching(const Compute& compute);
+
 // A binding entry that serves both forms; `async` says which one was called.
 using KernelEntry = Napi::Value (*)(const Napi::CallbackInfo& info, bool async);
 

@@ -19,25 +19,10 @@
 namespace infogain {
 namespace {
 
-template <class T>
-T* typedOfKind(Napi::Env env, Napi::Value v, const char* name, napi_typedarray_type kind, const char* kindName,
-               size_t* length) {
-  TypedView view = typedArg(env, v, name);
-  if (view.type != kind) throwType(env, name, std::string(name) + " must be a " + kindName);
-  *length = view.length;
-  return static_cast<T*>(view.data);
-}
-
-Napi::Float64Array poisonedFloat64(Napi::Env env, size_t length) {
-  Napi::Float64Array a = Napi::Float64Array::New(env, length);
-  for (size_t i = 0; i < length; i++) a[i] = NAN;
-  return a;
-}
-
 Napi::Value ShapleyExact(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   size_t length = 0;
-  const double* values = typedOfKind<double>(env, info[0], "values", napi_float64_array, "Float64Array", &length);
+  const double* values = float64Arg(env, info[0], "values", -1, &length);
   Napi::Object o = optionsArg(env, info[1]);
   const double indexCode = numberProp(o, "index", 0);
   if (indexCode != 0 && indexCode != 1) throwRange(env, codes::kRange, "index", -1, "index must be 'shapley' or 'banzhaf'");
@@ -48,7 +33,7 @@ Napi::Value ShapleyExact(const Napi::CallbackInfo& info, bool async) {
   const Backend backend = backendArg(env, o);
   // 'auto' takes the GPU from n = 16 on (512 KiB of values); below, the copy costs more than the pass
   const bool cuda = backend == Backend::Auto ? n >= 16 && cuda::available() : useCuda(env, backend, 0);
-  Napi::Float64Array phi = poisonedFloat64(env, size_t(n));
+  Napi::Float64Array phi = poisonedFloat64(env, int64_t(n));
   double* out = phi.Data();
   Napi::Object result = Napi::Object::New(env);
   result.Set("phi", phi);
@@ -79,8 +64,8 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     EstimatorOptions opt;
     opt.players = intProp(env, o, "players");
     opt.method = ShapleyMethod(intProp(env, o, "method"));
-    opt.budget = integerProp(env, o, "budget");
-    opt.seed = uint64_t(integerProp(env, o, "seed"));
+    opt.budget = countProp(env, o, "budget");
+    opt.seed = uint64_t(countProp(env, o, "seed"));
     opt.tolerance = numberProp(o, "tolerance", 0);
     opt.cache = boolProp(o, "cache", true);
     opt.sizes = SizeDistribution(intProp(env, o, "sizes"));
@@ -88,7 +73,7 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     opt.minPermutations = intProp(env, o, "minPermutations");
     opt.promedTolerance = numberProp(o, "promedTolerance", 1e-2);
     opt.truncation = numberProp(o, "truncation", 1e-2);
-    Status st = ShapleyEstimator::create(opt, &estimator_);
+    Status st = catching([&] { return ShapleyEstimator::create(opt, &estimator_); });
     if (!st.ok()) throwStatus(env, st);
     account(env);
   }
@@ -120,12 +105,13 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
 
   // An int option; past INT32_MAX a RangeError (int() would wrap 2^32 + 3 to 3).
   static int intProp(Napi::Env env, Napi::Object o, const char* key) {
-    const int64_t v = integerProp(env, o, key);
+    const int64_t v = countProp(env, o, key);
     if (v > INT32_MAX) throwRange(env, codes::kRange, key, -1, std::string(key) + " must be below 2^31");
     return int(v);
   }
 
-  static int64_t integerProp(Napi::Env env, Napi::Object o, const char* key) {
+  // A required non-negative integer option (args.h integerProp takes any integer and has a fallback).
+  static int64_t countProp(Napi::Env env, Napi::Object o, const char* key) {
     Napi::Value v = o.Get(key);
     const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
     if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0)
@@ -138,7 +124,8 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     const double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
     if (!(max >= 0) || max != std::floor(max)) throwRange(env, codes::kRange, "max", -1, "max must be an integer >= 0");
     std::vector<uint32_t> masks;
-    Status st = live(env).nextBatch(max > 1e15 ? int64_t(1e15) : int64_t(max), &masks);
+    ShapleyEstimator& e = live(env);
+    Status st = catching([&] { return e.nextBatch(max > 1e15 ? int64_t(1e15) : int64_t(max), &masks); });
     account(env);
     if (!st.ok()) throwStatus(env, st);
     Napi::Uint32Array out = Napi::Uint32Array::New(env, masks.size());
@@ -150,12 +137,13 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
     Napi::Env env = info.Env();
     CallInputs inputs(false);  // masks in a SharedArrayBuffer: checked and used as one copy
     size_t nm = 0, nv = 0;
-    const uint32_t* masks = typedOfKind<uint32_t>(env, info[0], "masks", napi_uint32_array, "Uint32Array", &nm);
-    const double* values = typedOfKind<double>(env, info[1], "values", napi_float64_array, "Float64Array", &nv);
+    const uint32_t* masks = uint32Arg(env, info[0], "masks", -1, &nm);
+    const double* values = float64Arg(env, info[1], "values", -1, &nv);
     if (nm != nv)
       throwRange(env, codes::kShape, "values", -1,
                  "values has " + std::to_string(nv) + " elements, masks has " + std::to_string(nm));
-    Status st = live(env).observe(masks, values, int64_t(nm));
+    ShapleyEstimator& e = live(env);
+    Status st = catching([&] { return e.observe(masks, values, int64_t(nm)); });
     account(env);
     if (!st.ok()) throwStatus(env, st);
     return env.Undefined();
@@ -164,7 +152,8 @@ class EstimatorWrap : public Napi::ObjectWrap<EstimatorWrap> {
   Napi::Value Estimate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     ShapleyEstimate e;
-    Status st = live(env).estimate(&e);
+    ShapleyEstimator& estimator = live(env);
+    Status st = catching([&] { return estimator.estimate(&e); });
     if (!st.ok()) throwStatus(env, st);
     Napi::Float64Array phi = Napi::Float64Array::New(env, e.phi.size());
     Napi::Float64Array stderr_ = Napi::Float64Array::New(env, e.standardError.size());
