@@ -81,8 +81,18 @@ export async function serve(args: string[]): Promise<number> {
     if (state.draining) return;
     state.draining = true;
     say(`${signal}: draining (${queue.active} running, ${queue.depth} waiting; at most ${drainMs / 1000} s)`);
-    // past the drain's deadline: the jobs stop, and connections still open (a body still trickling in) close
-    const giveUp = setTimeout(() => (state.shutdown.abort(), app.server.closeAllConnections()), drainMs);
+    // past the drain's deadline the jobs stop; once they have answered (503), connections still open (a
+    // body still trickling in) close, or the drain would wait on them for ever
+    const giveUp = setTimeout(() => {
+      state.shutdown.abort();
+      const until = Date.now() + 5000;
+      const closeRest = setInterval(() => {
+        if (queue.active > 0 && Date.now() < until) return;
+        clearInterval(closeRest);
+        setTimeout(() => app.server.closeAllConnections(), 200).unref();
+      }, 50);
+      closeRest.unref();
+    }, drainMs);
     app.close().then(() => (clearTimeout(giveUp), drained()), () => (clearTimeout(giveUp), drained()));
   };
   process.on('SIGTERM', onSignal);
