@@ -160,21 +160,29 @@ Status conformalScores(const CandidateRows& rows, const int32_t* labels, double*
   return forEachRow(rows, &rs, [&](int64_t r) { scores[r] = scoreOf(rows, rs, r, label[size_t(r)]); });
 }
 
-Status checkConformalQuantile(int64_t n, const int32_t* groups, int64_t groupCount, double alpha, QuantileMethod method) {
+namespace {
+
+// conformalQuantile's arguments but the scores, checked, with the groups read into g.
+Status readQuantileArgs(int64_t n, const int32_t* groups, int64_t groupCount, double alpha, QuantileMethod method, Ragged* g) {
   Status st = checkAlpha(alpha);
   if (!st.ok()) return st;
   if (method != QuantileMethod::Conformal && method != QuantileMethod::Empirical)
     return rangeError(codes::kRange, "method", -1, "method is not a quantile method code");
+  return readRagged(groups, groupCount, n, "groups", false, g);
+}
+
+}  // namespace
+
+Status checkConformalQuantile(int64_t n, const int32_t* groups, int64_t groupCount, double alpha, QuantileMethod method) {
   Ragged g;
-  return readRagged(groups, groupCount, n, "groups", false, &g);
+  return readQuantileArgs(n, groups, groupCount, alpha, method, &g);
 }
 
 Status conformalQuantile(const double* scores, int64_t n, const int32_t* groups, int64_t groupCount, double alpha,
                          QuantileMethod method, double* qhat) {
-  Status st = checkConformalQuantile(n, groups, groupCount, alpha, method);
-  if (!st.ok()) return st;
   Ragged g;
-  if (!(st = readRagged(groups, groupCount, n, "groups", false, &g)).ok()) return st;
+  Status st = readQuantileArgs(n, groups, groupCount, alpha, method, &g);
+  if (!st.ok()) return st;
   std::vector<double> sorted;
   for (int64_t k = 0; k < g.count(); k++) {
     sorted.clear();

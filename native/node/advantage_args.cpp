@@ -107,7 +107,7 @@ static bool poisonEveryOutput() {
   return v != nullptr && v[0] == '1';
 }
 
-float* unpoisonedOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
+float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
   if (poisonEveryOutput()) return outputArg(env, result, name, length);
   Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
   result.Set(name, a);

@@ -34,9 +34,10 @@ Napi::Value propOf(Napi::Env env, Napi::Value v, const char* key);
 
 // A NaN-poisoned Float32Array of `length`, set as result[name]; returns its data for the kernel.
 float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
-// The same, zero-filled, not NaN-poisoned: only for kernels that write every element before they
-// return Ok (the poison is a pass over the output of its own: a fifth of a memory-bound call).
-float* unpoisonedOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
+// An output its kernel fills: zero-filled, not NaN-poisoned (the poison is a pass over the output of
+// its own: a fifth of a memory-bound call), unless INFOGAIN_POISON_OUTPUTS=1. Only for kernels that
+// write every element before they return Ok.
+float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
 
 // { mean, std?, count } of a GroupStats; groupStatsObject adds the group ids.
 Napi::Object statsObject(Napi::Env env, const GroupStats& stats, bool withStd);

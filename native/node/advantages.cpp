@@ -30,7 +30,7 @@ Napi::Value GroupAdvantages(const Napi::CallbackInfo& info, bool async) {
 
   Napi::Object result = Napi::Object::New(env);
   // every estimator writes every advantage before it returns Ok (advantages.cpp)
-  float* out = unpoisonedOutputArg(env, result, "advantages", int64_t(n));
+  float* out = filledOutputArg(env, result, "advantages", int64_t(n));
   auto stats = std::make_shared<GroupStats>();
   return runKernelThen(
       env, async,

@@ -20,7 +20,7 @@ Napi::Value BroadcastToTokens(const Napi::CallbackInfo& info, bool async) {
   TokenLayout layout = tokenLayoutArg(env, info[1], int64_t(rows), -1);
   Napi::Object result = Napi::Object::New(env);
   // the offsets start at 0 and end at the token count, so the rows write every token
-  float* out = unpoisonedOutputArg(env, result, "values", layout.tokens());
+  float* out = filledOutputArg(env, result, "values", layout.tokens());
   return runKernel(env, async, [=] { return broadcastToTokens(perSample, layout, out); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
@@ -37,8 +37,8 @@ Napi::Value ReinforcePP(const Napi::CallbackInfo& info, bool async) {
   opt.whitenEps = numberProp(o, "whitenEps", 1e-8);
   Napi::Object result = Napi::Object::New(env);
   // every token of every row is written (0 where masked), as in broadcastToTokens
-  float* a = unpoisonedOutputArg(env, result, "advantages", int64_t(tokens));
-  float* g = unpoisonedOutputArg(env, result, "returns", int64_t(tokens));
+  float* a = filledOutputArg(env, result, "advantages", int64_t(tokens));
+  float* g = filledOutputArg(env, result, "returns", int64_t(tokens));
   return runKernel(env, async, [=] { return reinforcePP(rewards, layout, opt, a, g); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
