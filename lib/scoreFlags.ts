@@ -44,6 +44,14 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   return v;
 }
 
+/** A number of seconds timers can hold: setTimeout fires a delay over 2^31 - 1 ms after 1 ms. */
+const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
+/** A flag of seconds in (0, maxTimerSeconds], as milliseconds. */
+export function millisecondsFlag(value: string | undefined, name: string, fallbackSeconds: number): number {
+  return 1000 * numberFlag(value, name, fallbackSeconds, (v) => v > 0 && v <= maxTimerSeconds, `a number of seconds in (0, ${maxTimerSeconds}]`);
+}
+
 export function choice<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${value}'`);
@@ -117,7 +125,7 @@ function sourceFlags(
     tokenizer: text('tokenizer'),
     maxLength: onnx.maxLength,
     concurrency: concurrency === undefined ? undefined : numberFlag(concurrency, engineConcurrency, 8, (v) => Number.isInteger(v) && v >= 1 && v <= 1024, 'an integer in [1, 1024]'),
-    timeoutMs: timeout === undefined ? undefined : 1000 * numberFlag(timeout, 'timeout', 300, (v) => v > 0 && v <= 2147483, 'a number of seconds in (0, 2147483]'),
+    timeoutMs: timeout === undefined ? undefined : millisecondsFlag(timeout, 'timeout', 300),
   };
   return backend === 'vllm' ? { backend, ...engine, model: text('server-model') } : { backend, ...engine };
 }

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseMemory } from '../model/memory';
 import { openSource } from '../model/open';
 import type { LogprobSource } from '../model/source';
-import { choice, numberFlag, parseFlags, scoringFlags, scoringFromFlags, UsageError } from '../scoreFlags';
+import { choice, millisecondsFlag, numberFlag, parseFlags, scoringFlags, scoringFromFlags, UsageError } from '../scoreFlags';
 import { readCalibration } from '../scoreInput';
 import { calibrateInChunks } from '../scoreLoop';
 import { buildApp } from './app';
@@ -39,8 +39,6 @@ const serveFlags = {
   'chat-format': { type: 'string' }, 'openrlhf-reward': { type: 'string' }, 'engine-concurrency': { type: 'string' }, 'log-level': { type: 'string' },
 } as const;
 
-const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
-
 const say = (line: string) => process.stderr.write(`infogain serve: ${line}\n`);
 
 /** Runs the service until SIGTERM / SIGINT; resolves with the exit code. */
@@ -53,10 +51,7 @@ export async function serve(args: string[]): Promise<number> {
   const port = int('port', 8000, 0, 65535);
   const concurrency = int('concurrency', 1, 1, 1024);
   const maxQueue = int('max-queue', 64, 0, 1_000_000);
-  // at most 2^31 - 1 ms: setTimeout fires a longer delay after 1 ms
-  const seconds = (name: string, fallback: number) =>
-    1000 * numberFlag(values[name as keyof typeof values] as string | undefined, name, fallback, (v) => v > 0 && v <= maxTimerSeconds, `a number of seconds in (0, ${maxTimerSeconds}]`);
-  const deadlineMs = seconds('deadline', 300), drainMs = seconds('drain-timeout', 30);
+  const deadlineMs = millisecondsFlag(values.deadline, 'deadline', 300), drainMs = millisecondsFlag(values['drain-timeout'], 'drain-timeout', 30);
   const bodyLimit = values['body-limit'] === undefined ? 16 * 2 ** 20 : parseMemory(values['body-limit']);
   if (bodyLimit === undefined || bodyLimit < 1024) throw new UsageError(`--body-limit must be a size of at least 1k (e.g. 16m), got '${values['body-limit']}'`);
   const chat = chatFormats[choice(values['chat-format'], 'chat-format', chatFormatNames, 'chatml')];
