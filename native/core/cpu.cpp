@@ -43,6 +43,18 @@ Isa detectedIsa() {
 #endif
 }
 
+bool cpuIsAmd() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool amd = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amd") != 0;
+  }();
+  return amd;
+#else
+  return false;
+#endif
+}
+
 // INFOGAIN_ISA and INFOGAIN_THREADS set the starting values; configure() changes them later.
 static std::atomic<int> g_isa{-1};
 static std::atomic<int> g_threads{0};

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cpu.h"
 #include "dtype.h"
 #include "simd/exp_poly.h"
 #include "simd/prefetch.h"
@@ -25,7 +26,10 @@
 namespace infogain {
 namespace kernel {
 
-constexpr int kBlock = 1024;  // elements per block; a multiple of 4 * 16
+// Elements per block, a multiple of 4 * 16: a one-sweep block pays ~a hundred cycles of its own
+// (lane sums moved, two exp2s, a division), which at 1024 elements was 7-10% of a float32 row on
+// Zen 5; two float32 blocks (KL, 32 KiB) still fit L1 for the two-sweep path.
+constexpr int kBlock = 4096;
 constexpr float kNoMax = -3.402823466e38f;
 
 // Element loaders: two vectors (2 * W elements) at a time, widened to float32, in any order.
@@ -193,23 +197,29 @@ static inline SoftmaxStats statsOf(const typename L::T* x, int64_t n, float invT
   typename V::V c = V::set1(invTemperature * exp2c::kLog2e);
   LaneStats<V> st;
   int64_t full = n / kBlock * kBlock;
-  // every lane has a reference (after the first block, almost always). float32 rows keep two
-  // sweeps: there the first sweep is the stream's prefetch and the second reads L1, measured 12%
-  // faster than one sweep (C++ harness, [256, 151936], 7.6 vs 8.6 ms); 16-bit rows are bound by
-  // the arithmetic, and one sweep saves them a load and its widening per element (4.6 -> 3.1 ms).
+  // every lane has a reference (after the first block, almost always). 16-bit rows are bound by the
+  // arithmetic, and one sweep saves them a load and its widening per element (Intel Xeon, C++
+  // harness, [256, 151936]: 4.6 -> 3.1 ms). float32 rows differ by vendor: on an Intel Xeon
+  // (Sapphire Rapids) two sweeps were 12% faster (the first sweep is the stream's prefetch, the
+  // second reads L1: 7.6 vs 8.6 ms); on AMD Zen 5 one sweep was 1.5x faster (3.1 vs 4.7 ms), the
+  // math hiding under the stream. Either way the result is within the same accuracy bound.
+  const bool oneSweepRows = !std::is_same<L, LoadF32>::value || cpuIsAmd();
   bool oneSweep = false;
   for (int64_t i = 0; i < full; i += kBlock) {
     if (oneSweep && addBlockOneSweep<V, L>(x + i, kBlock, c, st)) continue;
     addBlock<V, L>(x + i, kBlock, c, st);
-    oneSweep = !std::is_same<L, LoadF32>::value && haveReferences<V>(st, c);  // float32: see above
+    oneSweep = oneSweepRows && haveReferences<V>(st, c);
   }
-  int64_t rest = n - full;
+  // the whole vectors left (vocab 151936 leaves 384 elements: widening them one by one cost 7% of a
+  // bfloat16 row), then the last < 4 W elements widened to float32 and padded with -inf (which adds nothing)
+  const int64_t whole = (n - full) / (4 * V::W) * (4 * V::W);
+  if (whole > 0 && !(oneSweep && addBlockOneSweep<V, L>(x + full, int(whole), c, st)))
+    addBlock<V, L>(x + full, int(whole), c, st);
+  const int64_t rest = n - full - whole;
   if (rest > 0) {
-    // the tail, widened to float32 and padded with -inf (which adds nothing)
-    alignas(64) float tail[kBlock];
-    int padded = int((rest + 4 * V::W - 1) / (4 * V::W) * (4 * V::W));
-    for (int i = 0; i < padded; i++) tail[i] = i < rest ? loadAsFloat(x, L::dtype, full + i) : -INFINITY;
-    addBlock<V, LoadF32>(tail, padded, c, st);
+    alignas(64) float tail[2 * 4 * V::W];  // twice the block: addBlock's prefetch reaches one block past it
+    for (int i = 0; i < 2 * 4 * V::W; i++) tail[i] = i < rest ? loadAsFloat(x, L::dtype, full + whole + i) : -INFINITY;
+    addBlock<V, LoadF32>(tail, 4 * V::W, c, st);
   }
   return reduceLanes<V>(st, invTemperature);
 }
