@@ -132,11 +132,13 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
     }
   });
   stats->collect(index, [&](int64_t s) { return m[size_t(s)].count; });
-  for (size_t k = 0; k < stats->slots.size(); k++) {
-    const Center& c = centers[size_t(stats->slots[k])];
-    stats->mean[k] = float(c.mean);
-    stats->std[k] = float(c.std);
-  }
+  forChunks(int64_t(stats->slots.size()), kSlotChunk, [&](int64_t, int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; k++) {
+      const Center& c = centers[size_t(stats->slots[size_t(k)])];
+      stats->mean[size_t(k)] = float(c.mean);
+      stats->std[size_t(k)] = float(c.std);
+    }
+  });
   if (o.estimator == Estimator::ReinforcePPBaseline) return whiten(scores, n, index, centers, o, out);
   if (o.estimator == Estimator::PassK) {
     passK(scores, n, index, centers, o, out);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "chunks.h"
+
 namespace infogain {
 namespace {
 
@@ -32,6 +34,31 @@ void indexBySort(const int32_t* ids, int64_t n, GroupIndex* out) {
   out->slotOf = out->storage.data();
 }
 
+// min and max of the ids (maxId at least 0), in chunks on the pool. Baseline x86-64 has no packed
+// int32 min/max, so each accumulator is a cmov chain: four per chunk, two chunks per thread at 1M
+// ids (one chain over 1M ids was 0.5 ms, a tenth of groupAdvantages).
+void idRange(const int32_t* ids, int64_t n, int32_t* minId, int32_t* maxId) {
+  constexpr int64_t kIdChunk = 1 << 18;
+  std::vector<int32_t> lo(size_t(chunkCount(n, kIdChunk))), hi(lo.size());
+  forChunks(n, kIdChunk, [&](int64_t c, int64_t begin, int64_t end) {
+    int32_t a[4] = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX}, b[4] = {0, 0, 0, 0};
+    int64_t i = begin;
+    for (; i + 4 <= end; i += 4)
+      for (int k = 0; k < 4; k++) {
+        a[k] = std::min(a[k], ids[i + k]);
+        b[k] = std::max(b[k], ids[i + k]);
+      }
+    for (; i < end; i++) {
+      a[0] = std::min(a[0], ids[i]);
+      b[0] = std::max(b[0], ids[i]);
+    }
+    lo[size_t(c)] = std::min(std::min(a[0], a[1]), std::min(a[2], a[3]));
+    hi[size_t(c)] = std::max(std::max(b[0], b[1]), std::max(b[2], b[3]));
+  });
+  *minId = *std::min_element(lo.begin(), lo.end());
+  *maxId = *std::max_element(hi.begin(), hi.end());
+}
+
 }  // namespace
 
 Status buildGroupIndex(const Grouping& grouping, int64_t n, const char* argument, GroupIndex* out) {
@@ -51,11 +78,8 @@ Status buildGroupIndex(const Grouping& grouping, int64_t n, const char* argument
     out->slotOf = out->storage.data();
     return Status::Ok();
   }
-  int32_t minId = INT32_MAX, maxId = 0;  // branch-free, so it vectorizes; find the culprit only on failure
-  for (int64_t i = 0; i < n; i++) {
-    minId = std::min(minId, grouping.ids[i]);
-    maxId = std::max(maxId, grouping.ids[i]);
-  }
+  int32_t minId = INT32_MAX, maxId = 0;  // find the culprit only on failure
+  idRange(grouping.ids, n, &minId, &maxId);
   if (minId < 0)
     for (int64_t i = 0; i < n; i++)
       if (grouping.ids[i] < 0)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "chunks.h"
 #include "status.h"
 
 namespace infogain {
@@ -72,22 +73,35 @@ struct GroupStats {
   std::vector<int32_t> slots;  // the slot of each entry
 
   // Lists the slots with count > 0 (ascending, so ids ascend too) with their ids and counts;
-  // mean and std start as NaN.
+  // mean and std start as NaN. Two passes in chunks on the pool (count, then fill at each chunk's
+  // offset): one serial pass with push_back was 7% of groupAdvantages on 1M scores in 123K groups.
   template <class Count>
   void collect(const GroupIndex& index, const Count& countOfSlot) {
-    slots.reserve(size_t(index.slots));
-    ids.reserve(size_t(index.slots));
-    count.reserve(size_t(index.slots));
-    for (int64_t s = 0; s < index.slots; s++) {
-      const double c = countOfSlot(s);
-      if (c > 0) {
-        slots.push_back(int32_t(s));
-        ids.push_back(index.idOf(s));
-        count.push_back(int32_t(c));
+    constexpr int64_t kChunk = 1 << 14;
+    std::vector<int64_t> first(size_t(chunkCount(index.slots, kChunk)) + 1, 0);
+    forChunks(index.slots, kChunk, [&](int64_t c, int64_t begin, int64_t end) {
+      int64_t k = 0;
+      for (int64_t s = begin; s < end; s++) k += countOfSlot(s) > 0;
+      first[size_t(c) + 1] = k;
+    });
+    for (size_t c = 1; c < first.size(); c++) first[c] += first[c - 1];
+    const size_t total = size_t(first.back());
+    slots.resize(total);
+    ids.resize(total);
+    count.resize(total);
+    mean.assign(total, NAN);
+    std.assign(total, NAN);
+    forChunks(index.slots, kChunk, [&](int64_t c, int64_t begin, int64_t end) {
+      size_t k = size_t(first[size_t(c)]);
+      for (int64_t s = begin; s < end; s++) {
+        const double n = countOfSlot(s);
+        if (!(n > 0)) continue;
+        slots[k] = int32_t(s);
+        ids[k] = index.idOf(s);
+        count[k] = int32_t(n);
+        k++;
       }
-    }
-    mean.assign(slots.size(), NAN);
-    std.assign(slots.size(), NAN);
+    });
   }
 };
 
