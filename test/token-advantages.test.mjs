@@ -1,6 +1,8 @@
 // broadcastToTokens, reinforcePP and promedAdvantages against float64 references, on padded and
 // packed layouts, with and without masks (and masks with holes).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 
 import './helpers/poison.mjs';
@@ -123,6 +125,57 @@ describe('reinforcePP', () => {
       assert.deepEqual(await reinforcePP(rewards, layout, { gamma: 0.99 }), one);
     } finally {
       configure({ threads: before });
+    }
+  });
+});
+
+// Without INFOGAIN_POISON_OUTPUTS the outputs arrive zeroed and the kernels skip the masked tokens
+// (token_advantages.h): the same bits as the poisoned path above, which writes every token.
+describe('zeroed outputs: masked tokens skipped, the same bits as writing them', () => {
+  test('broadcastToTokens and reinforcePP, sync and async, every layout', async () => {
+    const r = rng(runSeed + 9);
+    const cases = Object.entries(layouts(r, 23)).map(([what, layout]) => {
+      const L = layoutOf(layout, 23);
+      return { what, layout, perSample: randomScores(r, 23, 'normal'), rewards: randomTokens(r, L.tokens) };
+    });
+    const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    const fromBytes = (Type, b64) => { const b = Buffer.from(b64, 'base64'); return new Type(b.buffer, b.byteOffset, b.byteLength / Type.BYTES_PER_ELEMENT); };
+    const wire = cases.map((c) => ({
+      what: c.what,
+      columns: c.layout.columns,
+      offsets: c.layout.offsets && bytes(c.layout.offsets),
+      mask: c.layout.mask && bytes(c.layout.mask),
+      perSample: bytes(c.perSample),
+      rewards: bytes(c.rewards),
+    }));
+    const child = `
+      const ig = require(${JSON.stringify(fileURLToPath(new URL('../dist/index.js', import.meta.url)))});
+      const fromBytes = ${fromBytes.toString()};
+      const bytes = ${bytes.toString()};
+      (async () => {
+        const out = [];
+        for (const c of JSON.parse(require('fs').readFileSync(0, 'utf8'))) {
+          const layout = c.columns !== undefined ? { columns: c.columns } : { offsets: fromBytes(Int32Array, c.offsets) };
+          if (c.mask) layout.mask = fromBytes(Uint8Array, c.mask);
+          const perSample = fromBytes(Float32Array, c.perSample), rewards = fromBytes(Float32Array, c.rewards);
+          const rp = ig.reinforcePPSync(rewards, layout, { gamma: 0.9 }), ra = await ig.reinforcePP(rewards, layout, { gamma: 0.9 });
+          out.push([ig.broadcastToTokensSync(perSample, layout), await ig.broadcastToTokens(perSample, layout),
+                    rp.returns, rp.advantages, ra.returns, ra.advantages].map(bytes));
+        }
+        process.stdout.write(JSON.stringify(out));
+      })();`;
+    const env = { ...process.env };
+    delete env.INFOGAIN_POISON_OUTPUTS;
+    const run = spawnSync(process.execPath, ['-e', child], { input: JSON.stringify(wire), env, encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(run.status, 0, run.stderr);
+    const got = JSON.parse(run.stdout);
+    for (const [i, c] of cases.entries()) {
+      const rp = reinforcePPSync(c.rewards, c.layout, { gamma: 0.9 });
+      const want = [broadcastToTokensSync(c.perSample, c.layout), rp.returns, rp.advantages];
+      const [bs, ba, rs, as, rsa, asa] = got[i].map((b) => fromBytes(Float32Array, b));
+      for (const [name, a, b] of [['broadcast sync', bs, want[0]], ['broadcast async', ba, want[0]], ['returns sync', rs, want[1]],
+        ['advantages sync', as, want[2]], ['returns async', rsa, want[1]], ['advantages async', asa, want[2]]])
+        assert.deepEqual(a, b, `${c.what}: ${name}`);
     }
   });
 });

@@ -16,7 +16,7 @@ struct RowSums {
 // Discounted returns of rows [r0, r1), up to 8 rows at a time (each row's backward recurrence
 // waits on its previous step, so interleaving rows keeps the FPU busy), with their RowSums.
 static void discountedReturns(const float* rewards, const TokenLayout& L, int64_t r0, int64_t r1,
-                              const ReinforcePPOptions& opt, float* returns, RowSums* sums) {
+                              const ReinforcePPOptions& opt, float* returns, bool outZeroed, RowSums* sums) {
   for (int64_t base = r0; base < r1; base += 8) {
     const int rows = int(r1 - base < 8 ? r1 - base : 8);
     double running[8] = {0}, count[8] = {0}, sum[8] = {0};
@@ -33,7 +33,7 @@ static void discountedReturns(const float* rewards, const TokenLayout& L, int64_
         if (t < begin[k]) continue;
         if (!L.valid(t)) {
           if (opt.gaps == MaskGaps::Reset) running[k] = 0;
-          returns[t] = 0.0f;
+          if (!outZeroed) returns[t] = 0.0f;
           continue;
         }
         const float r = rewards[t];
@@ -52,7 +52,7 @@ static void discountedReturns(const float* rewards, const TokenLayout& L, int64_
   }
 }
 
-Status broadcastToTokens(const float* perSample, const TokenLayout& layout, float* out) {
+Status broadcastToTokens(const float* perSample, const TokenLayout& layout, float* out, bool outZeroed) {
   Status st = checkTokenLayout(layout);
   if (!st.ok()) return st;
   forRows(layout, [&](int64_t r) {
@@ -60,6 +60,9 @@ Status broadcastToTokens(const float* perSample, const TokenLayout& layout, floa
     const int64_t b = layout.begin(r), e = layout.end(r);
     if (!layout.mask) {
       for (int64_t t = b; t < e; t++) out[t] = v;
+    } else if (outZeroed) {
+      for (int64_t t = b; t < e; t++)
+        if (layout.mask[t]) out[t] = v;
     } else {
       for (int64_t t = b; t < e; t++) out[t] = layout.mask[t] ? v : 0.0f;
     }
@@ -68,7 +71,7 @@ Status broadcastToTokens(const float* perSample, const TokenLayout& layout, floa
 }
 
 Status reinforcePP(const float* rewards, const TokenLayout& layout, const ReinforcePPOptions& opt, float* advantages,
-                   float* returns) {
+                   float* returns, bool outZeroed) {
   if (!(opt.gamma >= 0 && opt.gamma <= 1)) return rangeError(codes::kRange, "gamma", -1, "gamma must be in [0, 1]");
   if (!(opt.whitenEps >= 0) || !std::isfinite(opt.whitenEps))
     return rangeError(codes::kRange, "whitenEps", -1, "whitenEps must be finite and >= 0");
@@ -77,7 +80,7 @@ Status reinforcePP(const float* rewards, const TokenLayout& layout, const Reinfo
   RowSums sums{std::vector<double>(size_t(layout.rows)), std::vector<double>(size_t(layout.rows)),
                std::vector<int64_t>(size_t(layout.rows))};
   forChunks(layout.rows, rowsPerChunk(layout), [&](int64_t, int64_t r0, int64_t r1) {
-    discountedReturns(rewards, layout, r0, r1, opt, returns, &sums);
+    discountedReturns(rewards, layout, r0, r1, opt, returns, outZeroed, &sums);
   });
   Moments m;
   for (int64_t r = 0; r < layout.rows; r++) {
@@ -96,7 +99,10 @@ Status reinforcePP(const float* rewards, const TokenLayout& layout, const Reinfo
   const double mean = m.mean, scale = 1.0 / std::sqrt(m.m2 / (m.count - 1) + opt.whitenEps);
   forRows(layout, [&](int64_t r) {
     for (int64_t t = layout.begin(r), e = layout.end(r); t < e; t++)
-      advantages[t] = layout.valid(t) ? float((double(returns[t]) - mean) * scale) : 0.0f;
+      if (layout.valid(t))
+        advantages[t] = float((double(returns[t]) - mean) * scale);
+      else if (!outZeroed)
+        advantages[t] = 0.0f;
   });
   return Status::Ok();
 }

@@ -9,8 +9,12 @@
 
 namespace infogain {
 
+// Outputs that arrive zeroed (a fresh JS array) are not written on masked tokens: a page never written
+// is never faulted in, and a VM's page faults (~10 us each on the 2-core benchmark machine) made
+// writing the zeros most of a [2048, 2048] call, where a JS loop skips them. Either way masked tokens read 0.
+
 // out[t] = perSample[row of t] on valid tokens, 0 elsewhere.
-Status broadcastToTokens(const float* perSample, const TokenLayout& layout, float* out);
+Status broadcastToTokens(const float* perSample, const TokenLayout& layout, float* out, bool outZeroed = false);
 
 // How a masked token inside a sequence (an observation, in multi-turn rollouts) affects the return:
 // Bridge: the return flows across it (discounting by valid tokens only); Reset: verl's reference,
@@ -26,7 +30,7 @@ struct ReinforcePPOptions {
 // returns[t] = r_t + gamma * (return of the next valid token of the same row), advantages = the
 // returns whitened over the batch's valid tokens; both 0 on masked tokens. Needs >= 2 valid tokens.
 Status reinforcePP(const float* rewards, const TokenLayout& layout, const ReinforcePPOptions& opt, float* advantages,
-                   float* returns);
+                   float* returns, bool outZeroed = false);
 
 // ProMed: out[t] = r_t - (mean of r over every valid token of every row in t's group), 0 on masked
 // tokens. Rows are grouped by `grouping`; stats: each group's token mean and valid-token count.

@@ -107,7 +107,8 @@ static bool poisonEveryOutput() {
   return v != nullptr && v[0] == '1';
 }
 
-float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length) {
+float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length, bool* zeroed) {
+  if (zeroed) *zeroed = !poisonEveryOutput();
   if (poisonEveryOutput()) return outputArg(env, result, name, length);
   Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
   result.Set(name, a);

@@ -36,8 +36,9 @@ Napi::Value propOf(Napi::Env env, Napi::Value v, const char* key);
 float* outputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
 // An output its kernel fills: zero-filled, not NaN-poisoned (the poison is a pass over the output of
 // its own: a fifth of a memory-bound call), unless INFOGAIN_POISON_OUTPUTS=1. Only for kernels that
-// write every element before they return Ok.
-float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length);
+// write every element before they return Ok, or every element but the zeros when *zeroed says the
+// array arrives zeroed (false when poisoned: the test suites then see an unwritten element as NaN).
+float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length, bool* zeroed = nullptr);
 
 // { mean, std?, count } of a GroupStats; groupStatsObject adds the group ids.
 Napi::Object statsObject(Napi::Env env, const GroupStats& stats, bool withStd);

@@ -19,9 +19,10 @@ Napi::Value BroadcastToTokens(const Napi::CallbackInfo& info, bool async) {
   const float* perSample = float32Arg(env, info[0], "perSample", -1, &rows);
   TokenLayout layout = tokenLayoutArg(env, info[1], int64_t(rows), -1);
   Napi::Object result = Napi::Object::New(env);
-  // the offsets start at 0 and end at the token count, so the rows write every token
-  float* out = filledOutputArg(env, result, "values", layout.tokens());
-  return runKernel(env, async, [=] { return broadcastToTokens(perSample, layout, out); }, result,
+  // the offsets start at 0 and end at the token count, so the rows write every token (or every valid one into zeros)
+  bool zeroed = false;
+  float* out = filledOutputArg(env, result, "values", layout.tokens(), &zeroed);
+  return runKernel(env, async, [=] { return broadcastToTokens(perSample, layout, out, zeroed); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
 
@@ -36,10 +37,11 @@ Napi::Value ReinforcePP(const Napi::CallbackInfo& info, bool async) {
   opt.gaps = MaskGaps(enumProp(env, o, "maskGaps", 2, 0));
   opt.whitenEps = numberProp(o, "whitenEps", 1e-8);
   Napi::Object result = Napi::Object::New(env);
-  // every token of every row is written (0 where masked), as in broadcastToTokens
-  float* a = filledOutputArg(env, result, "advantages", int64_t(tokens));
+  // every token of every row is written (0 where masked, unless the arrays arrive zeroed), as in broadcastToTokens
+  bool zeroed = false;
+  float* a = filledOutputArg(env, result, "advantages", int64_t(tokens), &zeroed);
   float* g = filledOutputArg(env, result, "returns", int64_t(tokens));
-  return runKernel(env, async, [=] { return reinforcePP(rewards, layout, opt, a, g); }, result,
+  return runKernel(env, async, [=] { return reinforcePP(rewards, layout, opt, a, g, zeroed); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
 
