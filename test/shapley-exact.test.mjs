@@ -127,6 +127,13 @@ describe('shapleyExact: execution', () => {
     close(await shapleyExact(table), phi, 'async n=20', 1e-10);
   });
 
+  // n = 24: 2^16 rows in 64 tasks of 1024, so a task's row index spans more bits than its per-row
+  // sums' low table (shapley_exact.cpp: lowSums, highSums and the bits fixed within a task)
+  test('n = 24 against the closed form', () => {
+    const { table, phi } = soumGame(rng(), 24, 8);
+    close(shapleyExactSync(table), phi, 'n=24', 1e-9);
+  });
+
   test('large offsets cost no precision (log-probs near -1e4)', () => {
     const r = rng();
     const a = Array.from({ length: 12 }, () => r.normal() * 1e-3);

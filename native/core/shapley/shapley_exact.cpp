@@ -79,13 +79,29 @@ struct RowLayout {
   }
 };
 
-// One task's share of rows [begin, end): adds its contribution to phi (length n).
+// Sum of t[k] over the k (below t's power-of-two size) with bit j set.
+double sumWithBit(const std::vector<double>& t, int j) {
+  double s = 0;
+  for (size_t k = 0; k < t.size(); k++) s += (k >> j) & 1 ? t[k] : 0.0;
+  return s;
+}
+
+// One task's share of rows [begin, end), a power of two of them starting at a multiple of their
+// count: adds its contribution to phi (length n).
 void exactRows(const RowLayout& g, const double* values, double shift, const std::vector<double>& w,
                const std::vector<double>& highWeights, int64_t begin, int64_t end, double* phi) {
   const int64_t len = g.rowLen;
   std::vector<double> R(size_t((g.H + 1) * len), 0.0);
   auto weightRow = [&](int q) { return highWeights.data() + (q + 1) * len; };  // q in [-1, H]
   const SemivalueRowFn row = semivalueRowFn();  // AVX-512 / AVX2 / scalar, chosen at run time
+  // High player j gets +a from the rows h with bit j set and -b from the others, i.e.
+  //   (the sum of c = a + b over the rows with bit j set) - (the sum of every b).
+  // With h = begin + (hi << lo) + low, the first sum comes from c summed per low (lowSums) and per
+  // hi (highSums) for the bits that vary in this task, and from the total for the bits that do not:
+  // three adds per row, where adding to phi per row and player was 7% of shapleyExact at n = 25.
+  const int bits = lowestBit(uint64_t(end - begin)), lo = bits < 8 ? bits : 8;
+  std::vector<double> lowSums(size_t(1) << lo, 0.0), highSums(size_t(1) << (bits - lo), 0.0);
+  double sumB = 0;
   for (int64_t h = begin; h < end; h++) {
     const int p = popcount64(uint64_t(h));
     const double* x = values + h * len;
@@ -93,8 +109,17 @@ void exactRows(const RowLayout& g, const double* values, double shift, const std
     const double* wb = weightRow(p);
     double* r = R.data() + p * len;
     const RowDots d = row(x, shift, wa, wb, r, len);
-    const double a = d.a, b = d.b;
-    for (int j = 0; j < g.H; j++) phi[g.L + j] += (h >> j) & 1 ? a : -b;
+    const int64_t i = h - begin;
+    lowSums[size_t(i & ((int64_t(1) << lo) - 1))] += d.a + d.b;
+    highSums[size_t(i >> lo)] += d.a + d.b;
+    sumB += d.b;
+  }
+  double sumC = 0;
+  for (double c : highSums) sumC += c;
+  for (int j = 0; j < g.H; j++) {
+    const double withBit = j < lo ? sumWithBit(lowSums, j) : j < bits ? sumWithBit(highSums, j - lo)
+                                                                       : (begin >> j) & 1 ? sumC : 0.0;
+    phi[g.L + j] += withBit - sumB;
   }
   // low players from the per-popcount row sums
   auto wAt = [&](int s) { return s >= 0 && s < g.n ? w[size_t(s)] : 0.0; };
