@@ -21,6 +21,8 @@ export interface Binding {
   readStrategies(): string[];
   /** Bench hook: seconds the C++ core of groupAdvantages (grpo, ids) takes alone, writing into `out`. */
   coreGroupAdvantages(scores: Float32Array, ids: Int32Array, out: Float32Array): number;
+  /** Test hook: float32 rows' block path in tokenLogprobs: 1 one sweep, 0 two, -1 this CPU's default. */
+  setFloat32OneSweep(mode: -1 | 0 | 1): void;
   tokenLogprobs(logits: NativeLogits, targets: Int32Array, options: object): Promise<TokenLogprobsNative>;
   tokenLogprobsSync(logits: NativeLogits, targets: Int32Array, options: object): TokenLogprobsNative;
   // the advantages family (lib/advantages.ts, tokenAdvantages.ts, infopo.ts, igpo.ts, rewardShaping.ts): arguments

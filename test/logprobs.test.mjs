@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { backends, configure, fromBFloat16, fromFloat16, toBFloat16, toFloat16, tokenLogprobs, tokenLogprobsSync } from '../dist/index.js';
+import { native } from '../dist/native.js';
 import { assertClose, assertTypedError } from './helpers/assert.mjs';
 import { FLT_MAX, isasHere, onEveryIsa, onEveryIsaAndSplit } from './helpers/isa.mjs';
 import { randomLogits, randomTargets, rng } from './helpers/random.mjs';
@@ -194,17 +195,31 @@ describe('every SIMD path and thread count agrees', () => {
 // scale with them (the generic checks above allow 1e-6 of |logsumexp|, i.e. 2e-2 at 1e4, which hid a
 // 1e-3 entropy error when pieces merged maxima already divided by T). Log-probs: 1e-6 of |log p| plus
 // the rounding of (x_t - m) / T, not of |x_t| / T.
-/** tokenLogprobs' entropy and log-probs at the tolerances above, on every ISA and thread split. */
+/** Runs fn(sweeps) with float32 rows in two sweeps per block, then in one (the default depends on the
+ * CPU's vendor: softmax_stats.h), so one machine tests both; other dtypes always take one. */
+function onBothFloat32Paths(dtype, fn) {
+  if (dtype !== 'float32') return fn('one sweep');
+  try {
+    for (const [mode, sweeps] of [[0, 'two sweeps'], [1, 'one sweep']]) {
+      native().setFloat32OneSweep(mode);
+      fn(sweeps);
+    }
+  } finally {
+    native().setFloat32OneSweep(-1);
+  }
+}
+
+/** tokenLogprobs' entropy and log-probs at the tolerances above, on every ISA, thread split and block path. */
 function checkOnEveryIsaAndSplit(logits, targets, temperature, ref, label, check = () => {}) {
   const entropyScale = Float64Array.from(ref.entropy, (e) => Math.abs(e));
   const lpScale = Float64Array.from(ref.logprobs, (l) => Math.abs(l) + 1);
-  onEveryIsaAndSplit((isa, threads) => {
+  onBothFloat32Paths(logits.dtype, (sweeps) => onEveryIsaAndSplit((isa, threads) => {
     const res = tokenLogprobsSync(logits, targets, { temperature, entropy: true });
-    const what = `${label} ${isa} threads ${threads} T=${temperature}`;
+    const what = `${label} ${isa} threads ${threads} ${sweeps} T=${temperature}`;
     assertClose(res.entropy, ref.entropy, { atol: 1e-5, rtol: 1e-5, scale: entropyScale, what: `${what} entropy` });
     assertClose(res.logprobs, ref.logprobs, { atol: 2e-5, rtol: 2e-6, scale: lpScale, what: `${what} logprobs` });
     check(res, what);
-  });
+  }));
 }
 
 describe('|logits| ~ 1e4 on every ISA and thread split: entropy and log-probs do not degrade', () => {

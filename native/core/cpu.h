@@ -10,7 +10,7 @@ const char* isaName(Isa isa);
 bool parseIsa(const char* name, Isa* out);
 
 Isa detectedIsa();  // the best this CPU and OS support
-bool cpuIsAmd();    // kernels whose best loop shape differs by vendor ask (softmax_stats_kernel.h)
+bool cpuIsAmd();    // for loop shapes whose best choice differs by vendor (softmax_stats.cpp)
 Isa activeIsa();    // what the kernels use now: detectedIsa() unless lowered
 Status setActiveIsa(Isa isa);  // RangeError when the CPU lacks it
 

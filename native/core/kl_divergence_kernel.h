@@ -215,7 +215,8 @@ static inline void forEachBlock(const void* p, DType pt, const void* q, DType qt
     return 0;
   });
   if (n > full + whole) {
-    // twice the block (the blocks' prefetch reaches one block past), zeroed (GCC cannot see widenTail fill them)
+    // twice the block (the blocks' prefetch points one block past: harmless, but GCC warns), zeroed (GCC
+    // cannot see widenTail fill them)
     alignas(64) float tp[2 * 4 * V::W] = {}, tq[2 * 4 * V::W] = {};
     const int padded = widenTail<V>(p, pt, begin + full + whole, n - full - whole, tp);
     widenTail<V>(q, qt, begin + full + whole, n - full - whole, tq);

@@ -50,6 +50,12 @@ static inline SoftmaxStats mergeStats(const SoftmaxStats& a, const SoftmaxStats&
   return r;
 }
 
+// Whether float32 rows take one sweep per block like 16-bit rows (softmax_stats_kernel.h): by default
+// on AMD CPUs, where it measured 1.5x faster, and not on Intel, where two sweeps were; the tests set
+// it to cover both paths on one machine. 1: one sweep, 0: two, -1: this CPU's default.
+bool float32OneSweep();
+void setFloat32OneSweep(int mode);
+
 // Stats of row[begin, end) of a row in `dtype`, logits multiplied by invTemperature.
 // Dispatches to the active ISA (cpu.h).
 SoftmaxStats softmaxStats(const void* row, DType dtype, int64_t begin, int64_t end, float invTemperature);

@@ -6,7 +6,8 @@
 // Each lane keeps its own running max m of the raw logits. Data goes in blocks that fit L1. The first block (and any later block whose max
 // runs more than kAheadLimit past a lane's m) takes two sweeps: the block max, one rescale, then
 // 2^d with d = (x - m) * log2(e) / T, subtracting before scaling so d is exact where it matters
-// (|logits| ~ 1e4 that differ by a few units). Every other block takes ONE sweep (addBlockOneSweep):
+// (|logits| ~ 1e4 that differ by a few units). Every other block of a 16-bit row (and of a float32
+// row where float32OneSweep(), softmax_stats.h) takes ONE sweep (addBlockOneSweep):
 // d = fmsub(x, c, m c) against the max of the blocks before, with this block's max taken alongside;
 // the rounding of m c is taken back once per block (its residual r = m c - round(m c), from one
 // more FMA) and the sums move to the new max after the block instead of before it: each element
@@ -17,7 +18,6 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "cpu.h"
 #include "dtype.h"
 #include "simd/exp_poly.h"
 #include "simd/prefetch.h"
@@ -28,7 +28,7 @@ namespace kernel {
 
 // Elements per block, a multiple of 4 * 16: a one-sweep block pays ~a hundred cycles of its own
 // (lane sums moved, two exp2s, a division), which at 1024 elements was 7-10% of a float32 row on
-// Zen 5; two float32 blocks (KL, 32 KiB) still fit L1 for the two-sweep path.
+// Zen 5; a float32 block (16 KiB) still fits L1 for the two-sweep path. (KL has its own, kPairBlock.)
 constexpr int kBlock = 4096;
 constexpr float kNoMax = -3.402823466e38f;
 
@@ -202,8 +202,9 @@ static inline SoftmaxStats statsOf(const typename L::T* x, int64_t n, float invT
   // harness, [256, 151936]: 4.6 -> 3.1 ms). float32 rows differ by vendor: on an Intel Xeon
   // (Sapphire Rapids) two sweeps were 12% faster (the first sweep is the stream's prefetch, the
   // second reads L1: 7.6 vs 8.6 ms); on AMD Zen 5 one sweep was 1.5x faster (3.1 vs 4.7 ms), the
-  // math hiding under the stream. Either way the result is within the same accuracy bound.
-  const bool oneSweepRows = !std::is_same<L, LoadF32>::value || cpuIsAmd();
+  // math hiding under the stream (float32OneSweep(), softmax_stats.h). Either way the result is
+  // within the same accuracy bound.
+  const bool oneSweepRows = !std::is_same<L, LoadF32>::value || float32OneSweep();
   bool oneSweep = false;
   for (int64_t i = 0; i < full; i += kBlock) {
     if (oneSweep && addBlockOneSweep<V, L>(x + i, kBlock, c, st)) continue;
@@ -217,7 +218,7 @@ static inline SoftmaxStats statsOf(const typename L::T* x, int64_t n, float invT
     addBlock<V, L>(x + full, int(whole), c, st);
   const int64_t rest = n - full - whole;
   if (rest > 0) {
-    alignas(64) float tail[2 * 4 * V::W];  // twice the block: addBlock's prefetch reaches one block past it
+    alignas(64) float tail[2 * 4 * V::W];  // twice the block: addBlock's prefetch points one block past it (harmless, but GCC warns)
     for (int i = 0; i < 2 * 4 * V::W; i++) tail[i] = i < rest ? loadAsFloat(x, L::dtype, full + whole + i) : -INFINITY;
     addBlock<V, LoadF32>(tail, 4 * V::W, c, st);
   }

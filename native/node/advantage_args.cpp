@@ -108,8 +108,9 @@ static bool poisonEveryOutput() {
 }
 
 float* filledOutputArg(Napi::Env env, Napi::Object result, const char* name, int64_t length, bool* zeroed) {
-  if (zeroed) *zeroed = !poisonEveryOutput();
-  if (poisonEveryOutput()) return outputArg(env, result, name, length);
+  const bool poison = poisonEveryOutput();
+  if (zeroed) *zeroed = !poison;
+  if (poison) return outputArg(env, result, name, length);
   Napi::Float32Array a = Napi::Float32Array::New(env, size_t(length));
   result.Set(name, a);
   return a.Data();

@@ -3,6 +3,8 @@
 // against; readStrategies() -> the strategy names this CPU runs (the floor is the fastest of them).
 // coreGroupAdvantages(scores, ids, out) -> seconds: the C++ core of groupAdvantages (grpo) alone,
 // timed inside C++ with no JS, N-API or output allocation, for the bench's API-overhead ratio.
+// setFloat32OneSweep(mode): float32 rows' block path (1 one sweep, 0 two, -1 this CPU's default),
+// so the tests cover both on one machine (softmax_stats.h).
 #include "../core/bandwidth.h"
 
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "../core/advantages.h"
+#include "../core/softmax_stats.h"
 #include "args.h"
 #include "errors.h"
 #include "families.h"
@@ -45,7 +48,15 @@ static Napi::Value CoreGroupAdvantages(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), seconds);
 }
 
+static Napi::Value SetFloat32OneSweep(const Napi::CallbackInfo& info) {
+  const double mode = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 2.0;
+  if (mode != -1 && mode != 0 && mode != 1) throwRange(info.Env(), codes::kRange, "mode", -1, "mode must be -1, 0 or 1");
+  setFloat32OneSweep(int(mode));
+  return info.Env().Undefined();
+}
+
 void registerBandwidth(Napi::Env env, Napi::Object exports) {
+  exports.Set("setFloat32OneSweep", Napi::Function::New(env, SetFloat32OneSweep, "setFloat32OneSweep"));
   exports.Set("readPass", Napi::Function::New(env, ReadPass, "readPass"));
   exports.Set("coreGroupAdvantages", Napi::Function::New(env, CoreGroupAdvantages, "coreGroupAdvantages"));
   exports.Set("readStrategies", Napi::Function::New(env, ReadStrategies, "readStrategies"));

@@ -38,9 +38,10 @@ Napi::Value ReinforcePP(const Napi::CallbackInfo& info, bool async) {
   opt.whitenEps = numberProp(o, "whitenEps", 1e-8);
   Napi::Object result = Napi::Object::New(env);
   // every token of every row is written (0 where masked, unless the arrays arrive zeroed), as in broadcastToTokens
-  bool zeroed = false;
-  float* a = filledOutputArg(env, result, "advantages", int64_t(tokens), &zeroed);
-  float* g = filledOutputArg(env, result, "returns", int64_t(tokens));
+  bool zeroedA = false, zeroedG = false;
+  float* a = filledOutputArg(env, result, "advantages", int64_t(tokens), &zeroedA);
+  float* g = filledOutputArg(env, result, "returns", int64_t(tokens), &zeroedG);
+  const bool zeroed = zeroedA && zeroedG;
   return runKernel(env, async, [=] { return reinforcePP(rewards, layout, opt, a, g, zeroed); }, result,
                    {info[0], info[1], propOf(env, info[1], "offsets"), propOf(env, info[1], "mask")});
 }
