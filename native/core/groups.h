@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "chunks.h"
+#include "shelf.h"
 #include "status.h"
 
 namespace infogain {
@@ -66,11 +67,22 @@ std::vector<Moments> groupMoments(int64_t groups, const Visit& visit) {
 }
 
 // Per-group statistics handed back to the caller: one entry per group that has samples, in
-// ascending id order.
+// ascending id order. The arrays go back on a shelf (shelf.h) when it is destroyed, and collect()
+// takes them from there.
 struct GroupStats {
   std::vector<int32_t> ids, count;
   std::vector<float> mean, std;
   std::vector<int32_t> slots;  // the slot of each entry
+
+  GroupStats() = default;
+  GroupStats(const GroupStats&) = default;
+  GroupStats(GroupStats&&) = default;
+  GroupStats& operator=(const GroupStats&) = default;
+  GroupStats& operator=(GroupStats&&) = default;
+  ~GroupStats() {
+    for (std::vector<int32_t>* v : {&ids, &count, &slots}) Shelf<int32_t>::give(std::move(*v));
+    for (std::vector<float>* v : {&mean, &std}) Shelf<float>::give(std::move(*v));
+  }
 
   // Lists the slots with count > 0 (ascending, so ids ascend too) with their ids and counts;
   // mean and std start as NaN. Two passes in chunks on the pool (count, then fill at each chunk's
@@ -86,6 +98,10 @@ struct GroupStats {
     });
     for (size_t c = 1; c < first.size(); c++) first[c] += first[c - 1];
     const size_t total = size_t(first.back());
+    for (std::vector<int32_t>* v : {&slots, &ids, &count})
+      if (v->capacity() < total) *v = Shelf<int32_t>::take();
+    for (std::vector<float>* v : {&mean, &std})
+      if (v->capacity() < total) *v = Shelf<float>::take();
     slots.resize(total);
     ids.resize(total);
     count.resize(total);
