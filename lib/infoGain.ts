@@ -5,7 +5,7 @@ import { codes, rangeError } from './errors';
 import { type LogitsInput, normalizeLogits } from './logits';
 import { native } from './native';
 import { offsetList } from './spans';
-import { inputObject, integer, keysOf, oneOf, positiveNumber, typedArray } from './validate';
+import { inputObject, integer, keysOf, oneOf, softmaxTemperature, typedArray } from './validate';
 
 /** Turns as token spans into one sequence (rollouts packed one after another). */
 export interface Turns {
@@ -127,7 +127,7 @@ function prepare(value: unknown) {
       throw rangeError(codes.shape, 'masked', `masked is [${masked.rows}, ${masked.vocab}] but real is [${real.rows}, ${real.vocab}]`);
     nativeInput.real = real;
     nativeInput.masked = masked;
-    nativeInput.temperature = input.temperature === undefined ? 1 : positiveNumber(input.temperature, 'temperature');
+    nativeInput.temperature = input.temperature === undefined ? 1 : softmaxTemperature(input.temperature, 'temperature');
     nativeInput.backend = backendCode(input.backend);
   }
   return nativeInput;

@@ -5,7 +5,7 @@ import { codes, rangeError } from './errors';
 import { type LogitsInput, normalizeLogits } from './logits';
 import { native } from './native';
 import { type SpanOptions, spanOption } from './spans';
-import { keysOf, oneOf, options, positiveNumber } from './validate';
+import { keysOf, oneOf, options, softmaxTemperature } from './validate';
 
 export type Direction = 'forward' | 'reverse' | 'symmetric' | 'js';
 export const directionCodes: Record<Direction, number> = { forward: 0, reverse: 1, symmetric: 2, js: 3 };
@@ -35,7 +35,7 @@ function prepare(p: unknown, q: unknown, opts: unknown) {
     throw rangeError(codes.shape, 'q', `q is [${lq.rows}, ${lq.vocab}] but p is [${lp.rows}, ${lp.vocab}]`);
   const o = options<KLDivergenceOptions>(opts, 'options', optionKeys);
   const direction = o.direction === undefined ? 'forward' : oneOf(o.direction, 'direction', directions);
-  const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
+  const temperature = o.temperature === undefined ? 1 : softmaxTemperature(o.temperature, 'temperature');
   const nativeOptions = {
     direction: directionCodes[direction],
     temperature,

@@ -7,7 +7,7 @@ import { codes, describe, rangeError, typeError } from './errors';
 import { fromTensor, isTensorLike, type TensorLike } from './logits';
 import type { TokenLogprobsResult } from './logprobs';
 import { native } from './native';
-import { boolean, finiteNumber, int32InRange, integer, keysOf, oneOf, options, positiveNumber, typedArray } from './validate';
+import { boolean, finiteNumber, int32InRange, integer, keysOf, oneOf, options, softmaxTemperature, typedArray } from './validate';
 
 /**
  * Hidden states [rows, dim], row-major: `dtype` 'float32' (the default) with a Float32Array,
@@ -111,7 +111,7 @@ export function normalizeHeadWeight(value: unknown, dim: number): NativeHeadWeig
 
 /** bias (no NaN / +Infinity; -Infinity masks), temperature, softcap, backend: the binding's options. */
 function headOptions(o: Partial<LinearHeadOptions>, vocab: number) {
-  const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
+  const temperature = o.temperature === undefined ? 1 : softmaxTemperature(o.temperature, 'temperature');
   const softcap = o.softcap === undefined ? 0 : finiteNumber(o.softcap, 'softcap');
   if (softcap < 0) throw rangeError(codes.outOfRange, 'softcap', `softcap must be >= 0 (0: none), got ${softcap}`);
   let bias: Float32Array | undefined;

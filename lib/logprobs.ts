@@ -2,7 +2,7 @@
 import { backendCode, type BackendOption } from './backend';
 import { type LogitsInput, normalizeLogits } from './logits';
 import { native } from './native';
-import { boolean, int32InRange, integer, keysOf, options, positiveNumber, typedArray } from './validate';
+import { boolean, int32InRange, integer, keysOf, options, softmaxTemperature, typedArray } from './validate';
 
 export interface TokenLogprobsOptions {
   /** Logits are divided by it before the softmax. Default 1. */
@@ -27,7 +27,7 @@ function prepare(logits: unknown, targets: unknown, opts: unknown) {
   const l = normalizeLogits(logits, 'logits');
   const t = typedArray<Int32Array>(targets, 'targets', Int32Array, l.rows);
   const o = options<TokenLogprobsOptions>(opts, 'options', optionKeys);
-  const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
+  const temperature = o.temperature === undefined ? 1 : softmaxTemperature(o.temperature, 'temperature');
   const entropy = o.entropy === undefined ? false : boolean(o.entropy, 'entropy');
   const ignoreIndex = o.ignoreIndex === undefined ? undefined : integer(o.ignoreIndex, 'ignoreIndex', -(2 ** 31), 2 ** 31 - 1);
   int32InRange(t, 'targets', 0, l.vocab, ignoreIndex);

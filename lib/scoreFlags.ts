@@ -150,7 +150,7 @@ export function scoringFromFlags(values: FlagValues, engineConcurrency = 'concur
     mode: choice(text('mode'), 'mode', ['sampled', 'full'] as const, defaultScoreOptions.mode),
     beta: numberFlag(text('beta'), 'beta', defaultScoreOptions.beta, (v) => v >= 0, 'a number >= 0'),
     gateTemperature: numberFlag(text('gate-temperature'), 'gate-temperature', defaultScoreOptions.gateTemperature, (v) => v > 0, 'a number > 0'),
-    temperature: numberFlag(text('temperature'), 'temperature', defaultScoreOptions.temperature, (v) => v > 0, 'a number > 0'),
+    temperature: numberFlag(text('temperature'), 'temperature', defaultScoreOptions.temperature, (v) => v >= 2 ** -126 && v <= 2 ** 126, 'a number in [2^-126, 2^126]'),
     gamma: numberFlag(text('gamma'), 'gamma', defaultScoreOptions.gamma, (v) => v >= 0 && v <= 1, 'a number in [0, 1]'),
     beliefMode: choice(text('belief-mode'), 'belief-mode', ['prob', 'logprob'] as const, defaultScoreOptions.beliefMode),
     placeholder: text('placeholder') ?? defaultScoreOptions.placeholder,

@@ -14,7 +14,7 @@ import { ModelRunner, type RowArray } from './model/runner';
 import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
 import { requestProblem, scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
-import { integer, keysOf, options as optionsOf, positiveNumber } from './validate';
+import { integer, keysOf, options as optionsOf, softmaxTemperature } from './validate';
 
 export interface OnnxScorerOptions {
   /** An .onnx file path or its bytes. Default: the bundled tiny byte-level model. */
@@ -149,7 +149,7 @@ export class OnnxScorer implements LogprobSource {
   async score(requests: TreeRequest[], options?: { temperature?: number; signal?: AbortSignal }): Promise<TreeResult[]> {
     if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
     const o = optionsOf<{ temperature?: number; signal?: AbortSignal }>(options, 'options', ['temperature', 'signal']);
-    const temperature = o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature');
+    const temperature = o.temperature === undefined ? 1 : softmaxTemperature(o.temperature, 'temperature');
     return scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength, signal: abortSignal(o.signal) });
   }
 

@@ -29,6 +29,10 @@ const cases = [
   ['temperature negative', () => [good(), targets(), { temperature: -1 }], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
   ['temperature NaN', () => [good(), targets(), { temperature: NaN }], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
   ['temperature Infinity', () => [good(), targets(), { temperature: Infinity }], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
+  // 1 / T in float32 overflows (or T itself leaves it): named as the temperature, not as an overflowing logit
+  ['temperature 1e-39', () => [good(), targets(), { temperature: 1e-39 }], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
+  ['temperature 5e-324', () => [good(), targets(), { temperature: 5e-324 }], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
+  ['temperature 1e39', () => [good(), targets(), { temperature: 1e39 }], RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
   ['entropy not boolean', () => [good(), targets(), { entropy: 1 }], TypeError, 'ERR_INVALID_ARG_TYPE', 'entropy'],
   ['options not an object', () => [good(), targets(), 'fast'], TypeError, 'ERR_INVALID_ARG_TYPE', 'options'],
   ['unknown backend', () => [good(), targets(), { backend: 'tpu' }], RangeError, 'ERR_OUT_OF_RANGE', 'backend'],

@@ -46,6 +46,7 @@ const cases = [
   ['a negative target', lp(hidden(), weight(), i32(0, 1, -100)), RangeError, 'ERR_OUT_OF_RANGE', 'targets', 2],
   ['temperature 0', lp(hidden(), weight(), targets(), { temperature: 0 }), RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
   ['temperature a string', lp(hidden(), weight(), targets(), { temperature: '1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'temperature'],
+  ['temperature 1e-39 (1 / T leaves float32)', lp(hidden(), weight(), targets(), { temperature: 1e-39 }), RangeError, 'ERR_OUT_OF_RANGE', 'temperature'],
   ['softcap negative', lp(hidden(), weight(), targets(), { softcap: -1 }), RangeError, 'ERR_OUT_OF_RANGE', 'softcap'],
   ['softcap Infinity', lp(hidden(), weight(), targets(), { softcap: Infinity }), RangeError, 'ERR_OUT_OF_RANGE', 'softcap'],
   ['bias a Float64Array', lp(hidden(), weight(), targets(), { bias: new Float64Array(6) }), TypeError, 'ERR_INVALID_ARG_TYPE', 'bias'],

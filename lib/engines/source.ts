@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { abortSignal, codes, describe, plainError, rangeError, throwIfAborted, typeError } from '../errors';
 import { emptyStats, type LogprobSource, type SourceStats, type TreeRequest, type TreeResult } from '../model/source';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from '../tokenizer';
-import { boolean, integer, options as optionsOf, positiveNumber } from '../validate';
+import { boolean, integer, options as optionsOf, positiveNumber, softmaxTemperature } from '../validate';
 import { JsonClient, serverError, type HttpOptions } from './http';
 import { type EnginePlan, type EngineSequence, gatherLogprobs, packPlans, planForEngine } from './plan';
 
@@ -167,7 +167,7 @@ export abstract class EngineSource implements LogprobSource {
     const started = performance.now();
     if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
     const o = optionsOf<{ temperature?: number; signal?: AbortSignal }>(options, 'options', ['temperature', 'signal']);
-    checkEngineTemperature(o.temperature === undefined ? 1 : positiveNumber(o.temperature, 'temperature'), this.engine);
+    checkEngineTemperature(o.temperature === undefined ? 1 : softmaxTemperature(o.temperature, 'temperature'), this.engine);
     const signal = abortSignal(o.signal);
     throwIfAborted(signal);
     const plans = requests.map((r, i) => planForEngine(r, i, { vocab: this.vocab, maxLength: this.maxLength, warmTrunk: this.warmsTrunk }));
