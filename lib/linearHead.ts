@@ -7,7 +7,7 @@ import { codes, describe, rangeError, typeError } from './errors';
 import { fromTensor, isTensorLike, type TensorLike } from './logits';
 import type { TokenLogprobsResult } from './logprobs';
 import { native } from './native';
-import { boolean, finiteNumber, int32InRange, integer, keysOf, oneOf, options, softmaxTemperature, typedArray } from './validate';
+import { boolean, finiteNumber, int32InRange, integer, keysOf, knownKeys, oneOf, options, softmaxTemperature, typedArray } from './validate';
 
 /**
  * Hidden states [rows, dim], row-major: `dtype` 'float32' (the default) with a Float32Array,
@@ -81,6 +81,8 @@ function matrix(value: unknown, name: string, rowsKey: 'rows' | 'vocab') {
       throw rangeError(codes.shape, name, `${name} must be a 2-D Tensor [vocab, dim], got dims [${value.dims.join(', ')}]`);
     return { ...t, data: dtypeData(t.data, t.dtype, `${name}.data`), o: {} as Record<string, unknown> };
   }
+  // a misspelt `transposed` would read [dim, vocab] as [vocab, dim]: the same size, silently wrong
+  knownKeys(value, name, rowsKey === 'vocab' ? ['data', 'vocab', 'dim', 'dtype', 'transposed'] : ['data', 'rows', 'dim', 'dtype']);
   const o = value as Record<string, unknown>;
   const dtype = o.dtype === undefined ? 'float32' : oneOf(o.dtype, `${name}.dtype`, dtypes);
   const rows = integer(o[rowsKey], `${name}.${rowsKey}`, rowsKey === 'vocab' ? 1 : 0, 2 ** 31 - 1);

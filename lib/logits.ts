@@ -2,7 +2,7 @@
 // or an onnxruntime-common Tensor whose last dimension is the vocabulary.
 import { type DType, type DTypeData, type DTyped, dtypeCode, dtypeData, dtypes } from './dtype';
 import { codes, describe, rangeError, typeError } from './errors';
-import { integer, oneOf } from './validate';
+import { integer, knownKeys, oneOf } from './validate';
 
 /**
  * A logits matrix [rows, vocab], row-major: `dtype` 'float32' (the default) with a Float32Array,
@@ -59,6 +59,8 @@ export function fromTensor(t: AnyTensor, name: string): { data: unknown; rows: n
   return { data: t.data, rows, cols, dtype: oneOf(t.type, `${name}.type`, dtypes) };
 }
 
+const logitsKeys = ['data', 'rows', 'vocab', 'dtype'] as const;
+
 export function normalizeLogits(value: unknown, name: string): NativeLogits {
   if (value === null || typeof value !== 'object')
     throw typeError(name, `${name} must be a logits object { data, rows, vocab, dtype } or a Tensor, got ${describe(value)}`);
@@ -67,6 +69,7 @@ export function normalizeLogits(value: unknown, name: string): NativeLogits {
     const t = fromTensor(value, name);
     l = { data: t.data, rows: t.rows, vocab: t.cols, dtype: t.dtype };
   } else {
+    knownKeys(value, name, logitsKeys);  // a misspelt dtype would read the bits as float32
     l = value;
   }
   const dtype = l.dtype === undefined ? 'float32' : oneOf(l.dtype, `${name}.dtype`, dtypes);

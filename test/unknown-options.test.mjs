@@ -52,6 +52,11 @@ const rows = {
   ShapleyEstimator: [() => [{ players: 2, budget: 4 }], 0, 'seeds', 'seed'],
   linearLogprobs: [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, new Int32Array(2), {}], 3, 'softcapp', 'softcap'],
   linearKL: [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, {}], 3, 'directon', 'direction'],
+  // the matrices themselves: a misspelt dtype or transposed would read the data wrongly without a word
+  'tokenLogprobs (logits)': [() => [logits(), new Int32Array(2), {}], 0, 'dtpye', 'dtype', 'tokenLogprobs'],
+  'klDivergence (q)': [() => [logits(), logits(), {}], 1, 'vocabs', 'vocab', 'klDivergence'],
+  'linearLogprobs (hidden)': [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, new Int32Array(2), {}], 0, 'dimm', 'dim', 'linearLogprobs'],
+  'linearLogprobs (weight)': [() => [{ data: f32(4), rows: 2, dim: 2 }, { data: f32(6), vocab: 3, dim: 2 }, new Int32Array(2), {}], 1, 'transpose', 'transposed', 'linearLogprobs'],
   'OnnxScorer.create': [() => [{}], 0, 'batchsize', 'batchSize'],
   // a server that is not there: the valid call fails at once with ERR_INFOGAIN_SERVER, not over its options
   openSource: [() => [{ backend: 'sglang', server: 'http://127.0.0.1:1', retries: 0 }], 0, 'concurency', 'concurrency'],
