@@ -69,16 +69,39 @@ function numbers(values: unknown): ArrayLike<number> {
   if (kind ? kind.startsWith('Big') : !Array.isArray(values))
     throw typeError('values', `values must be an array or a typed array of numbers, got ${describe(values)}`);
   if (kind && isDetached(values as ArrayBufferView)) throw typeError('values', 'values is backed by a detached ArrayBuffer');
+  if (!kind) {
+    // a string, a BigInt, a hole or undefined would be converted (or throw a bare engine error) instead
+    const list = values as readonly unknown[];
+    for (let i = 0; i < list.length; i++)
+      if (typeof list[i] !== 'number')
+        throw Object.assign(typeError('values', `values[${i}] must be a number, got ${i in list ? describe(list[i]) : 'a hole'}`), { index: i });
+  }
   return values as ArrayLike<number>;
 }
 
-/** float32 -> bfloat16 bits, rounding to nearest even; NaN stays NaN. */
+/**
+ * x rounded to float32 to odd, as bits: toward zero, then the last bit set when that was inexact. A
+ * second rounding of these bits to 16 bits is then x correctly rounded to nearest even (Boldo and
+ * Melquiond, 2008), where rounding x to nearest float32 first could round twice (1 + 2^-8 + 2^-40 went
+ * to bfloat16 1 instead of 1 + 2^-7). float32 inputs are exact here.
+ */
+function float32BitsRoundedToOdd(x: number): number {
+  f32[0] = x;
+  let u = u32[0];
+  const rounded = f32[0];
+  if (rounded !== x && x === x) {
+    if (Math.abs(rounded) > Math.abs(x)) u -= 1;  // rounded away from zero (to Infinity too): one step back
+    u |= 1;
+  }
+  return u;
+}
+
+/** Numbers -> bfloat16 bits, rounding to nearest even; NaN stays NaN. */
 export function toBFloat16(values: Numbers): Uint16Array {
   numbers(values);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    f32[0] = values[i];
-    const u = u32[0];
+    const u = float32BitsRoundedToOdd(values[i]);
     if ((u & 0x7fffffff) > 0x7f800000) out[i] = (u >>> 16) | 0x40;  // quiet NaN
     else out[i] = (u + 0x7fff + ((u >>> 16) & 1)) >>> 16;
   }
@@ -93,13 +116,12 @@ export function fromBFloat16(bits: Uint16Array): Float32Array {
   return out;
 }
 
-/** float32 -> IEEE binary16 bits, rounding to nearest even, with subnormals, inf and NaN. */
+/** Numbers -> IEEE binary16 bits, rounding to nearest even, with subnormals, inf and NaN. */
 export function toFloat16(values: Numbers): Uint16Array {
   numbers(values);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    f32[0] = values[i];
-    const u = u32[0];
+    const u = float32BitsRoundedToOdd(values[i]);
     const sign = (u >>> 16) & 0x8000;
     const exp = (u >>> 23) & 0xff;
     let man = u & 0x7fffff;

@@ -39,3 +39,48 @@ test('bfloat16: every value round-trips; rounding to nearest even', () => {
   assert.ok(Number.isNaN(fromBFloat16(toBFloat16([NaN]))[0]));
   assert.equal(fromBFloat16(toBFloat16([-Infinity]))[0], -Infinity);
 });
+
+/** x rounded to nearest even among the 16-bit values `values` (sorted, finite, from allBits), by float64 arithmetic. */
+function nearestEven(x, sorted) {
+  let lo = 0, hi = sorted.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].v <= x) lo = mid;
+    else hi = mid;
+  }
+  const a = sorted[lo], b = sorted[hi], da = x - a.v, db = b.v - x;
+  return da < db || (da === db && (a.bits & 1) === 0) ? a.bits : b.bits;
+}
+
+for (const [name, to, from] of [['float16', toFloat16, fromFloat16], ['bfloat16', toBFloat16, fromBFloat16]]) {
+  test(`${name}: float64 numbers round once, to nearest even (no float32 rounding in between)`, () => {
+    const wide = from(allBits);
+    const sorted = [];
+    for (let h = 0; h < 65536; h++) if (Number.isFinite(wide[h]) && !Object.is(wide[h], -0)) sorted.push({ v: wide[h], bits: h });
+    sorted.sort((a, b) => a.v - b.v);
+    const maxFinite = sorted[sorted.length - 1].v;
+    // halfway points between neighbours, nudged by 2^-40 relative either way (float32 cannot hold
+    // the nudge: rounding to float32 first lands on the halfway point, then on the even side)
+    let checked = 0;
+    for (let k = 0; k + 1 < sorted.length; k += 7) {
+      const [a, b] = [sorted[k], sorted[k + 1]];
+      if (a.v <= 0 || b.v > maxFinite / 2) continue;
+      const half = (a.v + b.v) / 2;
+      for (const x of [half * (1 + 2 ** -40), half * (1 - 2 ** -40), half]) {
+        assert.equal(to([x])[0], nearestEven(x, sorted), `${name} of ${x}`);
+        assert.equal(to([-x])[0], nearestEven(-x, sorted), `${name} of ${-x}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 2000, `${checked} points`);
+  });
+}
+
+test('the conversions take numbers only: a string, BigInt, hole or undefined is a TypeError naming its index', () => {
+  for (const to of [toFloat16, toBFloat16]) {
+    for (const [values, index] of [[[1, '2'], 1], [[1n], 0], [[0, 1, undefined], 2], [[1, , 2], 1], [[Symbol('x')], 0]]) {
+      assert.throws(() => to(values), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && e.argument === 'values' && e.index === index);
+    }
+    assert.deepEqual(to([NaN, -0, 1]).length, 3);  // NaN and -0 are numbers
+  }
+});
