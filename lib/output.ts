@@ -40,12 +40,25 @@ const why = (e: unknown) => (e as Error).message;
 
 /** Whether two paths are one existing file: the same path once links are resolved, or the same inode (a hard link). */
 export function sameFile(a: string, b: string): boolean {
+  if (realPlace(a) === realPlace(b)) return true;
   try {
-    if (realpathSync(a) === realpathSync(b)) return true;
     const sa = statSync(a), sb = statSync(b);
     return sa.dev === sb.dev && sa.ino === sb.ino;
   } catch {
     return false;
+  }
+}
+
+/** Where a path leads, links followed, also for a file not yet there (two outputs may name one new file). */
+function realPlace(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return join(realpathSync(dirname(resolve(path))), basename(path));
+    } catch {
+      return resolve(path);
+    }
   }
 }
 
@@ -143,15 +156,19 @@ function deviceOutput(path: string, target: string): Output {
 }
 
 function stdoutOutput(): Output {
+  // A failed write (EPIPE: the reader left) calls the write's callback and then emits 'error' on
+  // stdout, after any listener a commit could remove there: without one for good, Node dies of it.
+  let broken: unknown;
+  process.stdout.on('error', (e) => (broken ??= e));
+  const failed = (e: unknown) => new OutputError('-', `stdout: ${why(e)}`);
   return {
     commit(lines) {
+      if (broken) return Promise.reject(failed(broken));
       return new Promise((resolveWrite, reject) => {
-        const fail = (e: unknown) => reject(new OutputError('-', `stdout: ${why(e)}`));
-        process.stdout.once('error', fail);
         for (let i = 0; i < lines.length; i += 1024) process.stdout.write(lines.slice(i, i + 1024).join(''));
         process.stdout.write('', (e) => {
-          process.stdout.off('error', fail);
-          if (e) fail(e);
+          const error = e ?? broken;
+          if (error) reject(failed(error));
           else resolveWrite();
         });
       });

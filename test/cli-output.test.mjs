@@ -69,6 +69,27 @@ describe('an output that cannot be written fails before any work, naming the pat
     }
     assert.equal(readFileSync(input, 'utf8'), before);
   });
+
+  test('--json-summary naming the output, also a file not there yet: refused, exit 2, nothing written', () => {
+    const where = mkdtempSync(join(dir, 'summary-'));
+    for (const summary of ['r.jsonl', './r.jsonl', join(where, 'r.jsonl')]) {
+      const r = run(['score', input, '--out', 'r.jsonl', '--json-summary', summary], where);
+      assert.equal(r.code, 2, `${summary}: ${r.stderr}`);
+      assert.match(r.stderr, /--json-summary .* is the input, the calibration or the output file/);
+      assert.deepEqual(readdirSync(where), []);
+    }
+  });
+});
+
+test('--out - into a reader that leaves (EPIPE): exit 1 with ERR_INFOGAIN_OUTPUT, not a crash', async () => {
+  const child = spawn(process.execPath, [cli, 'score', many, '--out', '-'], { cwd: dir });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.once('data', () => child.stdout.destroy());  // as `| head -1` does
+  const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /ERR_INFOGAIN_OUTPUT: cannot write the output -: stdout: write EPIPE/);
+  assert.doesNotMatch(stderr, /Unhandled|node:events|^\s+at /m, stderr);
 });
 
 describe('the output is replaced all at once', () => {
