@@ -184,6 +184,7 @@ describe('malformed requests: a 4xx in the error format, never a 500', () => {
     ['get_reward without query', { prompts: [] }, {}, 400, 'ERR_INVALID_ARG_TYPE', undefined, '/get_reward'],
     ['get_reward with a number in query', { query: [1] }, {}, 400, 'ERR_INVALID_ARG_TYPE', 0, '/get_reward'],
     ['get_reward with more labels than queries', { query: ['a'], labels: ['x', 'y'] }, {}, 400, 'ERR_INFOGAIN_SHAPE', undefined, '/get_reward'],
+    ['get_reward with a JSONL body (that is /v1/score\'s)', '{"query": []}', { 'content-type': 'application/x-ndjson' }, 415, 'ERR_INFOGAIN_CONTENT_TYPE', undefined, '/get_reward'],
   ];
   for (const [what, body, headers, status, code, index, route = '/v1/score'] of cases) {
     test(what, async () => {

@@ -107,6 +107,9 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     if (state.draining) throw new HttpError(503, serveCodes.unavailable, 'the server is shutting down', {}, retryAfterSeconds);
     if (authorized && request.url !== '/healthz' && !authorized(request.headers.authorization))
       throw new HttpError(401, serveCodes.unauthorized, 'a valid bearer token is required (Authorization: Bearer <token>)');
+    // JSONL is the rollouts file's format, for /v1/score; OpenRLHF sends JSON
+    if (request.url.split('?')[0] === '/get_reward' && /^application\/x-ndjson\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
+      throw new HttpError(415, serveCodes.contentType, '/get_reward takes application/json (application/x-ndjson is for /v1/score)');
   });
   // while draining every answer closes its connection, so keep-alive clients reconnect elsewhere
   app.addHook('onSend', async (_request, reply, payload) => {
