@@ -209,6 +209,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
     return 0;
   }
+  // `infogain score --help` as `infogain --help score`: the usage, not an unknown flag
+  if ((command === 'score' || command === 'serve') && rest.some((a) => a === '--help' || a === '-h')) {
+    console.log(usage);  // serve's options refer to score's above them
+    return 0;
+  }
   if (command === 'score') return score(rest);
   if (command === 'serve') return serve(rest);
   if (command === 'bench') {

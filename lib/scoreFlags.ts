@@ -111,11 +111,11 @@ function sourceFlags(
   const given = (flags: string[]) => flags.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
   if (backend === 'onnx') {
     const engineOnly = given(['server', 'server-model', engineConcurrency, 'timeout']);
-    if (engineOnly.length) throw new UsageError(`${engineOnly.join(', ')} need --backend sglang or vllm`);
+    if (engineOnly.length) throw new UsageError(`${engineOnly.join(', ')} ${engineOnly.length > 1 ? 'need' : 'needs'} --backend sglang or vllm`);
     return { backend, model: text('model'), tokenizer: text('tokenizer'), ...onnx };
   }
   const onnxOnly = given(['model', 'threads', 'max-memory', 'fused-head', ...(backend === 'sglang' ? ['server-model'] : [])]);
-  if (onnxOnly.length) throw new UsageError(`${onnxOnly.join(', ')} do not apply to --backend ${backend}`);
+  if (onnxOnly.length) throw new UsageError(`${onnxOnly.join(', ')} ${onnxOnly.length > 1 ? 'do' : 'does'} not apply to --backend ${backend}`);
   if (values.server === undefined) throw new UsageError(`--backend ${backend} needs --server URL (e.g. http://127.0.0.1:30000)`);
   const problem = engineScoringProblem(o, backend);
   if (problem) throw new UsageError(`--backend ${backend}: ${problem}`);

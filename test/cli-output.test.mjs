@@ -154,6 +154,14 @@ describe('the output is replaced all at once', () => {
   });
 });
 
+test('score --help, serve -h: the usage on stdout, exit 0', () => {
+  for (const [args, shows] of [[['score', '--help'], /score options/], [['score', input, '-h'], /score options/], [['serve', '--help'], /--port/]]) {
+    const r = run(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, shows);
+  }
+});
+
 test('an unknown flag names the nearest known one (exit 2)', () => {
   const cases = [['--outt', '--out'], ['--temprature', '--temperature'], ['--batchsize', '--batch-size'], ['--gate-temp', '--gate-temperature']];
   for (const [typo, near] of cases) {

@@ -301,10 +301,10 @@ describe('infogain score --backend', () => {
     const cases = [
       [['--backend', 'vllm', '--server', standin.url, '--mode', 'full'], /--backend vllm: mode 'full' .* needs whole next-token distributions/],
       [['--backend', 'sglang', '--server', standin.url, '--temperature', '0.5'], /--backend sglang: temperature 0.5: sglang returns teacher-forced log-probs of raw logits/],
-      [['--server', standin.url], /--server need --backend sglang or vllm/],
+      [['--server', standin.url], /--server needs --backend sglang or vllm/],
       [['--backend', 'sglang'], /--backend sglang needs --server URL/],
-      [['--backend', 'sglang', '--server', standin.url, '--model', 'm.onnx'], /--model do not apply to --backend sglang/],
-      [['--backend', 'sglang', '--server', standin.url, '--server-model', 'x'], /--server-model do not apply to --backend sglang/],
+      [['--backend', 'sglang', '--server', standin.url, '--model', 'm.onnx'], /--model does not apply to --backend sglang/],
+      [['--backend', 'sglang', '--server', standin.url, '--server-model', 'x'], /--server-model does not apply to --backend sglang/],
       [['--backend', 'tgi'], /--backend must be one of onnx, sglang, vllm, got 'tgi'/],
       [['--backend', 'vllm', '--server', standin.url, '--concurrency', '0'], /--concurrency must be an integer in \[1, 1024\]/],
     ];
