@@ -104,8 +104,9 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
   app.setNotFoundHandler((request, reply) => fail(request, reply, new HttpError(404, serveCodes.notFound, `no route ${request.method} ${request.url.split('?')[0]}`)));
 
   app.addHook('onRequest', async (request) => {
-    if (state.draining) throw new HttpError(503, serveCodes.unavailable, 'the server is shutting down', {}, retryAfterSeconds);
-    if (authorized && request.url !== '/healthz' && !authorized(request.headers.authorization))
+    const health = request.url.split('?')[0] === '/healthz';  // a probe: it says 'draining' itself
+    if (state.draining && !health) throw new HttpError(503, serveCodes.unavailable, 'the server is shutting down', {}, retryAfterSeconds);
+    if (authorized && !health && !authorized(request.headers.authorization))
       throw new HttpError(401, serveCodes.unauthorized, 'a valid bearer token is required (Authorization: Bearer <token>)');
     // JSONL is the rollouts file's format, for /v1/score; OpenRLHF sends JSON
     if (request.url.split('?')[0] === '/get_reward' && /^application\/x-ndjson\s*(;|$)/i.test(request.headers['content-type'] ?? ''))

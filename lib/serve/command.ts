@@ -1,7 +1,8 @@
 // `infogain serve`: the scorer as an HTTP service for trainers (README, "Reward service"). It
 // listens first (so /healthz can say "loading"), opens the model or engine once, calibrates C-IP
 // once when asked, then scores requests. SIGTERM or SIGINT drains: new requests get 503, running
-// ones finish (up to --drain-timeout, after which they are aborted), and the process exits 0.
+// ones finish (up to --drain-timeout, after which they are aborted), the listener closes, and the
+// process exits 0.
 import { performance } from 'node:perf_hooks';
 
 import { parseMemory } from '../model/memory';
@@ -88,7 +89,10 @@ export async function serve(args: string[]): Promise<number> {
       }, 50);
       closeRest.unref();
     }, drainMs);
-    app.close().then(() => (clearTimeout(giveUp), drained()), () => (clearTimeout(giveUp), drained()));
+    // the listener stays open while jobs run, so a request arriving meanwhile gets a 503 with Retry-After
+    // (and /healthz 'draining') rather than a refused connection; then it closes
+    const closed = () => (clearTimeout(giveUp), drained());
+    queue.idle().then(() => app.close()).then(closed, closed);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -6,6 +6,7 @@ import { codes, plainError, throwIfAborted } from '../errors';
 export class JobQueue {
   private running = 0;
   private readonly waiting: { start: () => void; fail: (e: unknown) => void }[] = [];
+  private idleWaiters: (() => void)[] = [];
 
   constructor(readonly concurrency: number, readonly maxQueue: number, private readonly onChange: () => void = () => {}) {}
 
@@ -17,6 +18,12 @@ export class JobQueue {
   /** Jobs waiting for a slot. */
   get depth(): number {
     return this.waiting.length;
+  }
+
+  /** Resolves once no job runs or waits: at once when none does. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Runs `job` when a slot is free; ERR_INFOGAIN_QUEUE_FULL when the queue is full, ABORT_ERR when `signal` aborts while it waits. */
@@ -51,6 +58,7 @@ export class JobQueue {
       if (next) next.start();
       else this.running--;
       this.onChange();
+      if (this.running === 0 && this.waiting.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 }
