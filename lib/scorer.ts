@@ -3,10 +3,10 @@
 // projection off the graph so logits are made only for scored rows (or, with a fused head, never:
 // the kernels take the hidden rows and the head's weight), and scores prefix trees in a memory
 // budget (lib/model/trees.ts). The math on logits is the kernels'.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { abortSignal, codes, plainError, rangeError, typeError } from './errors';
+import { abortSignal, codes, describe, plainError, rangeError, typeError } from './errors';
 import type { Logits } from './logits';
 import type { ModelLayout } from './model/layout';
 import { defaultMaxMemory, MemoryBudget, modelCosts } from './model/memory';
@@ -14,7 +14,7 @@ import { ModelRunner, type RowArray } from './model/runner';
 import type { LogprobSource, SourceStats, TreeSpan, TreeRequest, TreeResult } from './model/source';
 import { requestProblem, scoreTrees } from './model/trees';
 import { byteTokenizer, loadTokenizer, type TextTokenizer } from './tokenizer';
-import { integer, keysOf, options as optionsOf, softmaxTemperature } from './validate';
+import { integer, keysOf, options as optionsOf, softmaxTemperature, typedArray } from './validate';
 
 export interface OnnxScorerOptions {
   /** An .onnx file path or its bytes. Default: the bundled tiny byte-level model. */
@@ -80,6 +80,7 @@ const scorerOptionKeys = keysOf<OnnxScorerOptions>()('model', 'tokenizer', 'exec
 
 export class OnnxScorer implements LogprobSource {
   readonly fullDistributions = true;
+  private disposed = false;
   private constructor(
     private readonly runner: ModelRunner,
     readonly tokenizer: TextTokenizer,
@@ -103,9 +104,12 @@ export class OnnxScorer implements LogprobSource {
     }
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) throw typeError('model', 'model must be a path or a Uint8Array');
     if (typeof model === 'string' && !existsSync(model)) throw plainError('ERR_INFOGAIN_MODEL', `model file ${model} does not exist`);
+    if (typeof model === 'string' && !statSync(model).isFile()) throw plainError('ERR_INFOGAIN_MODEL', `model ${model} is not a file`);
     if (typeof model === 'string') maxLength ??= statedContext(model);
-    const tokenizer =
-      o.tokenizer === undefined ? byteTokenizer() : typeof o.tokenizer === 'string' ? loadTokenizer(o.tokenizer) : o.tokenizer;
+    const t = o.tokenizer as Partial<TextTokenizer> | string | undefined;
+    if (t !== undefined && typeof t !== 'string' && !(t !== null && typeof t === 'object' && typeof t.encode === 'function' && typeof t.decode === 'function' && Number.isInteger(t.vocabSize)))
+      throw typeError('tokenizer', `tokenizer must be a tokenizer.json path or a TextTokenizer (encode, decode, vocabSize), got ${describe(t)}`);
+    const tokenizer = t === undefined ? byteTokenizer() : typeof t === 'string' ? loadTokenizer(t) : (t as TextTokenizer);
 
     const splitHead = o.splitHead === undefined ? 'auto' : o.splitHead;
     if (splitHead !== 'auto' && typeof splitHead !== 'boolean') throw typeError('splitHead', "splitHead must be 'auto', true or false");
@@ -141,30 +145,48 @@ export class OnnxScorer implements LogprobSource {
     return requestProblem(this.runner, this.budget, request, { maxLength: this.maxLength });
   }
 
+  /** ERR_INFOGAIN_DISPOSED after dispose() (onnxruntime's own error has no code). */
+  private live(): void {
+    if (this.disposed) throw plainError(codes.disposed, 'this OnnxScorer was disposed; create a new one');
+  }
+
+  /** `work`, whose failure once dispose() ran under it is ERR_INFOGAIN_DISPOSED. */
+  private async whileLive<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (e) {
+      if (this.disposed) throw Object.assign(plainError(codes.disposed, 'this OnnxScorer was disposed during the call'), { cause: e });
+      throw e;
+    }
+  }
+
   encode(text: string): Int32Array {
+    this.live();
     return this.tokenizer.encode(text);
   }
 
   /** Log-probs and divergences of prefix-tree requests (see lib/model/source.ts). */
   async score(requests: TreeRequest[], options?: { temperature?: number; signal?: AbortSignal }): Promise<TreeResult[]> {
+    this.live();
     if (!Array.isArray(requests)) throw typeError('requests', 'requests must be an array');
     const o = optionsOf<{ temperature?: number; signal?: AbortSignal }>(options, 'options', ['temperature', 'signal']);
     const temperature = o.temperature === undefined ? 1 : softmaxTemperature(o.temperature, 'temperature');
-    return scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength, signal: abortSignal(o.signal) });
+    return this.whileLive(scoreTrees(this.runner, this.budget, requests, { temperature, batchSize: this.batchSize, maxLength: this.maxLength, signal: abortSignal(o.signal) }));
   }
 
   private check(sequences: Int32Array[], spans: Spans[]): TreeRequest[] {
+    this.live();
     if (!Array.isArray(sequences) || !Array.isArray(spans)) throw typeError('sequences', 'sequences and spans must be arrays');
     if (spans.length !== sequences.length) throw rangeError(codes.shape, 'spans', `spans has ${spans.length} entries for ${sequences.length} sequences`);
     return sequences.map((seq, i) => {
-      if (!(seq instanceof Int32Array)) throw typeError(`sequences[${i}]`, `sequences[${i}] must be an Int32Array`);
+      typedArray<Int32Array>(seq, `sequences[${i}]`, Int32Array);  // not a Proxy of one, nor detached
       if (this.maxLength !== undefined && seq.length > this.maxLength)
         throw rangeError(codes.outOfRange, `sequences[${i}]`, `sequences[${i}] has ${seq.length} tokens; the model reads at most ${this.maxLength}`, i);
       for (let j = 0; j < seq.length; j++)
         if (seq[j] < 0 || seq[j] >= this.vocab)
           throw rangeError(codes.outOfRange, `sequences[${i}]`, `sequences[${i}][${j}] = ${seq[j]} is outside the model's vocabulary [0, ${this.vocab})`, j);
       const sp = spans[i];
-      if (!(sp instanceof Int32Array) || sp.length % 2) throw typeError(`spans[${i}]`, `spans[${i}] must be an Int32Array of [start, end) pairs`);
+      if (typedArray<Int32Array>(sp, `spans[${i}]`, Int32Array).length % 2) throw typeError(`spans[${i}]`, `spans[${i}] must be an Int32Array of [start, end) pairs`);
       const list: TreeSpan[] = [];
       for (let k = 0; k < sp.length; k += 2) {
         if (!(sp[k] >= 1 && sp[k] <= sp[k + 1] && sp[k + 1] <= seq.length))
@@ -188,12 +210,12 @@ export class OnnxScorer implements LogprobSource {
     const rows = offsets[requests.length];
     const V = this.vocab, dtype = this.runner.layout.logits;
     const data: RowArray = dtype === 'float32' ? new Float32Array(rows * V) : new Uint16Array(rows * V);
-    await scoreTrees(this.runner, this.budget, requests, {
+    await this.whileLive(scoreTrees(this.runner, this.budget, requests, {
       temperature: 1,
       batchSize: this.batchSize,
       maxLength: this.maxLength,
       onLogits: (l, placed) => placed.forEach((d, i) => data.set(l.data.subarray(i * V, (i + 1) * V), (offsets[d.request] + d.index) * V)),
-    });
+    }));
     return { data, rows, vocab: V, dtype } as Logits;
   }
 
@@ -203,7 +225,10 @@ export class OnnxScorer implements LogprobSource {
     return (await this.score(requests, opts)).map((r) => r.logprobs);
   }
 
+  /** Frees the model's sessions; every later call but dispose() (which does nothing again) is ERR_INFOGAIN_DISPOSED. */
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     await this.runner.dispose();
   }
 }

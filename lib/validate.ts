@@ -40,7 +40,7 @@ export function typedArray<T extends ArrayBufferView>(
   ctor: TypedArrayCtor,
   length?: number,
 ): T {
-  if (typedArrayKind(value) !== ctor.name) throw typeError(name, `${name} must be a ${ctor.name}, got ${describe(value)}`);
+  if (typedArrayKind(value) !== ctor.name) throw typeError(name, `${name} must be ${/^[AEIOU]/.test(ctor.name) ? 'an' : 'a'} ${ctor.name}, got ${describe(value)}`);
   const view = value as unknown as T & { length: number };
   if (isDetached(view)) throw typeError(name, `${name} is backed by a detached ArrayBuffer`);
   if (length !== undefined && view.length !== length)

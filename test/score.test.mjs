@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -238,6 +238,36 @@ describe('OnnxScorer', () => {
     await assert.rejects(s.spanLogprobs([Int32Array.of(1, 999)], [Int32Array.of(1, 2)]), { code: 'ERR_OUT_OF_RANGE', argument: 'sequences[0]' });
     await assert.rejects(s.spanLogprobs([new Int32Array(300)], [Int32Array.of(1, 2)]), { code: 'ERR_OUT_OF_RANGE', argument: 'sequences[0]' });
     await assert.rejects(s.spanLogprobs([Int32Array.of(1, 2)], []), { code: 'ERR_INFOGAIN_SHAPE' });
+    // a Proxy of an Int32Array is no Int32Array (its length getter would throw a bare TypeError)
+    await assert.rejects(s.spanLogprobs([new Proxy(Int32Array.of(1, 2), {})], [Int32Array.of(1, 2)]), { code: 'ERR_INVALID_ARG_TYPE', argument: 'sequences[0]' });
+    const request = () => ({ tree: { ids: Int32Array.of(1, 2, 3), branches: [] }, logprobs: [{ sequence: -1, start: 1, end: 3 }] });
+    await assert.rejects(s.score([{ ...request(), tree: { ids: new Proxy(Int32Array.of(1, 2), {}), branches: [] } }]), { code: 'ERR_INVALID_ARG_TYPE', argument: 'requests[0].tree.ids' });
+    // a misspelt key of a request, its tree, a branch or a span is an error, not a silent default
+    for (const [typo, edit] of [
+      ['entropyy', (r) => ({ ...r, entropyy: true })],
+      ['branch', (r) => ({ ...r, tree: { ...r.tree, branch: [] } })],
+      ['idz', (r) => ({ ...r, tree: { ...r.tree, branches: [{ at: 1, ids: Int32Array.of(4), idz: 1 }] } })],
+      ['stop', (r) => ({ ...r, logprobs: [{ sequence: -1, start: 1, end: 3, stop: 2 }] })],
+    ])
+      await assert.rejects(s.score([edit(request())]), { code: 'ERR_INFOGAIN_UNKNOWN_OPTION', argument: typo });
     await s.dispose();
+  });
+
+  test('after dispose(): ERR_INFOGAIN_DISPOSED, also for a call it cut short; dispose() again does nothing', async () => {
+    const s = await OnnxScorer.create();
+    const ids = Int32Array.from({ length: 200 }, (_, i) => 65 + (i % 26));
+    const running = s.spanLogprobs([ids, ids, ids], [Int32Array.of(1, 200), Int32Array.of(1, 200), Int32Array.of(1, 200)]);
+    await s.dispose();
+    await running.then(() => {}, (e) => assert.equal(e.code, 'ERR_INFOGAIN_DISPOSED', e.message));  // or it finished first
+    await assert.rejects(s.spanLogprobs([ids], [Int32Array.of(1, 2)]), { code: 'ERR_INFOGAIN_DISPOSED' });
+    await assert.rejects(s.score([]), { code: 'ERR_INFOGAIN_DISPOSED' });
+    assert.throws(() => s.encode('hi'), { code: 'ERR_INFOGAIN_DISPOSED' });
+    await s.dispose();
+  });
+
+  test('create: a model that is a directory, a tokenizer that is no tokenizer: typed errors', async () => {
+    await assert.rejects(OnnxScorer.create({ model: dirname(fileURLToPath(import.meta.url)) }), { code: 'ERR_INFOGAIN_MODEL' });
+    for (const tokenizer of [5, {}, { encode: () => new Int32Array(0) }])
+      await assert.rejects(OnnxScorer.create({ tokenizer }), { code: 'ERR_INVALID_ARG_TYPE', argument: 'tokenizer' });
   });
 });

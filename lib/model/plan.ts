@@ -2,6 +2,7 @@
 // the token at r + 1), how far each sequence must be fed, and where each scored token's row is.
 // A branch row before the branch point is a trunk row (the branch shares that prefix).
 import { codes, rangeError, typeError } from '../errors';
+import { knownKeys, typedArray } from '../validate';
 import type { PrefixTree, TreeSpan, TreeRequest } from './source';
 
 export interface TreePlan {
@@ -36,6 +37,7 @@ export interface PlanLimits {
 }
 
 function checkIds(ids: unknown, name: string, vocab: number): Int32Array {
+  typedArray<Int32Array>(ids, name, Int32Array);  // not a Proxy of one, nor detached
   if (!(ids instanceof Int32Array)) throw typeError(name, `${name} must be an Int32Array`);
   for (let j = 0; j < ids.length; j++)
     if (!(ids[j] >= 0 && ids[j] < vocab)) throw rangeError(codes.outOfRange, name, `${name}[${j}] = ${ids[j]} is outside the model's vocabulary [0, ${vocab})`, j);
@@ -44,8 +46,12 @@ function checkIds(ids: unknown, name: string, vocab: number): Int32Array {
 
 export function planTree(request: TreeRequest, index: number, limits: PlanLimits): TreePlan {
   const at = `requests[${index}]`;
-  const tree = request?.tree;
+  if (!request || typeof request !== 'object') throw typeError(at, `${at} must be an object { tree, logprobs, divergences?, entropy? }`);
+  // a misspelt key (entropyy) would be a silent default
+  knownKeys(request, at, ['tree', 'logprobs', 'divergences', 'entropy']);
+  const tree = request.tree;
   if (!tree || typeof tree !== 'object') throw typeError(`${at}.tree`, `${at}.tree must be an object`);
+  knownKeys(tree, `${at}.tree`, ['ids', 'branches']);
   const trunk = checkIds(tree.ids, `${at}.tree.ids`, limits.vocab);
   if (!Array.isArray(tree.branches)) throw typeError(`${at}.tree.branches`, `${at}.tree.branches must be an array`);
   const lengthOf = (sequence: number) => (sequence < 0 ? trunk.length : tree.branches[sequence].at + tree.branches[sequence].ids.length);
@@ -56,7 +62,9 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
   tooLong(`${at}.tree.ids`, trunk.length);
   tree.branches.forEach((b, i) => {
     const name = `${at}.tree.branches[${i}]`;
-    checkIds(b?.ids, `${name}.ids`, limits.vocab);
+    if (!b || typeof b !== 'object') throw typeError(name, `${name} must be an object { at, ids }`);
+    knownKeys(b, name, ['at', 'ids']);
+    checkIds(b.ids, `${name}.ids`, limits.vocab);
     if (!(Number.isInteger(b.at) && b.at >= 0 && b.at <= trunk.length)) throw rangeError(codes.outOfRange, `${name}.at`, `${name}.at = ${b.at} is not in [0, ${trunk.length}]`);
     tooLong(name, b.at + b.ids.length);
   });
@@ -72,6 +80,7 @@ export function planTree(request: TreeRequest, index: number, limits: PlanLimits
   const owner = (sequence: number, r: number) => (sequence >= 0 && r < tree.branches[sequence].at ? -1 : sequence);
   const offset = (sequence: number) => (sequence < 0 ? 0 : tree.branches[sequence].at);
   const checkSpan = (s: TreeSpan, name: string) => {
+    if (s && typeof s === 'object') knownKeys(s, name, ['sequence', 'start', 'end']);
     if (!s || !Number.isInteger(s.sequence) || s.sequence < -1 || s.sequence >= tree.branches.length)
       throw rangeError(codes.outOfRange, name, `${name}.sequence must be -1 (the trunk) or a branch index below ${tree.branches.length}`);
     const n = lengthOf(s.sequence);
