@@ -265,6 +265,13 @@ describe('OnnxScorer', () => {
     await s.dispose();
   });
 
+  test('a model given as bytes (its context unknown): a sequence past its context is ERR_INFOGAIN_MODEL saying so', async () => {
+    const s = await OnnxScorer.create({ model: readFileSync(join(root, 'model', 'tiny-clarify.onnx')) });
+    assert.equal(s.maxLength, undefined);
+    await assert.rejects(s.spanLogprobs([new Int32Array(300).fill(65)], [Int32Array.of(1, 300)]), (e) => e.code === 'ERR_INFOGAIN_MODEL' && /past the model's context\? give maxLength/.test(e.message) && e.cause instanceof Error);
+    await s.dispose();
+  });
+
   test('create: a model that is a directory, a tokenizer that is no tokenizer: typed errors', async () => {
     await assert.rejects(OnnxScorer.create({ model: dirname(fileURLToPath(import.meta.url)) }), { code: 'ERR_INFOGAIN_MODEL' });
     for (const tokenizer of [5, {}, { encode: () => new Int32Array(0) }])

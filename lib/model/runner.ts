@@ -239,6 +239,10 @@ export class ModelRunner {
     let result: Awaited<ReturnType<Session['run']>>;
     try {
       result = await this.trunk.run(feeds, fetches);
+    } catch (e) {
+      // onnxruntime's error has no code; the likeliest cause of one on valid ids is a length past the
+      // context of a model whose context infogain was not told (a model given as bytes, no config.json)
+      throw Object.assign(modelError(`onnxruntime failed on a pass of ${B} sequence(s) of ${P + S} positions:`, `${(e as Error)?.message ?? e} (past the model's context? give maxLength / --max-length)`), { cause: e });
     } finally {
       if (owner) {
         this.passing = false;
