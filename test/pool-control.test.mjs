@@ -156,6 +156,32 @@ describe('AbortSignal', () => {
     });
   });
 
+  test('many calls queued on one signal: one listener on it (no leak warning), all abort at once, the rest still run', async () => {
+    await withPool({ threads: 1, maxQueue: 64 }, async (pool) => {
+      const warnings = [];
+      const onWarning = (w) => warnings.push(w.name);
+      process.on('warning', onWarning);
+      try {
+        const gate = flags(), c = new AbortController();
+        const blocker = pool.run(rewardsUrl, 'block', [gate]);
+        await started(gate);
+        const shared = Array.from({ length: 30 }, () => pool.with({ signal: c.signal }).run(rewardsUrl, 'count', [flags()]));
+        const other = pool.run(rewardsUrl, 'count', [flags()]);
+        assert.equal(pool.stats().queueSize, 31);
+        c.abort();
+        for (const call of shared) assert.equal((await rejection(call)).name, 'AbortError');
+        assert.equal(pool.stats().queueSize, 1);
+        release(gate);
+        assert.equal(await blocker, 'released');
+        await other;
+        await new Promise((resolve) => setImmediate(resolve));  // warnings are emitted on the next tick
+        assert.deepEqual(warnings.filter((n) => n === 'MaxListenersExceededWarning'), []);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+  });
+
   test('aborted while running: the worker is stopped, AbortError, the pool goes on', async () => {
     await withPool({ threads: 1 }, async (pool) => {
       const gate = flags(), c = new AbortController();

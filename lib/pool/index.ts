@@ -109,6 +109,8 @@ class Core {
   queued = 0;
   running = 0;
   private readonly active = new Set<Job>();
+  /** The queued calls of each signal, behind one 'abort' listener: Node warns of a leak past 10 on one signal. */
+  private readonly waitingOn = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
   closed = false;
   destroyed = false;
   private closing?: Promise<void>;
@@ -184,13 +186,28 @@ class Core {
     this.queued++;
     const signal = job.call.signal;
     if (!signal) return;
-    const onAbort = () => {
-      if (job.state !== 'queued') return;
-      this.queued--;
-      this.settle(job, abortError(signal.reason));
+    let waiting = this.waitingOn.get(signal);
+    if (!waiting) {
+      const jobs = new Set<Job>();
+      const onAbort = () => {
+        this.waitingOn.delete(signal);
+        for (const j of [...jobs])
+          if (j.state === 'queued') {
+            this.queued--;
+            this.settle(j, abortError(signal.reason));
+          }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waitingOn.set(signal, (waiting = { jobs, onAbort }));
+    }
+    const { jobs, onAbort } = waiting;
+    jobs.add(job);
+    job.unlisten = () => {
+      jobs.delete(job);
+      if (jobs.size || this.waitingOn.get(signal)?.jobs !== jobs) return;
+      this.waitingOn.delete(signal);
+      signal.removeEventListener('abort', onAbort);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
-    job.unlisten = () => signal.removeEventListener('abort', onAbort);
   }
 
   private start(job: Job): void {
