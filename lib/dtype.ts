@@ -175,6 +175,8 @@ export function fromFloat16(bits: Uint16Array): Float32Array {
 export function toFloat32(data: Float32Array, dtype: 'float32'): Float32Array;
 export function toFloat32(data: DTypeData['float16'], dtype: 'float16'): Float32Array;
 export function toFloat32(data: Uint16Array, dtype: 'bfloat16'): Float32Array;
+/** Any logits' data and dtype (`toFloat32(l.data, l.dtype ?? 'float32')`, the dtype a union): checked at run time. */
+export function toFloat32<D extends DType>(data: DTypeData[D], dtype: D): Float32Array;
 export function toFloat32(data: unknown, dtype: DType): Float32Array {
   const d = dtypeData(data, oneOf(dtype, 'dtype', dtypes), 'data');
   if (dtype === 'float32') return d as Float32Array;

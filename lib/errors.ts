@@ -25,6 +25,12 @@ export const codes = {
   aborted: 'ABORT_ERR',
   // a serving engine (lib/engines): a request that failed for good, or an answer outside the protocol
   server: 'ERR_INFOGAIN_SERVER',
+  // the scorer and its inputs (lib/scorer.ts, lib/model/, lib/tokenizer.ts, lib/rollouts.ts)
+  model: 'ERR_INFOGAIN_MODEL',
+  tokenizer: 'ERR_INFOGAIN_TOKENIZER',
+  vocabMismatch: 'ERR_INFOGAIN_VOCAB_MISMATCH',
+  rollout: 'ERR_INFOGAIN_ROLLOUT',
+  onnxruntime: 'ERR_INFOGAIN_ONNXRUNTIME',
 } as const;
 
 export type ErrorCode = (typeof codes)[keyof typeof codes];
@@ -33,6 +39,15 @@ export interface InfogainErrorFields {
   code: string;
   argument?: string;
   index?: number;
+  /** ERR_INFOGAIN_UNKNOWN_OPTION: the nearest valid key, when one is near enough. */
+  suggestion?: string;
+  /** ERR_INFOGAIN_USER_MODULE: the module's file URL and the function called. */
+  module?: string;
+  fn?: string;
+  /** ERR_INFOGAIN_SERVER: the request's URL, the last HTTP status, the tries made. */
+  url?: string;
+  status?: number;
+  attempts?: number;
 }
 
 function decorate<E extends Error>(error: E, code: string, argument?: string, index?: number): E & InfogainErrorFields {

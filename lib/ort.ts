@@ -1,7 +1,7 @@
 // onnxruntime-node is an optional peer dependency: only the scorer and `infogain score` need it,
 // and kernel-only installs stay small without it (README, "Install"). This is the one place that
 // loads it, so its absence is one typed error with the exact install command.
-import { plainError } from './errors';
+import { codes, plainError } from './errors';
 
 /** The install command README documents. Both parts keep onnxruntime-node's postinstall from
  * downloading CUDA libraries (which fails offline; the scorer uses the CPU): the allowScripts entry
@@ -19,7 +19,7 @@ export function loadOrt(): Ort {
     const missing = err.code === 'MODULE_NOT_FOUND' && /['"]onnxruntime-node['"]/.test(err.message);
     const why = missing ? 'is not installed' : `could not be loaded (${err.message.split('\n')[0]})`;
     const error = plainError(
-      'ERR_INFOGAIN_ONNXRUNTIME',
+      codes.onnxruntime,
       `the scorer needs onnxruntime-node (an optional peer dependency), which ${why}; install it with:\n  ${ortInstallCommand}`,
     );
     error.cause = e;

@@ -14,7 +14,7 @@
 // The token sequence is prompt + action_1 + observation_1 + action_2 + ... ; each piece is
 // tokenized on its own, so span boundaries are exact (a BPE tokenizer may split the joined text
 // differently; byte-level tokenizers do not).
-import { describe, typeError } from './errors';
+import { codes, describe, typeError } from './errors';
 import { type AttributeFields, attributesProblem, type TokenizedAttributes, tokenizeAttributes } from './rewards/attributes';
 import { isText, type Text } from './text';
 import type { TextTokenizer } from './tokenizer';
@@ -40,7 +40,7 @@ export interface Rollout extends AttributeFields {
 }
 
 export class RolloutLineError extends Error {
-  readonly code = 'ERR_INFOGAIN_ROLLOUT';
+  readonly code = codes.rollout;
   constructor(readonly line: number, readonly reason: string) {
     super(`line ${typeof line === 'number' ? line : describe(line)}: ${typeof reason === 'string' ? reason : describe(reason)}`);
     this.name = 'RolloutLineError';

@@ -67,7 +67,8 @@ export interface ScoreOptions {
   pear?: PearOptions;
 }
 
-export const defaultScoreOptions: ScoreOptions = {
+/** Frozen: one caller's change would otherwise be every later caller's default. Spread it to change a field. */
+export const defaultScoreOptions: Readonly<ScoreOptions> = Object.freeze({
   mode: 'sampled',
   temperature: 1,
   beta: 0.5,
@@ -76,7 +77,7 @@ export const defaultScoreOptions: ScoreOptions = {
   placeholder: 'No information found.',
   beliefPrefix: '\nA: ',
   beliefMode: 'prob',
-};
+});
 
 /** A turn's rewards; each field is there when its reward is computed. */
 export interface TurnScore {

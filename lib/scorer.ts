@@ -103,8 +103,8 @@ export class OnnxScorer implements LogprobSource {
       maxLength ??= JSON.parse(readFileSync(bundledModel.info, 'utf8')).maxLength;
     }
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) throw typeError('model', 'model must be a path or a Uint8Array');
-    if (typeof model === 'string' && !existsSync(model)) throw plainError('ERR_INFOGAIN_MODEL', `model file ${model} does not exist`);
-    if (typeof model === 'string' && !statSync(model).isFile()) throw plainError('ERR_INFOGAIN_MODEL', `model ${model} is not a file`);
+    if (typeof model === 'string' && !existsSync(model)) throw plainError(codes.model, `model file ${model} does not exist`);
+    if (typeof model === 'string' && !statSync(model).isFile()) throw plainError(codes.model, `model ${model} is not a file`);
     if (typeof model === 'string') maxLength ??= statedContext(model);
     const t = o.tokenizer as Partial<TextTokenizer> | string | undefined;
     if (t !== undefined && typeof t !== 'string' && !(t !== null && typeof t === 'object' && typeof t.encode === 'function' && typeof t.decode === 'function' && Number.isInteger(t.vocabSize)))
@@ -119,7 +119,7 @@ export class OnnxScorer implements LogprobSource {
       throw rangeError(codes.outOfRange, 'fusedHead', 'fusedHead true needs the head split off the graph, but splitHead is false');
     const runner = await ModelRunner.load(model, { executionProviders: o.executionProviders ?? ['cpu'], threads, splitHead, fusedHead });
     if (tokenizer.vocabSize > runner.vocab)
-      throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
+      throw plainError(codes.vocabMismatch, `the tokenizer (${tokenizer.kind}) has ${tokenizer.vocabSize} ids but the model's logits cover ${runner.vocab}: they do not belong together`);
     const budget = new MemoryBudget(maxMemory, modelCosts(runner));
     return new OnnxScorer(runner, tokenizer, maxLength, batchSize, budget);
   }

@@ -52,7 +52,7 @@ export function loadTokenizer(path: string): TextTokenizer {
     const configPath = join(dirname(path), 'tokenizer_config.json');
     if (existsSync(configPath)) config = JSON.parse(readFileSync(configPath, 'utf8'));
   } catch (e) {
-    throw plainError('ERR_INFOGAIN_TOKENIZER', `tokenizer ${path} could not be read as JSON: ${(e as Error).message}`);
+    throw plainError(codes.tokenizer, `tokenizer ${path} could not be read as JSON: ${(e as Error).message}`);
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Tokenizer } = require('@huggingface/tokenizers') as typeof import('@huggingface/tokenizers');
@@ -60,7 +60,7 @@ export function loadTokenizer(path: string): TextTokenizer {
   try {
     tok = new Tokenizer(json, config);
   } catch (e) {
-    throw plainError('ERR_INFOGAIN_TOKENIZER', `tokenizer ${path} is not a tokenizer.json: ${(e as Error).message}`);
+    throw plainError(codes.tokenizer, `tokenizer ${path} is not a tokenizer.json: ${(e as Error).message}`);
   }
   const vocab = tok.get_vocab(true);
   let vocabSize = 0;
@@ -74,7 +74,7 @@ export function loadTokenizer(path: string): TextTokenizer {
       const out = new Int32Array(ids.length);
       for (let i = 0; i < ids.length; i++) {
         if (typeof ids[i] !== 'number')
-          throw plainError('ERR_INFOGAIN_TOKENIZER', `tokenizer ${path} has no id for a piece of ${JSON.stringify(t.slice(0, 40))} (no unknown token)`);
+          throw plainError(codes.tokenizer, `tokenizer ${path} has no id for a piece of ${JSON.stringify(t.slice(0, 40))} (no unknown token)`);
         out[i] = ids[i];
       }
       return out;

@@ -240,7 +240,7 @@ export abstract class EngineSource implements LogprobSource {
     }
     const stated = card?.vocab_size;
     if (typeof stated === 'number' && this.vocab > stated)
-      throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH', `the tokenizer (${this.tokenizer.kind}) has ${this.vocab} ids but ${this.server} serves a model of ${stated}: they do not belong together`);
+      throw plainError(codes.vocabMismatch, `the tokenizer (${this.tokenizer.kind}) has ${this.vocab} ids but ${this.server} serves a model of ${stated}: they do not belong together`);
     const url = this.client.url('/tokenize');
     const answer = (await this.client.optional('POST', '/tokenize', { ...extra, prompt: tokenizerProbe, add_special_tokens: false })) as { tokens?: unknown; max_model_len?: unknown } | undefined;
     if (answer === undefined) {
@@ -252,7 +252,7 @@ export abstract class EngineSource implements LogprobSource {
     const at = ours.findIndex((id, i) => id !== theirs[i]);
     if (at >= 0 || ours.length !== theirs.length) {
       const i = at >= 0 ? at : Math.min(ours.length, theirs.length);
-      throw plainError('ERR_INFOGAIN_VOCAB_MISMATCH',
+      throw plainError(codes.vocabMismatch,
         `the tokenizer (${this.tokenizer.kind}) does not match the one ${this.server} serves: on a probe text, token ${i} is ${ours[i] ?? 'missing'} here and ${theirs[i] ?? 'missing'} there (${ours.length} vs ${theirs.length} tokens); pass the served model's tokenizer.json as --tokenizer`);
     }
     this.tokenizerCheck = { checked: true, detail: `checked: the server's /tokenize agrees on a ${ours.length}-token probe text` };

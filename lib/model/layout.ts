@@ -4,7 +4,7 @@
 //            -> logits + present.N.key / .value (Hugging Face optimum / onnx-community exports),
 //            optionally with a boolean use_cache_branch (optimum's merged decoders).
 // Anything else is ERR_INFOGAIN_MODEL naming what was expected and what was found.
-import { plainError } from '../errors';
+import { codes, plainError } from '../errors';
 import { DataType, type Graph, type ValueInfo } from '../onnx/proto';
 
 export type TensorType = 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'bool';
@@ -71,7 +71,7 @@ export function detectLayout(graph: Graph): ModelLayout {
   for (const t of graph.initializer ?? []) inputs.delete(t.name ?? '');
   const outputs = new Map((graph.output ?? []).map((v) => [v.name ?? '', v]));
   const found = `found inputs [${[...inputs.keys()].join(', ')}] and outputs [${[...outputs.keys()].join(', ')}]`;
-  const fail = (why: string) => plainError('ERR_INFOGAIN_MODEL', `${why}; ${expected}; ${found}`);
+  const fail = (why: string) => plainError(codes.model, `${why}; ${expected}; ${found}`);
 
   if (!inputs.has('input_ids') || !outputs.has('logits')) throw fail("the model does not take 'input_ids' and give 'logits'");
   const pastLayers = new Set<number>(), unknown: string[] = [];

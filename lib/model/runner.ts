@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { plainError } from '../errors';
+import { codes, plainError } from '../errors';
 import type { Logits } from '../logits';
 import { subgraphsOf } from '../onnx/graph';
 import { decodeModel, decodeSignature, encodeModel, type Graph, type ModelProto } from '../onnx/proto';
@@ -75,7 +75,7 @@ export function sessionOptionsOf(o: Pick<RunnerOptions, 'executionProviders' | '
 }
 
 function modelError(what: string, why: string) {
-  return plainError('ERR_INFOGAIN_MODEL', `${what} ${why}`);
+  return plainError(codes.model, `${what} ${why}`);
 }
 
 /** Every initializer of a graph and its subgraphs stored in a separate file (ONNX external data). */

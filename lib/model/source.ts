@@ -85,7 +85,7 @@ export interface LogprobSource {
   readonly fullDistributions: boolean;
   readonly stats: SourceStats;
   /** `signal`: checked between forward passes (or engine requests); when aborted the call rejects with ABORT_ERR. */
-  score(requests: TreeRequest[], options: { temperature: number; signal?: AbortSignal }): Promise<TreeResult[]>;
+  score(requests: TreeRequest[], options?: { temperature?: number; signal?: AbortSignal }): Promise<TreeResult[]>;
   /** Why a request cannot be scored within this source's limits (memory, size), or undefined: asked before scoring starts. */
   problem?(request: TreeRequest): string | undefined;
   dispose(): Promise<void>;

@@ -103,8 +103,12 @@ Status estimate(const float* scores, int64_t n, const GroupIndex& index, const G
   Moments* m = atLeast(scratch().moments, ownMoments, index.slots);
   if (!slotMoments(scores, n, index, m)) {
     Status bad = checkFinite(scores, n, scoresName);  // names the first bad score
-    // finite now but not when the moments read them: a SharedArrayBuffer written meanwhile; out is unwritten
-    return bad.ok() ? runtimeError(codes::kInternal, std::string(scoresName) + " changed while groupAdvantages read it") : bad;
+    // finite now but not when the moments read them: a SharedArrayBuffer written meanwhile (README's "an
+    // error"; not ERR_INFOGAIN_INTERNAL, which says infogain has a bug); out is unwritten
+    return bad.ok() ? rangeError(codes::kNonFinite, scoresName, -1,
+                                 std::string(scoresName) + " held a non-finite value while groupAdvantages read it, finite when checked again: "
+                                                           "it changed during the call (a SharedArrayBuffer written meanwhile)")
+                    : bad;
   }
   if (pairsFor) {
     bool lone = false;
