@@ -52,11 +52,15 @@ function prepare(p: unknown, q: unknown, opts: unknown) {
  * Rounding below 0 is clamped to 0. A row holding NaN or +Infinity, or only -Infinity, rejects
  * with a RangeError (ERR_INFOGAIN_NONFINITE) naming p or q and the row.
  */
+export async function klDivergence(p: LogitsInput, q: LogitsInput, options: KLDivergenceOptions & { spans: Int32Array }): Promise<DivergenceResult & { spanValues: Float32Array }>;
+export async function klDivergence(p: LogitsInput, q: LogitsInput, options?: KLDivergenceOptions): Promise<DivergenceResult>;
 export async function klDivergence(p: LogitsInput, q: LogitsInput, options?: KLDivergenceOptions): Promise<DivergenceResult> {
   return native().klDivergence(...prepare(p, q, options));
 }
 
 /** klDivergence on the calling thread. */
+export function klDivergenceSync(p: LogitsInput, q: LogitsInput, options: KLDivergenceOptions & { spans: Int32Array }): DivergenceResult & { spanValues: Float32Array };
+export function klDivergenceSync(p: LogitsInput, q: LogitsInput, options?: KLDivergenceOptions): DivergenceResult;
 export function klDivergenceSync(p: LogitsInput, q: LogitsInput, options?: KLDivergenceOptions): DivergenceResult {
   return native().klDivergenceSync(...prepare(p, q, options));
 }

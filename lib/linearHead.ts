@@ -163,12 +163,26 @@ export async function linearLogprobs(
   hidden: HiddenInput,
   weight: HeadWeightInput,
   targets: Int32Array,
+  options: LinearLogprobsOptions & { entropy: true },
+): Promise<TokenLogprobsResult & { entropy: Float32Array }>;
+export async function linearLogprobs(hidden: HiddenInput, weight: HeadWeightInput, targets: Int32Array, options?: LinearLogprobsOptions): Promise<TokenLogprobsResult>;
+export async function linearLogprobs(
+  hidden: HiddenInput,
+  weight: HeadWeightInput,
+  targets: Int32Array,
   options?: LinearLogprobsOptions,
 ): Promise<TokenLogprobsResult> {
   return native().linearLogprobs(...prepareLogprobs(hidden, weight, targets, options));
 }
 
 /** linearLogprobs on the calling thread. */
+export function linearLogprobsSync(
+  hidden: HiddenInput,
+  weight: HeadWeightInput,
+  targets: Int32Array,
+  options: LinearLogprobsOptions & { entropy: true },
+): TokenLogprobsResult & { entropy: Float32Array };
+export function linearLogprobsSync(hidden: HiddenInput, weight: HeadWeightInput, targets: Int32Array, options?: LinearLogprobsOptions): TokenLogprobsResult;
 export function linearLogprobsSync(
   hidden: HiddenInput,
   weight: HeadWeightInput,

@@ -44,12 +44,24 @@ function prepare(logits: unknown, targets: unknown, opts: unknown) {
 export async function tokenLogprobs(
   logits: LogitsInput,
   targets: Int32Array,
+  options: TokenLogprobsOptions & { entropy: true },
+): Promise<TokenLogprobsResult & { entropy: Float32Array }>;
+export async function tokenLogprobs(logits: LogitsInput, targets: Int32Array, options?: TokenLogprobsOptions): Promise<TokenLogprobsResult>;
+export async function tokenLogprobs(
+  logits: LogitsInput,
+  targets: Int32Array,
   options?: TokenLogprobsOptions,
 ): Promise<TokenLogprobsResult> {
   return native().tokenLogprobs(...prepare(logits, targets, options));
 }
 
 /** tokenLogprobs on the calling thread. */
+export function tokenLogprobsSync(
+  logits: LogitsInput,
+  targets: Int32Array,
+  options: TokenLogprobsOptions & { entropy: true },
+): TokenLogprobsResult & { entropy: Float32Array };
+export function tokenLogprobsSync(logits: LogitsInput, targets: Int32Array, options?: TokenLogprobsOptions): TokenLogprobsResult;
 export function tokenLogprobsSync(
   logits: LogitsInput,
   targets: Int32Array,

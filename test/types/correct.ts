@@ -69,6 +69,10 @@ export const correct: Correct[] = [
   { name: "float32 logits, dtype 'float32'", call: () => tokenLogprobsSync({ ...logits32(), dtype: 'float32' }, targets()) },
   { name: 'bfloat16 bits', call: () => tokenLogprobsSync(logitsBF16(), targets(), { entropy: true }) },
   { name: 'float16 bits', call: () => tokenLogprobsSync(logitsF16(), targets()) },
+  // what an option asks for is there in the type (no `!`): entropy with entropy: true, spanValues with spans
+  { name: 'entropy: true gives entropy', call: () => tokenLogprobsSync(logits32(), targets(), { entropy: true }).entropy[0] },
+  { name: 'spans give spanValues', call: () => klDivergenceSync(logits32(), logits32(), { spans: Int32Array.of(0, 2) }).spanValues[0] },
+  { name: 'a general logits value widened by toFloat32', call: () => ((l: Logits) => toFloat32(l.data, l.dtype ?? 'float32'))(logitsOf('bfloat16')) },
   { name: 'float16 in a Float16Array', needs: 'Float16Array', call: () =>
     tokenLogprobsSync({ data: Float16Array.of(0, 1, 2, 3, 3, 2, 1, 0), rows: 2, vocab: 4, dtype: 'float16' }, targets()) },
   { name: 'logits whose dtype is chosen at run time', call: () => klDivergenceSync(logitsOf('float32'), logitsOf('bfloat16')) },
