@@ -7,7 +7,7 @@ import { engineScoringProblem } from './engines/source';
 import { defaultMaxMemory, parseMemory } from './model/memory';
 import { type OpenSourceOptions, sourceBackends } from './model/open';
 import { defaultRewards, defaultScoreOptions, type Reward, rewardNames, type ScoreOptions } from './score';
-import { closestKey } from './validate';
+import { closestKey, isSoftmaxTemperature } from './validate';
 
 /** Bad arguments or input lines: the CLI prints the message and exits 2. */
 export class UsageError extends Error {}
@@ -150,7 +150,7 @@ export function scoringFromFlags(values: FlagValues, engineConcurrency = 'concur
     mode: choice(text('mode'), 'mode', ['sampled', 'full'] as const, defaultScoreOptions.mode),
     beta: numberFlag(text('beta'), 'beta', defaultScoreOptions.beta, (v) => v >= 0, 'a number >= 0'),
     gateTemperature: numberFlag(text('gate-temperature'), 'gate-temperature', defaultScoreOptions.gateTemperature, (v) => v > 0, 'a number > 0'),
-    temperature: numberFlag(text('temperature'), 'temperature', defaultScoreOptions.temperature, (v) => v >= 2 ** -126 && v <= 2 ** 126, 'a number in [2^-126, 2^126]'),
+    temperature: numberFlag(text('temperature'), 'temperature', defaultScoreOptions.temperature, isSoftmaxTemperature, 'a number in [2^-126, 2^126]'),
     gamma: numberFlag(text('gamma'), 'gamma', defaultScoreOptions.gamma, (v) => v >= 0 && v <= 1, 'a number in [0, 1]'),
     beliefMode: choice(text('belief-mode'), 'belief-mode', ['prob', 'logprob'] as const, defaultScoreOptions.beliefMode),
     placeholder: text('placeholder') ?? defaultScoreOptions.placeholder,

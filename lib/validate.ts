@@ -149,9 +149,13 @@ export function positiveNumber(value: unknown, name: string): number {
  * A softmax temperature: the kernels divide by it as a float32 multiply by 1 / T, so T and 1 / T must
  * both be normal float32 numbers: T in [2^-126, 2^126] (1.2e-38 to 8.5e37).
  */
+export function isSoftmaxTemperature(v: number): boolean {
+  return v >= 2 ** -126 && v <= 2 ** 126;
+}
+
 export function softmaxTemperature(value: unknown, name: string): number {
   const v = finiteNumber(value, name);
-  if (!(v >= 2 ** -126 && v <= 2 ** 126))
+  if (!isSoftmaxTemperature(v))
     throw rangeError(codes.outOfRange, name, `${name} must be in [2^-126, 2^126] (it and its reciprocal are taken in float32), got ${v}`);
   return v;
 }

@@ -36,9 +36,8 @@ export interface PlanLimits {
   cached: boolean;
 }
 
-function checkIds(ids: unknown, name: string, vocab: number): Int32Array {
-  typedArray<Int32Array>(ids, name, Int32Array);  // not a Proxy of one, nor detached
-  if (!(ids instanceof Int32Array)) throw typeError(name, `${name} must be an Int32Array`);
+function checkIds(value: unknown, name: string, vocab: number): Int32Array {
+  const ids = typedArray<Int32Array>(value, name, Int32Array);  // not a Proxy of one, nor detached
   for (let j = 0; j < ids.length; j++)
     if (!(ids[j] >= 0 && ids[j] < vocab)) throw rangeError(codes.outOfRange, name, `${name}[${j}] = ${ids[j]} is outside the model's vocabulary [0, ${vocab})`, j);
   return ids;

@@ -108,9 +108,6 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     if (state.draining && !health) throw new HttpError(503, serveCodes.unavailable, 'the server is shutting down', {}, retryAfterSeconds);
     if (authorized && !health && !authorized(request.headers.authorization))
       throw new HttpError(401, serveCodes.unauthorized, 'a valid bearer token is required (Authorization: Bearer <token>)');
-    // JSONL is the rollouts file's format, for /v1/score; OpenRLHF sends JSON
-    if (request.url.split('?')[0] === '/get_reward' && /^application\/x-ndjson\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
-      throw new HttpError(415, serveCodes.contentType, '/get_reward takes application/json (application/x-ndjson is for /v1/score)');
   });
   // while draining every answer closes its connection, so keep-alive clients reconnect elsewhere
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -179,7 +176,12 @@ export function buildApp(fastify: Fastify, c: AppConfig) {
     return { results: records, summary: { ...summary, tokens: records.reduce((n, r) => n + r.tokens, 0), seconds: (performance.now() - started) / 1000 } };
   });
 
-  app.post('/get_reward', { schema: { body: getRewardBody } }, async (request, reply) => {
+  // JSONL is the rollouts file's format, for /v1/score; OpenRLHF sends JSON
+  const jsonOnly = async (request: FastifyRequest) => {
+    if (/^application\/x-ndjson\s*(;|$)/i.test(request.headers['content-type'] ?? ''))
+      throw new HttpError(415, serveCodes.contentType, '/get_reward takes application/json (application/x-ndjson is for /v1/score)');
+  };
+  app.post('/get_reward', { schema: { body: getRewardBody }, onRequest: jsonOnly }, async (request, reply) => {
     const scoring = ready();
     const body = request.body as GetRewardBody;
     const rollouts = rolloutsOfQueries(body, c.chat, c.openrlhfReward);
